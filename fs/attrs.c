@@ -1,0 +1,130 @@
+/*
+ * The attribute files: one value per file, newline-terminated, in the sysfs way. A write
+ * carries one whole value (blanks around it already dropped); a bad one is EINVAL and changes
+ * nothing, since the model checks it before it changes anything. One render and one write
+ * function serve each object, switching on the node's kind.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kinds.h"
+
+/* Parses a seat count: decimal digits only, at most MODEL_COUNT_MAX. */
+static int parse_count(const char *value, int64_t *ret)
+{
+        size_t digits = strspn(value, "0123456789");
+
+        if (digits == 0 || value[digits] != '\0')
+                return fs_refuse(-EINVAL, "'%.64s' is not a number of seats", value);
+        if (digits > 10 || strtoll(value, NULL, 10) > MODEL_COUNT_MAX)
+                return fs_refuse(-EINVAL, "a number of seats is at most %d", MODEL_COUNT_MAX);
+        *ret = strtoll(value, NULL, 10);
+        return 0;
+}
+
+/* --- tenant/ ----------------------------------------------------------------------------------- */
+
+static int tenant_render(struct model *m, const struct fs_node *node, struct fs_file *out)
+{
+        struct model_tenant tenant;
+        int r = model_tenant_get(m, &tenant);
+
+        if (r >= 0)
+                fs_buf_printf(&out->content, "%s\n", node->kind == FS_TENANT_NAME
+                              ? tenant.name : tenant.usage_location);
+        return r;
+}
+
+static int tenant_write(struct model *m, const struct fs_node *node, const char *value)
+{
+        return node->kind == FS_TENANT_NAME ? model_tenant_set_name(m, value)
+                                            : model_tenant_set_usage_location(m, value);
+}
+
+const struct fs_kind_ops fs_tenant_attr_ops = {
+        .render = tenant_render,
+        .write = tenant_write,
+};
+
+/* --- products/SKU/ ------------------------------------------------------------------------------ */
+
+static int product_render(struct model *m, const struct fs_node *node, struct fs_file *out)
+{
+        struct model_product p;
+        int64_t count;
+        int r = model_product_get(m, node->sku, &p);
+
+        if (r < 0)
+                return r;
+        out->mtime = p.created;
+        switch (node->kind) {
+        case FS_PRODUCT_NAME:
+                fs_buf_printf(&out->content, "%s\n", p.name);
+                return 0;
+        case FS_PRODUCT_TOTAL:
+                count = p.total;
+                break;
+        case FS_PRODUCT_EXPIRING:
+                count = p.expiring_soon;
+                break;
+        case FS_PRODUCT_ASSIGNED:
+                count = p.assigned;
+                break;
+        default:
+                count = p.available;
+                break;
+        }
+        fs_buf_printf(&out->content, "%lld\n", (long long)count);
+        return 0;
+}
+
+static int product_write(struct model *m, const struct fs_node *node, const char *value)
+{
+        int64_t n = 0;
+        int r;
+
+        if (node->kind == FS_PRODUCT_NAME)
+                return model_product_set_name(m, node->sku, value);
+        r = parse_count(value, &n);
+        if (r < 0)
+                return r;
+        return node->kind == FS_PRODUCT_TOTAL ? model_product_set_total(m, node->sku, n)
+                                              : model_product_set_expiring_soon(m, node->sku, n);
+}
+
+const struct fs_kind_ops fs_product_attr_ops = {
+        .render = product_render,
+        .write = product_write,
+};
+
+const struct fs_kind_ops fs_product_count_ops = {
+        .render = product_render,
+};
+
+/* --- users/UPN/ ---------------------------------------------------------------------------------- */
+
+static int user_render(struct model *m, const struct fs_node *node, struct fs_file *out)
+{
+        struct model_user user;
+        int r = model_user_get(m, node->upn, &user);
+
+        if (r < 0)
+                return r;
+        fs_buf_printf(&out->content, "%s\n", node->kind == FS_USER_DISPLAY_NAME
+                      ? user.display_name : user.usage_location);
+        out->mtime = user.created;
+        return 0;
+}
+
+static int user_write(struct model *m, const struct fs_node *node, const char *value)
+{
+        return node->kind == FS_USER_DISPLAY_NAME
+                       ? model_user_set_display_name(m, node->upn, value)
+                       : model_user_set_usage_location(m, node->upn, value);
+}
+
+const struct fs_kind_ops fs_user_attr_ops = {
+        .render = user_render,
+        .write = user_write,
+};

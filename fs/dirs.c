@@ -1,0 +1,44 @@
+/*
+ * The object directories: mkdir creates a product, user or group, rmdir deletes a product or
+ * group (users are not deleted through the tree yet).
+ */
+#include "kinds.h"
+
+static int product_make(struct model *m, const struct fs_node *node)
+{
+        return model_product_create(m, node->sku);
+}
+
+static int product_remove(struct model *m, const struct fs_node *node)
+{
+        return model_product_delete(m, node->sku);
+}
+
+const struct fs_kind_ops fs_product_dir_ops = {
+        .mkdir = product_make,
+        .rmdir = product_remove,
+};
+
+static int user_make(struct model *m, const struct fs_node *node)
+{
+        return model_user_create(m, node->upn);
+}
+
+const struct fs_kind_ops fs_user_dir_ops = {
+        .mkdir = user_make,
+};
+
+static int group_make(struct model *m, const struct fs_node *node)
+{
+        return model_group_create(m, node->group);
+}
+
+static int group_remove(struct model *m, const struct fs_node *node)
+{
+        return model_group_delete(m, node->group);
+}
+
+const struct fs_kind_ops fs_group_dir_ops = {
+        .mkdir = group_make,
+        .rmdir = group_remove,
+};

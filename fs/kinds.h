@@ -1,0 +1,47 @@
+/*
+ * The table of node kinds, shared by the files of fs/ that fill it (records.c, attrs.c,
+ * dirs.c) and walk it (nodes.c, path.c). A missing operation means the tree does not allow it:
+ * the generic code answers EPERM.
+ */
+#pragma once
+
+#include "nodes.h"
+
+enum fs_field { FIELD_NONE, FIELD_SKU, FIELD_UPN, FIELD_GROUP };
+
+struct fs_kind_ops {
+        /* files: the content, and mode or time where the record decides them */
+        int (*render)(struct model *m, const struct fs_node *node, struct fs_file *out);
+        /* attribute files: a new value, trimmed, without NUL bytes */
+        int (*write)(struct model *m, const struct fs_node *node, const char *value);
+        /* named files: touch of a new one; touch of an existing one (else a no-op) */
+        int (*create)(struct model *m, const struct fs_node *node);
+        int (*touch)(struct model *m, const struct fs_node *node);
+        int (*unlink)(struct model *m, const struct fs_node *node);
+        /* named directories */
+        int (*mkdir)(struct model *m, const struct fs_node *node);
+        int (*rmdir)(struct model *m, const struct fs_node *node);
+};
+
+struct fs_kind_info {
+        const char *name;               /* a fixed name; NULL: named after an object */
+        enum fs_kind parent;
+        enum fs_field field;            /* named kinds: the name the file name gives */
+        enum model_listing listing;     /* named kinds: the names the parent lists */
+        mode_t mode;
+        const struct fs_kind_ops *ops;
+};
+
+extern const struct fs_kind_info fs_kinds[FS_KIND_COUNT];
+
+extern const struct fs_kind_ops fs_holder_ops, fs_group_license_ops, fs_member_ops,
+        fs_membership_ops, fs_product_error_ops, fs_group_error_ops;
+extern const struct fs_kind_ops fs_tenant_attr_ops, fs_product_attr_ops, fs_product_count_ops,
+        fs_user_attr_ops;
+extern const struct fs_kind_ops fs_product_dir_ops, fs_user_dir_ops, fs_group_dir_ops;
+
+/* The one name a directory node carries (its object's), or NULL for top-level ones. */
+const char *fs_node_key(const struct fs_node *node);
+
+/* Formats a time as UTC ISO 8601 (20 bytes with the NUL). */
+void fs_format_time(time_t t, char out[32]);

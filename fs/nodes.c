@@ -1,0 +1,341 @@
+/*
+ * The table of node kinds and the generic operations on a parsed node. Lookup (path.c) and
+ * readdir (fs_node_list) walk the same table, so a name the one finds the other lists. Where a
+ * kind lacks an operation the tree does not allow it, and the answer is EPERM.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kinds.h"
+
+#define DIR_RW (S_IFDIR | 0755)         /* accepts mkdir or touch */
+#define DIR_RO (S_IFDIR | 0555)
+#define FILE_RW (S_IFREG | 0644)
+#define FILE_RO (S_IFREG | 0444)
+#define VALUE_MAX 4096                  /* bytes of one written value */
+
+const struct fs_kind_info fs_kinds[FS_KIND_COUNT] = {
+        [FS_ROOT] = { "", FS_ROOT, FIELD_NONE, 0, DIR_RO, NULL },
+
+        [FS_TENANT] = { "tenant", FS_ROOT, FIELD_NONE, 0, DIR_RO, NULL },
+        [FS_TENANT_NAME] = { "name", FS_TENANT, FIELD_NONE, 0, FILE_RW, &fs_tenant_attr_ops },
+        [FS_TENANT_LOCATION] = { "usage_location", FS_TENANT, FIELD_NONE, 0, FILE_RW,
+                                 &fs_tenant_attr_ops },
+
+        [FS_PRODUCTS] = { "products", FS_ROOT, FIELD_NONE, 0, DIR_RW, NULL },
+        [FS_PRODUCT] = { NULL, FS_PRODUCTS, FIELD_SKU, MODEL_LIST_PRODUCTS, DIR_RO,
+                         &fs_product_dir_ops },
+        [FS_PRODUCT_NAME] = { "name", FS_PRODUCT, FIELD_NONE, 0, FILE_RW,
+                              &fs_product_attr_ops },
+        [FS_PRODUCT_TOTAL] = { "total", FS_PRODUCT, FIELD_NONE, 0, FILE_RW,
+                               &fs_product_attr_ops },
+        [FS_PRODUCT_EXPIRING] = { "expiring_soon", FS_PRODUCT, FIELD_NONE, 0, FILE_RW,
+                                  &fs_product_attr_ops },
+        [FS_PRODUCT_ASSIGNED] = { "assigned", FS_PRODUCT, FIELD_NONE, 0, FILE_RO,
+                                  &fs_product_count_ops },
+        [FS_PRODUCT_AVAILABLE] = { "available", FS_PRODUCT, FIELD_NONE, 0, FILE_RO,
+                                   &fs_product_count_ops },
+        [FS_PRODUCT_USERS] = { "users", FS_PRODUCT, FIELD_NONE, 0, DIR_RW, NULL },
+        [FS_PRODUCT_USER] = { NULL, FS_PRODUCT_USERS, FIELD_UPN, MODEL_LIST_PRODUCT_HOLDERS,
+                              FILE_RW, &fs_holder_ops },
+        [FS_PRODUCT_GROUPS] = { "groups", FS_PRODUCT, FIELD_NONE, 0, DIR_RW, NULL },
+        [FS_PRODUCT_GROUP] = { NULL, FS_PRODUCT_GROUPS, FIELD_GROUP, MODEL_LIST_PRODUCT_GROUPS,
+                               FILE_RW, &fs_group_license_ops },
+        [FS_PRODUCT_ERRORS] = { "errors", FS_PRODUCT, FIELD_NONE, 0, DIR_RO, NULL },
+        [FS_PRODUCT_ERROR] = { NULL, FS_PRODUCT_ERRORS, FIELD_UPN, MODEL_LIST_PRODUCT_WAITERS,
+                               FILE_RO, &fs_product_error_ops },
+
+        [FS_USERS] = { "users", FS_ROOT, FIELD_NONE, 0, DIR_RW, NULL },
+        [FS_USER] = { NULL, FS_USERS, FIELD_UPN, MODEL_LIST_USERS, DIR_RO, &fs_user_dir_ops },
+        [FS_USER_DISPLAY_NAME] = { "display_name", FS_USER, FIELD_NONE, 0, FILE_RW,
+                                   &fs_user_attr_ops },
+        [FS_USER_LOCATION] = { "usage_location", FS_USER, FIELD_NONE, 0, FILE_RW,
+                               &fs_user_attr_ops },
+        [FS_USER_LICENSES] = { "licenses", FS_USER, FIELD_NONE, 0, DIR_RW, NULL },
+        [FS_USER_LICENSE] = { NULL, FS_USER_LICENSES, FIELD_SKU, MODEL_LIST_USER_LICENSES,
+                              FILE_RW, &fs_holder_ops },
+        [FS_USER_GROUPS] = { "groups", FS_USER, FIELD_NONE, 0, DIR_RO, NULL },
+        [FS_USER_GROUP] = { NULL, FS_USER_GROUPS, FIELD_GROUP, MODEL_LIST_USER_GROUPS, FILE_RO,
+                            &fs_membership_ops },
+
+        [FS_GROUPS] = { "groups", FS_ROOT, FIELD_NONE, 0, DIR_RW, NULL },
+        [FS_GROUP] = { NULL, FS_GROUPS, FIELD_GROUP, MODEL_LIST_GROUPS, DIR_RO,
+                       &fs_group_dir_ops },
+        [FS_GROUP_MEMBERS] = { "members", FS_GROUP, FIELD_NONE, 0, DIR_RW, NULL },
+        [FS_GROUP_MEMBER] = { NULL, FS_GROUP_MEMBERS, FIELD_UPN, MODEL_LIST_GROUP_MEMBERS,
+                              FILE_RW, &fs_member_ops },
+        [FS_GROUP_LICENSES] = { "licenses", FS_GROUP, FIELD_NONE, 0, DIR_RW, NULL },
+        [FS_GROUP_LICENSE] = { NULL, FS_GROUP_LICENSES, FIELD_SKU, MODEL_LIST_GROUP_LICENSES,
+                               FILE_RW, &fs_group_license_ops },
+        [FS_GROUP_ERRORS] = { "errors", FS_GROUP, FIELD_NONE, 0, DIR_RO, NULL },
+        [FS_GROUP_ERROR] = { NULL, FS_GROUP_ERRORS, FIELD_UPN, MODEL_LIST_GROUP_WAITERS,
+                             FILE_RO, &fs_group_error_ops },
+};
+
+static const struct fs_kind_ops no_ops;
+
+static const struct fs_kind_ops *ops_of(const struct fs_node *node)
+{
+        return fs_kinds[node->kind].ops ? fs_kinds[node->kind].ops : &no_ops;
+}
+
+static bool is_dir(const struct fs_node *node)
+{
+        return S_ISDIR(fs_kinds[node->kind].mode);
+}
+
+/* --- reasons --------------------------------------------------------------------------------- */
+
+static __thread char thread_reason[512];
+
+const char *fs_reason(void)
+{
+        return thread_reason[0] ? thread_reason : model_reason();
+}
+
+void fs_reason_clear(void)
+{
+        thread_reason[0] = '\0';
+}
+
+int fs_refuse(int err, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(thread_reason, sizeof(thread_reason), fmt, ap);
+        va_end(ap);
+        return err;
+}
+
+static int not_allowed(const struct fs_node *node, const char *what)
+{
+        return fs_refuse(-EPERM, "%s is not allowed here (%s)", what,
+                         fs_kinds[node->kind].name ? fs_kinds[node->kind].name : "named entry");
+}
+
+/* --- helpers the kinds share ------------------------------------------------------------------- */
+
+const char *fs_node_key(const struct fs_node *node)
+{
+        if (node->sku[0])
+                return node->sku;
+        if (node->upn[0])
+                return node->upn;
+        return node->group[0] ? node->group : NULL;
+}
+
+void fs_format_time(time_t t, char out[32])
+{
+        struct tm tm;
+
+        gmtime_r(&t, &tm);
+        strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A directory exists when the object named along its path does (at most one is named). */
+static int dir_exists(struct model *m, const struct fs_node *node)
+{
+        struct model_product product;
+        struct model_user user;
+        struct model_group group;
+
+        if (node->sku[0])
+                return model_product_get(m, node->sku, &product);
+        if (node->upn[0])
+                return model_user_get(m, node->upn, &user);
+        if (node->group[0])
+                return model_group_get(m, node->group, &group);
+        return 0;
+}
+
+/* --- the generic operations -------------------------------------------------------------------- */
+
+int fs_node_render(struct model *m, const struct fs_node *node, struct fs_file *ret)
+{
+        struct fs_file file = { .mode = fs_kinds[node->kind].mode };
+        int r;
+
+        if (is_dir(node) || !ops_of(node)->render)
+                return -EISDIR;
+        r = ops_of(node)->render(m, node, &file);
+        if (r >= 0)
+                r = fs_buf_error(&file.content);
+        if (r < 0) {
+                fs_buf_free(&file.content);
+                return r;
+        }
+        *ret = file;
+        return 0;
+}
+
+int fs_node_stat(struct model *m, const struct fs_node *node, struct stat *ret)
+{
+        struct fs_file file;
+        int r;
+
+        memset(ret, 0, sizeof(*ret));
+        if (is_dir(node)) {
+                r = dir_exists(m, node);
+                if (r < 0)
+                        return r;
+                ret->st_mode = fs_kinds[node->kind].mode;
+                ret->st_nlink = 2;
+                ret->st_mtime = ret->st_ctime = time(NULL);
+                return 0;
+        }
+        r = fs_node_render(m, node, &file);
+        if (r < 0)
+                return r;
+        ret->st_mode = file.mode;
+        ret->st_nlink = 1;
+        ret->st_size = (off_t)file.content.len;
+        /* Like procfs, content without a time of its own is as new as the moment it is read. */
+        ret->st_mtime = ret->st_ctime = file.mtime ? file.mtime : time(NULL);
+        fs_buf_free(&file.content);
+        return 0;
+}
+
+struct list_ctx {
+        fs_fill_fn fill;
+        void *ctx;
+};
+
+static int fill_escaped(void *opaque, const char *name)
+{
+        struct list_ctx *list = opaque;
+        char escaped[4 * MODEL_NAME_MAX];
+
+        if (fs_name_encode(name, escaped, sizeof(escaped)) < 0)
+                return 0;               /* cannot be named in a path: not listed */
+        return list->fill(list->ctx, escaped);
+}
+
+int fs_node_list(struct model *m, const struct fs_node *node, fs_fill_fn fill, void *ctx)
+{
+        struct list_ctx list = { fill, ctx };
+        int kind, r;
+
+        if (!is_dir(node))
+                return -ENOTDIR;
+        r = dir_exists(m, node);
+        if (r < 0)
+                return r;
+        if (fill(ctx, ".") || fill(ctx, ".."))
+                return 0;
+        for (kind = FS_ROOT + 1; kind < FS_KIND_COUNT; kind++) {
+                const struct fs_kind_info *info = &fs_kinds[kind];
+
+                if (info->parent != node->kind)
+                        continue;
+                if (info->name)
+                        r = fill(ctx, info->name);
+                else
+                        r = model_list(m, info->listing, fs_node_key(node), NULL, fill_escaped,
+                                       &list);
+                if (r != 0)
+                        return r < 0 ? r : 0;
+        }
+        return 0;
+}
+
+int fs_node_may_write(const struct fs_node *node)
+{
+        if (is_dir(node))
+                return -EISDIR;
+        /* A holder opens for writing so that touch reports what its set-times call says. */
+        if (ops_of(node)->write || ops_of(node)->touch)
+                return 0;
+        return not_allowed(node, "writing");
+}
+
+/* Drops blanks and a trailing newline around a value. */
+static void trim(char *value)
+{
+        size_t len = strlen(value), start = strspn(value, " \t\r\n");
+
+        while (len > start && strchr(" \t\r\n", value[len - 1]))
+                len--;
+        memmove(value, value + start, len - start);
+        value[len - start] = '\0';
+}
+
+int fs_node_write(struct model *m, const struct fs_node *node, const char *data, size_t len,
+                  off_t offset)
+{
+        char value[VALUE_MAX + 1];
+
+        if (!ops_of(node)->write)
+                return not_allowed(node, "writing");
+        if (offset != 0)
+                return fs_refuse(-EINVAL, "a value is written whole, at offset 0");
+        if (len > VALUE_MAX)
+                return fs_refuse(-EINVAL, "a value is at most %d bytes", VALUE_MAX);
+        if (memchr(data, '\0', len))
+                return fs_refuse(-EINVAL, "a value cannot contain NUL bytes");
+        memcpy(value, data, len);
+        value[len] = '\0';
+        trim(value);
+        return ops_of(node)->write(m, node, value);
+}
+
+int fs_node_truncate(const struct fs_node *node, off_t size)
+{
+        int r = fs_node_may_write(node);
+
+        if (r < 0)
+                return r;
+        if (size != 0)
+                return fs_refuse(-EINVAL, "a value is replaced by writing it, not truncated");
+        return 0;
+}
+
+int fs_node_create(struct model *m, const struct fs_node *node)
+{
+        if (!ops_of(node)->create)
+                return not_allowed(node, "creating a file");
+        return ops_of(node)->create(m, node);
+}
+
+int fs_node_touch(struct model *m, const struct fs_node *node)
+{
+        struct stat st;
+        int r;
+
+        if (ops_of(node)->touch)
+                return ops_of(node)->touch(m, node);
+        r = fs_node_stat(m, node, &st);
+        return r < 0 ? r : 0;
+}
+
+int fs_node_unlink(struct model *m, const struct fs_node *node)
+{
+        if (is_dir(node))
+                return -EISDIR;
+        if (!ops_of(node)->unlink)
+                return not_allowed(node, "removing");
+        return ops_of(node)->unlink(m, node);
+}
+
+int fs_node_mkdir(struct model *m, const struct fs_node *node)
+{
+        if (!ops_of(node)->mkdir) {
+                struct stat st;
+
+                if (is_dir(node) && fs_node_stat(m, node, &st) == 0)
+                        return -EEXIST;
+                return not_allowed(node, "making a directory");
+        }
+        return ops_of(node)->mkdir(m, node);
+}
+
+int fs_node_rmdir(struct model *m, const struct fs_node *node)
+{
+        if (!is_dir(node))
+                return -ENOTDIR;
+        if (!ops_of(node)->rmdir)
+                return not_allowed(node, "removing a directory");
+        return ops_of(node)->rmdir(m, node);
+}

@@ -1,0 +1,81 @@
+/*
+ * The tree licensefs shows: every kind of node, where it sits, its mode and what it does. A path
+ * is parsed once (fs_path_parse) into a struct fs_node; the fs_node_* functions then act on the
+ * node through the table of kinds in nodes.c, which lookup and readdir both walk. All functions
+ * return 0 (or a count) or -errno, and record a reason for a refusal (fs_reason()).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "model.h"
+
+enum fs_kind {
+        FS_ROOT,
+        FS_TENANT, FS_TENANT_NAME, FS_TENANT_LOCATION,
+        FS_PRODUCTS, FS_PRODUCT, FS_PRODUCT_NAME, FS_PRODUCT_TOTAL, FS_PRODUCT_EXPIRING,
+        FS_PRODUCT_ASSIGNED, FS_PRODUCT_AVAILABLE, FS_PRODUCT_USERS, FS_PRODUCT_USER,
+        FS_PRODUCT_GROUPS, FS_PRODUCT_GROUP, FS_PRODUCT_ERRORS, FS_PRODUCT_ERROR,
+        FS_USERS, FS_USER, FS_USER_DISPLAY_NAME, FS_USER_LOCATION, FS_USER_LICENSES,
+        FS_USER_LICENSE, FS_USER_GROUPS, FS_USER_GROUP,
+        FS_GROUPS, FS_GROUP, FS_GROUP_MEMBERS, FS_GROUP_MEMBER, FS_GROUP_LICENSES,
+        FS_GROUP_LICENSE, FS_GROUP_ERRORS, FS_GROUP_ERROR,
+        FS_KIND_COUNT
+};
+
+/* A parsed path: its kind and the (unescaped) names along it; unused names are "". */
+struct fs_node {
+        enum fs_kind kind;
+        char sku[MODEL_NAME_MAX + 1];
+        char upn[MODEL_NAME_MAX + 1];
+        char group[MODEL_NAME_MAX + 1];
+};
+
+/* What a file shows: its content, and its mode and time when they depend on the record. */
+struct fs_file {
+        struct fs_buf content;
+        mode_t mode;
+        time_t mtime;
+};
+
+/*
+ * Parses an absolute path. ENOENT: the tree has no such place; ENOTDIR: a file in the middle;
+ * EINVAL: a bad % escape; ENAMETOOLONG: a name over 255 bytes as written.
+ */
+int fs_path_parse(const char *path, struct fs_node *ret);
+
+/* The attributes of an existing node: ENOENT when it does not exist. */
+int fs_node_stat(struct model *m, const struct fs_node *node, struct stat *ret);
+/* Renders a file's content (and mode and time) into ret, which the caller frees. */
+int fs_node_render(struct model *m, const struct fs_node *node, struct fs_file *ret);
+/* Calls fill for every entry of a directory (".", "..", fixed names, then escaped names). */
+typedef int (*fs_fill_fn)(void *ctx, const char *name);
+int fs_node_list(struct model *m, const struct fs_node *node, fs_fill_fn fill, void *ctx);
+/* Whether the node may be opened for writing: EPERM when not. */
+int fs_node_may_write(const struct fs_node *node);
+/* Applies one write() of `len` bytes at `offset` as the file's new value. */
+int fs_node_write(struct model *m, const struct fs_node *node, const char *data, size_t len,
+                  off_t offset);
+/* A truncate to `size` (only 0, a no-op, is accepted on writable files). */
+int fs_node_truncate(const struct fs_node *node, off_t size);
+/* creat/touch of a file that does not exist yet. */
+int fs_node_create(struct model *m, const struct fs_node *node);
+/* Setting the times of an existing node (touch): what touching means for its kind. */
+int fs_node_touch(struct model *m, const struct fs_node *node);
+int fs_node_unlink(struct model *m, const struct fs_node *node);
+int fs_node_mkdir(struct model *m, const struct fs_node *node);
+int fs_node_rmdir(struct model *m, const struct fs_node *node);
+/* Where a creating call (create, mkdir, mknod, symlink, link) names a place the tree lacks. */
+int fs_path_parse_new(const char *path, struct fs_node *ret);
+
+/* The reason for this thread's last refusal: the fs layer's own, else the model's. */
+const char *fs_reason(void);
+void fs_reason_clear(void);
+int fs_refuse(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Escaping of names in paths: '%' is "%25" and '/' is "%2F". */
+int fs_name_decode(const char *in, size_t len, char *out, size_t size);
+/* Writes the escaped name into out (size bytes); -ENAMETOOLONG when it does not fit. */
+int fs_name_encode(const char *in, char *out, size_t size);

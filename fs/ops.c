@@ -1,0 +1,328 @@
+/*
+ * The FUSE operations: each parses its path once into a node, dispatches to fs_node_*, and
+ * returns its -errno. Changes that are refused are reported with their reason. A file's
+ * content is rendered once, at open, and served from the handle (direct_io, so the kernel
+ * caches nothing of it).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs.h"
+#include "nodes.h"
+
+struct handle {
+        struct fs_node node;
+        struct fs_buf content;
+};
+
+static struct fs_config *config(void)
+{
+        return fuse_get_context()->private_data;
+}
+
+static int report(const char *op, const char *path, int r)
+{
+        struct fs_config *cfg = config();
+
+        if (r < 0 && cfg->log)
+                cfg->log("%s %s: %s%s%s", op, path, strerror(-r), fs_reason()[0] ? ": " : "",
+                         fs_reason());
+        return r;
+}
+
+/* Parses a path, clearing the reason a previous call of this thread left. */
+static int parse(const char *path, struct fs_node *node)
+{
+        fs_reason_clear();
+        return fs_path_parse(path, node);
+}
+
+static int parse_new(const char *path, struct fs_node *node)
+{
+        fs_reason_clear();
+        return fs_path_parse_new(path, node);
+}
+
+static void *lf_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+        (void)conn;
+        /* Every change may show through other paths: the kernel must ask each time. */
+        cfg->entry_timeout = 0;
+        cfg->attr_timeout = 0;
+        cfg->negative_timeout = 0;
+        cfg->direct_io = 1;             /* generated content: sizes and data come from us */
+        cfg->hard_remove = 1;           /* no .fuse_hidden renames: the tree has no renames */
+        return fuse_get_context()->private_data;
+}
+
+static int lf_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+        struct fs_config *cfg = config();
+        struct fs_node node;
+        int r;
+
+        (void)fi;
+        r = parse(path, &node);
+        if (r >= 0)
+                r = fs_node_stat(cfg->model, &node, st);
+        if (r < 0)
+                return r;
+        st->st_uid = cfg->uid;
+        st->st_gid = cfg->gid;
+        return 0;
+}
+
+struct readdir_ctx {
+        void *buf;
+        fuse_fill_dir_t filler;
+};
+
+static int fill_entry(void *opaque, const char *name)
+{
+        struct readdir_ctx *ctx = opaque;
+
+        return ctx->filler(ctx->buf, name, NULL, 0, 0) ? -ENOMEM : 0;
+}
+
+static int lf_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t offset,
+                      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
+{
+        struct readdir_ctx ctx = { buf, filler };
+        struct fs_node node;
+        int r;
+
+        (void)offset;
+        (void)fi;
+        (void)flags;
+        r = parse(path, &node);
+        return r < 0 ? r : fs_node_list(config()->model, &node, fill_entry, &ctx);
+}
+
+/* Makes the handle of an open file, with its content when it is opened for reading. */
+static int open_handle(const struct fs_node *node, struct fuse_file_info *fi)
+{
+        struct handle *h;
+        struct fs_file file = { 0 };
+        struct stat st;
+        int r;
+
+        if ((fi->flags & O_ACCMODE) != O_WRONLY)
+                r = fs_node_render(config()->model, node, &file);
+        else
+                r = fs_node_stat(config()->model, node, &st);
+        if (r < 0)
+                return r;
+        h = calloc(1, sizeof(*h));
+        if (!h) {
+                fs_buf_free(&file.content);
+                return -ENOMEM;
+        }
+        h->node = *node;
+        h->content = file.content;
+        fi->fh = (uintptr_t)h;
+        return 0;
+}
+
+static int lf_open(const char *path, struct fuse_file_info *fi)
+{
+        struct fs_node node;
+        int r;
+
+        r = parse(path, &node);
+        if (r >= 0 && (fi->flags & O_ACCMODE) != O_RDONLY)
+                r = fs_node_may_write(&node);
+        if (r >= 0 && (fi->flags & O_TRUNC))
+                r = fs_node_truncate(&node, 0);
+        if (r >= 0)
+                r = open_handle(&node, fi);
+        return (fi->flags & O_ACCMODE) != O_RDONLY ? report("open", path, r) : r;
+}
+
+static int lf_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+        struct fs_node node;
+        int r;
+
+        (void)mode;
+        r = parse_new(path, &node);
+        if (r >= 0)
+                r = fs_node_create(config()->model, &node);
+        if (r >= 0)
+                r = open_handle(&node, fi);
+        return report("create", path, r);
+}
+
+static int lf_read(const char *path, char *buf, size_t size, off_t offset,
+                   struct fuse_file_info *fi)
+{
+        struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+
+        (void)path;
+        if (offset < 0 || (size_t)offset >= h->content.len)
+                return 0;
+        if (size > h->content.len - (size_t)offset)
+                size = h->content.len - (size_t)offset;
+        memcpy(buf, h->content.data + offset, size);
+        return (int)size;
+}
+
+static int lf_write(const char *path, const char *data, size_t size, off_t offset,
+                    struct fuse_file_info *fi)
+{
+        struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+        int r;
+
+        fs_reason_clear();
+        r = fs_node_write(config()->model, &h->node, data, size, offset);
+        if (r < 0)
+                return report("write", path ? path : "(unlinked)", r);
+        return (int)size;
+}
+
+static int lf_release(const char *path, struct fuse_file_info *fi)
+{
+        struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+
+        (void)path;
+        fs_buf_free(&h->content);
+        free(h);
+        return 0;
+}
+
+static int lf_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+        struct fs_node node;
+        int r = 0;
+
+        if (fi)
+                node = ((struct handle *)(uintptr_t)fi->fh)->node;
+        else
+                r = parse(path, &node);
+        if (r >= 0)
+                r = fs_node_truncate(&node, size);
+        return report("truncate", path, r);
+}
+
+static int lf_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
+{
+        struct fs_node node;
+        int r;
+
+        (void)tv;
+        (void)fi;
+        r = parse(path, &node);
+        if (r >= 0)
+                r = fs_node_touch(config()->model, &node);
+        return report("touch", path, r);
+}
+
+static int lf_unlink(const char *path)
+{
+        struct fs_node node;
+        int r;
+
+        r = parse(path, &node);
+        if (r >= 0)
+                r = fs_node_unlink(config()->model, &node);
+        return report("unlink", path, r);
+}
+
+static int lf_mkdir(const char *path, mode_t mode)
+{
+        struct fs_node node;
+        int r;
+
+        (void)mode;
+        r = parse_new(path, &node);
+        if (r >= 0)
+                r = fs_node_mkdir(config()->model, &node);
+        return report("mkdir", path, r);
+}
+
+static int lf_rmdir(const char *path)
+{
+        struct fs_node node;
+        int r;
+
+        r = parse(path, &node);
+        if (r >= 0)
+                r = fs_node_rmdir(config()->model, &node);
+        return report("rmdir", path, r);
+}
+
+/* What the tree never allows: renames, links, special files, mode and owner changes. */
+static int refuse_path(const char *op, const char *path)
+{
+        fs_reason_clear();
+        return report(op, path, fs_refuse(-EPERM, "the tree has no %ss", op));
+}
+
+static int lf_rename(const char *from, const char *to, unsigned int flags)
+{
+        (void)to;
+        (void)flags;
+        return refuse_path("rename", from);
+}
+
+static int lf_link(const char *from, const char *to)
+{
+        (void)from;
+        return refuse_path("link", to);
+}
+
+static int lf_symlink(const char *target, const char *path)
+{
+        (void)target;
+        return refuse_path("symlink", path);
+}
+
+static int lf_mknod(const char *path, mode_t mode, dev_t dev)
+{
+        (void)mode;
+        (void)dev;
+        return refuse_path("special file", path);
+}
+
+static int lf_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+        (void)mode;
+        (void)fi;
+        return refuse_path("mode change", path);
+}
+
+static int lf_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
+{
+        (void)uid;
+        (void)gid;
+        (void)fi;
+        return refuse_path("owner change", path);
+}
+
+static const struct fuse_operations operations = {
+        .init = lf_init,
+        .getattr = lf_getattr,
+        .readdir = lf_readdir,
+        .open = lf_open,
+        .create = lf_create,
+        .read = lf_read,
+        .write = lf_write,
+        .release = lf_release,
+        .truncate = lf_truncate,
+        .utimens = lf_utimens,
+        .unlink = lf_unlink,
+        .mkdir = lf_mkdir,
+        .rmdir = lf_rmdir,
+        .rename = lf_rename,
+        .link = lf_link,
+        .symlink = lf_symlink,
+        .mknod = lf_mknod,
+        .chmod = lf_chmod,
+        .chown = lf_chown,
+};
+
+const struct fuse_operations *fs_operations(void)
+{
+        return &operations;
+}

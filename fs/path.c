@@ -1,0 +1,146 @@
+/*
+ * From a path to a typed node: splits the path, walks the table of kinds from the root, and
+ * unescapes the names of objects ('%25' is '%', '%2F' is '/'; nothing else is an escape).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "kinds.h"
+
+#define NAME_MAX_WRITTEN 255
+
+int fs_name_decode(const char *in, size_t len, char *out, size_t size)
+{
+        size_t i, n = 0;
+
+        for (i = 0; i < len; i++) {
+                char c = in[i];
+
+                if (c == '%') {
+                        if (i + 2 < len && in[i + 1] == '2' && in[i + 2] == '5')
+                                c = '%';
+                        else if (i + 2 < len && in[i + 1] == '2' && in[i + 2] == 'F')
+                                c = '/';
+                        else
+                                return fs_refuse(-EINVAL, "'%%' in a name must be written "
+                                                 "%%25 (and '/' %%2F)");
+                        i += 2;
+                }
+                if (n + 1 >= size)
+                        return fs_refuse(-ENAMETOOLONG, "name too long");
+                out[n++] = c;
+        }
+        out[n] = '\0';
+        return 0;
+}
+
+int fs_name_encode(const char *in, char *out, size_t size)
+{
+        size_t n = 0;
+
+        for (; *in; in++) {
+                const char *piece = *in == '%' ? "%25" : *in == '/' ? "%2F" : NULL;
+                size_t piece_len = piece ? 3 : 1;
+
+                if (n + piece_len >= size)
+                        return -ENAMETOOLONG;
+                if (piece)
+                        memcpy(out + n, piece, 3);
+                else
+                        out[n] = *in;
+                n += piece_len;
+        }
+        out[n] = '\0';
+        return 0;
+}
+
+static char *node_field(struct fs_node *node, enum fs_field field)
+{
+        switch (field) {
+        case FIELD_SKU:
+                return node->sku;
+        case FIELD_UPN:
+                return node->upn;
+        case FIELD_GROUP:
+                return node->group;
+        default:
+                return NULL;
+        }
+}
+
+/* Finds the child of `parent` called name[0..len): a fixed name first, else the named kind. */
+static int child_kind(enum fs_kind parent, const char *name, size_t len, enum fs_kind *ret)
+{
+        int kind, named = -1;
+
+        for (kind = FS_ROOT + 1; kind < FS_KIND_COUNT; kind++) {
+                const struct fs_kind_info *info = &fs_kinds[kind];
+
+                if (info->parent != parent)
+                        continue;
+                if (!info->name)
+                        named = kind;
+                else if (strlen(info->name) == len && memcmp(info->name, name, len) == 0) {
+                        *ret = kind;
+                        return 0;
+                }
+        }
+        if (named < 0)
+                return -ENOENT;
+        *ret = named;
+        return 0;
+}
+
+int fs_path_parse(const char *path, struct fs_node *ret)
+{
+        struct fs_node node = { .kind = FS_ROOT };
+        const char *p = path, *end;
+        enum fs_kind kind;
+        size_t len;
+        int r;
+
+        while (*p == '/')
+                p++;
+        for (; *p; p = end + strspn(end, "/")) {
+                end = p + strcspn(p, "/");
+                len = (size_t)(end - p);
+                if (len > NAME_MAX_WRITTEN)
+                        return fs_refuse(-ENAMETOOLONG, "a name is longer than %d bytes",
+                                         NAME_MAX_WRITTEN);
+                if (!S_ISDIR(fs_kinds[node.kind].mode))
+                        return -ENOTDIR;
+                r = child_kind(node.kind, p, len, &kind);
+                if (r < 0)
+                        return r;
+                if (!fs_kinds[kind].name) {
+                        r = fs_name_decode(p, len, node_field(&node, fs_kinds[kind].field),
+                                           MODEL_NAME_MAX + 1);
+                        if (r < 0)
+                                return r;
+                }
+                node.kind = kind;
+        }
+        *ret = node;
+        return 0;
+}
+
+int fs_path_parse_new(const char *path, struct fs_node *ret)
+{
+        struct fs_node parent;
+        const char *slash;
+        char dir[4096];
+        int r;
+
+        r = fs_path_parse(path, ret);
+        if (r != -ENOENT)
+                return r;
+        /* The name is one the tree never has; say EPERM when its directory exists. */
+        slash = strrchr(path, '/');
+        if (!slash || (size_t)(slash - path) >= sizeof(dir))
+                return r;
+        memcpy(dir, path, (size_t)(slash - path));
+        dir[slash - path] = '\0';
+        if (fs_path_parse(dir, &parent) < 0 || !S_ISDIR(fs_kinds[parent.kind].mode))
+                return r;
+        return fs_refuse(-EPERM, "the tree has no place for '%s'", slash + 1);
+}

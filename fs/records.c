@@ -1,0 +1,193 @@
+/*
+ * The record files: a seat holder, a group's license, a membership and the two kinds of wait
+ * for a seat. Each renders as key=value lines; the ones that stand for an assignment or a
+ * membership are made by touch and ended by rm.
+ */
+#include <errno.h>
+
+#include "kinds.h"
+
+struct lines_ctx {
+        struct fs_buf *buf;
+        const char *key;
+};
+
+static int add_line(void *opaque, const char *name)
+{
+        struct lines_ctx *lines = opaque;
+
+        fs_buf_printf(lines->buf, "%s=%s\n", lines->key, name);
+        return 0;
+}
+
+/* One `key=NAME` line for each name of a listing. */
+static int list_lines(struct model *m, struct fs_buf *buf, const char *key,
+                      enum model_listing listing, const char *a, const char *b)
+{
+        struct lines_ctx lines = { buf, key };
+
+        return model_list(m, listing, a, b, add_line, &lines);
+}
+
+static void since_line(struct fs_file *out, time_t since)
+{
+        char when[32];
+
+        fs_format_time(since, when);
+        fs_buf_printf(&out->content, "since=%s\n", when);
+        out->mtime = since;
+}
+
+/* --- holders: products/SKU/users/UPN and users/UPN/licenses/SKU ------------------------------ */
+
+static int holder_render(struct model *m, const struct fs_node *node, struct fs_file *out)
+{
+        struct model_holder holder;
+        int r;
+
+        r = model_holder_get(m, node->sku, node->upn, &holder);
+        if (r < 0)
+                return r;
+        fs_buf_printf(&out->content, "user=%s\nproduct=%s\nstate=active\ndirect=%s\n", node->upn,
+                      node->sku, holder.direct ? "yes" : "no");
+        r = list_lines(m, &out->content, "group", MODEL_LIST_PATH_GROUPS, node->sku, node->upn);
+        if (r < 0)
+                return r;
+        since_line(out, holder.since);
+        /* 0444 tells people and find(1) that rm cannot remove an inherited-only license. */
+        if (!holder.direct)
+                out->mode = S_IFREG | 0444;
+        return 0;
+}
+
+static int holder_assign(struct model *m, const struct fs_node *node)
+{
+        return model_direct_assign(m, node->sku, node->upn);
+}
+
+static int holder_remove(struct model *m, const struct fs_node *node)
+{
+        return model_direct_remove(m, node->sku, node->upn);
+}
+
+const struct fs_kind_ops fs_holder_ops = {
+        .render = holder_render,
+        .create = holder_assign,
+        .touch = holder_assign,
+        .unlink = holder_remove,
+};
+
+/* --- group licenses: products/SKU/groups/G and groups/G/licenses/SKU ------------------------- */
+
+static int group_license_render(struct model *m, const struct fs_node *node,
+                                struct fs_file *out)
+{
+        struct model_group_license license;
+        int r;
+
+        r = model_group_license_get(m, node->sku, node->group, &license);
+        if (r < 0)
+                return r;
+        fs_buf_printf(&out->content, "group=%s\nproduct=%s\nmembers=%lld\nerrors=%lld\n",
+                      node->group, node->sku, (long long)license.members,
+                      (long long)license.errors);
+        since_line(out, license.since);
+        return 0;
+}
+
+static int group_license_add(struct model *m, const struct fs_node *node)
+{
+        return model_group_license_add(m, node->sku, node->group);
+}
+
+static int group_license_remove(struct model *m, const struct fs_node *node)
+{
+        return model_group_license_remove(m, node->sku, node->group);
+}
+
+const struct fs_kind_ops fs_group_license_ops = {
+        .render = group_license_render,
+        .create = group_license_add,
+        .unlink = group_license_remove,
+};
+
+/* --- memberships: groups/G/members/UPN (rw) and users/UPN/groups/G (ro) ---------------------- */
+
+static int member_render(struct model *m, const struct fs_node *node, struct fs_file *out)
+{
+        struct model_member member;
+        int r;
+
+        r = model_member_get(m, node->group, node->upn, &member);
+        if (r < 0)
+                return r;
+        fs_buf_printf(&out->content, "user=%s\ngroup=%s\n", node->upn, node->group);
+        since_line(out, member.since);
+        return 0;
+}
+
+static int member_add(struct model *m, const struct fs_node *node)
+{
+        return model_member_add(m, node->group, node->upn);
+}
+
+static int member_remove(struct model *m, const struct fs_node *node)
+{
+        return model_member_remove(m, node->group, node->upn);
+}
+
+const struct fs_kind_ops fs_member_ops = {
+        .render = member_render,
+        .create = member_add,
+        .unlink = member_remove,
+};
+
+const struct fs_kind_ops fs_membership_ops = {
+        .render = member_render,
+};
+
+/* --- waits: products/SKU/errors/UPN and groups/G/errors/UPN ---------------------------------- */
+
+static int product_error_render(struct model *m, const struct fs_node *node,
+                                struct fs_file *out)
+{
+        struct model_waiter waiter;
+        int r;
+
+        r = model_waiter_get(m, node->sku, node->upn, &waiter);
+        if (r < 0)
+                return r;
+        fs_buf_printf(&out->content, "user=%s\nproduct=%s\nerror=CountViolation\n", node->upn,
+                      node->sku);
+        r = list_lines(m, &out->content, "group", MODEL_LIST_PATH_GROUPS, node->sku, node->upn);
+        if (r < 0)
+                return r;
+        since_line(out, waiter.since);
+        return 0;
+}
+
+const struct fs_kind_ops fs_product_error_ops = {
+        .render = product_error_render,
+};
+
+static int group_error_render(struct model *m, const struct fs_node *node, struct fs_file *out)
+{
+        struct model_waiter waiter;
+        int r;
+
+        r = model_group_waiter_get(m, node->group, node->upn, &waiter);
+        if (r < 0)
+                return r;
+        fs_buf_printf(&out->content, "user=%s\ngroup=%s\nerror=CountViolation\n", node->upn,
+                      node->group);
+        r = list_lines(m, &out->content, "product", MODEL_LIST_WAITER_PRODUCTS, node->group,
+                       node->upn);
+        if (r < 0)
+                return r;
+        since_line(out, waiter.since);
+        return 0;
+}
+
+const struct fs_kind_ops fs_group_error_ops = {
+        .render = group_error_render,
+};

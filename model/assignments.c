@@ -1,0 +1,260 @@
+/*
+ * Assignments: a product given to a user directly or to a group, and the records of who holds
+ * a seat and who waits. The refusal reasons use the service's own words where it has them.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+/* Counts the licensed groups through which the user has the product. */
+#define GROUP_PATHS_SQL                                                                  \
+        "(SELECT count(*) FROM members mb JOIN group_licenses gl ON gl.group_id = "      \
+        "mb.group_id WHERE mb.user_id = s.user_id AND gl.product_id = s.product_id)"
+
+int direct_assign(struct model *m, const char *sku, const char *upn)
+{
+        int64_t pid = product_id(m, sku), uid, free_seats, located, active;
+        int r;
+
+        if (pid < 0)
+                return pid;
+        uid = user_id(m, upn);
+        if (uid < 0)
+                return uid;
+        r = sql_int(m, &located, "SELECT usage_location <> '' FROM users WHERE id = ?", "i", uid);
+        if (r < 0)
+                return r;
+        if (!located)
+                return refuse(-EINVAL, "License assignment cannot be done for user with invalid "
+                              "usage location. ('%s' has none)", upn);
+
+        r = sql_int(m, &active, "SELECT active FROM seats WHERE product_id = ? AND user_id = ?",
+                    "ii", pid, uid);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        if (r == -ENOENT || !active) {
+                r = sql_int(m, &free_seats, "SELECT total - assigned FROM products WHERE id = ?",
+                            "i", pid);
+                if (r < 0)
+                        return r;
+                if (free_seats <= 0)
+                        return refuse(-ENOSPC, "Subscription for '%s' does not have any "
+                                      "available licenses.", sku);
+                r = seat_want(m, pid, uid);
+                if (r < 0)
+                        return r;
+        }
+        r = sql_exec(m, "UPDATE seats SET direct = 1 WHERE product_id = ? AND user_id = ?", "ii",
+                     pid, uid);
+        return r < 0 ? r : 0;
+}
+
+int model_direct_assign(struct model *m, const char *sku, const char *upn)
+{
+        return WRITE_TX(m, direct_assign(m, sku, upn));
+}
+
+static int direct_remove(struct model *m, const char *sku, const char *upn)
+{
+        int64_t pid = product_id(m, sku), uid, direct;
+        int r;
+
+        if (pid < 0)
+                return pid;
+        uid = user_id(m, upn);
+        if (uid < 0)
+                return uid;
+        r = sql_int(m, &direct, "SELECT direct FROM seats WHERE product_id = ? AND user_id = ? "
+                    "AND active = 1", "ii", pid, uid);
+        if (r == -ENOENT)
+                return refuse(-ENOENT, "'%s' does not hold '%s'", upn, sku);
+        if (r < 0)
+                return r;
+        if (!direct)
+                return refuse(-EPERM, "User license is inherited from a group membership and it "
+                              "cannot be removed directly from the user. ('%s', '%s')", upn, sku);
+        r = sql_exec(m, "UPDATE seats SET direct = 0 WHERE product_id = ? AND user_id = ?", "ii",
+                     pid, uid);
+        if (r >= 0)
+                r = seat_release_if_unwanted(m, pid, uid);
+        return r < 0 ? r : 0;
+}
+
+int model_direct_remove(struct model *m, const char *sku, const char *upn)
+{
+        return WRITE_TX(m, direct_remove(m, sku, upn));
+}
+
+/* Reads the seats row of (sku, upn) in the given state: direct, since and group paths. */
+static int seat_get(struct model *m, const char *sku, const char *upn, int64_t active,
+                    struct model_holder *ret)
+{
+        sqlite3_stmt *s;
+        int r;
+
+        r = sql_prepare(m, &s, "SELECT s.direct, s.since, " GROUP_PATHS_SQL " FROM seats s "
+                        "JOIN products p ON p.id = s.product_id JOIN users u ON u.id = s.user_id "
+                        "WHERE p.sku = ? AND u.upn = ? AND s.active = ?", "tti", sku, upn,
+                        active);
+        if (r >= 0)
+                r = sql_step(s);
+        if (r == 0)
+                r = refuse(-ENOENT, "'%s' %s '%s'", upn,
+                           active ? "does not hold" : "does not wait for", sku);
+        if (r < 0)
+                return r;
+        ret->direct = sqlite3_column_int64(s, 0);
+        ret->since = sqlite3_column_int64(s, 1);
+        ret->groups = sqlite3_column_int64(s, 2);
+        sqlite3_reset(s);
+        return 0;
+}
+
+int model_holder_get(struct model *m, const char *sku, const char *upn, struct model_holder *ret)
+{
+        return READ_TX(m, seat_get(m, sku, upn, 1, ret));
+}
+
+static int waiter_get(struct model *m, const char *sku, const char *upn,
+                      struct model_waiter *ret)
+{
+        struct model_holder seat;
+        int r;
+
+        r = seat_get(m, sku, upn, 0, &seat);
+        if (r < 0)
+                return r;
+        ret->since = seat.since;
+        ret->groups = seat.groups;
+        return 0;
+}
+
+int model_waiter_get(struct model *m, const char *sku, const char *upn, struct model_waiter *ret)
+{
+        return READ_TX(m, waiter_get(m, sku, upn, ret));
+}
+
+int group_license_add(struct model *m, const char *sku, const char *group)
+{
+        int64_t pid = product_id(m, sku), gid, *users = NULL;
+        size_t count = 0, i;
+        int r;
+
+        if (pid < 0)
+                return pid;
+        gid = group_id(m, group);
+        if (gid < 0)
+                return gid;
+        r = sql_exec(m, "INSERT OR IGNORE INTO group_licenses (group_id, product_id, since) "
+                     "VALUES (?, ?, ?)", "iii", gid, pid, (int64_t)model_now(m));
+        if (r <= 0)
+                return r;               /* assigned already (0), or an error */
+        /* Members get seats in the order they joined; the members' ids are that order. */
+        r = collect_ids(m, &users, &count, "SELECT user_id FROM members WHERE group_id = ? "
+                        "ORDER BY id", "i", gid);
+        for (i = 0; r >= 0 && i < count; i++)
+                r = seat_want(m, pid, users[i]);
+        free(users);
+        return r < 0 ? r : 0;
+}
+
+int model_group_license_add(struct model *m, const char *sku, const char *group)
+{
+        return WRITE_TX(m, group_license_add(m, sku, group));
+}
+
+static int group_license_remove(struct model *m, const char *sku, const char *group)
+{
+        int64_t pid = product_id(m, sku), gid, *users = NULL;
+        size_t count = 0, i;
+        int r;
+
+        if (pid < 0)
+                return pid;
+        gid = group_id(m, group);
+        if (gid < 0)
+                return gid;
+        r = sql_exec(m, "DELETE FROM group_licenses WHERE group_id = ? AND product_id = ?", "ii",
+                     gid, pid);
+        if (r == 0)
+                return refuse(-ENOENT, "'%s' is not assigned to group '%s'", sku, group);
+        /* Waiters first, so no freed seat is handed to a member about to lose its claim. */
+        if (r >= 0)
+                r = collect_ids(m, &users, &count, "SELECT s.user_id FROM members mb JOIN seats s "
+                                "ON s.user_id = mb.user_id AND s.product_id = ?1 "
+                                "WHERE mb.group_id = ?2 ORDER BY s.active, s.queue", "ii", pid,
+                                gid);
+        for (i = 0; r >= 0 && i < count; i++)
+                r = seat_release_if_unwanted(m, pid, users[i]);
+        free(users);
+        return r < 0 ? r : 0;
+}
+
+int model_group_license_remove(struct model *m, const char *sku, const char *group)
+{
+        return WRITE_TX(m, group_license_remove(m, sku, group));
+}
+
+static int group_license_get(struct model *m, const char *sku, const char *group,
+                             struct model_group_license *ret)
+{
+        sqlite3_stmt *s;
+        int r;
+
+        r = sql_prepare(m, &s, "SELECT gl.since, "
+                        "(SELECT count(*) FROM members WHERE group_id = gl.group_id), "
+                        "(SELECT count(*) FROM members mb JOIN seats s ON s.user_id = mb.user_id "
+                        " AND s.product_id = gl.product_id AND s.active = 0 "
+                        " WHERE mb.group_id = gl.group_id) "
+                        "FROM group_licenses gl JOIN products p ON p.id = gl.product_id "
+                        "JOIN security_groups g ON g.id = gl.group_id "
+                        "WHERE p.sku = ? AND g.name = ?", "tt", sku, group);
+        if (r >= 0)
+                r = sql_step(s);
+        if (r == 0)
+                r = refuse(-ENOENT, "'%s' is not assigned to group '%s'", sku, group);
+        if (r < 0)
+                return r;
+        ret->since = sqlite3_column_int64(s, 0);
+        ret->members = sqlite3_column_int64(s, 1);
+        ret->errors = sqlite3_column_int64(s, 2);
+        sqlite3_reset(s);
+        return 0;
+}
+
+int model_group_license_get(struct model *m, const char *sku, const char *group,
+                            struct model_group_license *ret)
+{
+        return READ_TX(m, group_license_get(m, sku, group, ret));
+}
+
+static int group_waiter_get(struct model *m, const char *group, const char *upn,
+                            struct model_waiter *ret)
+{
+        sqlite3_stmt *s;
+        int r;
+
+        r = sql_prepare(m, &s, "SELECT min(s.since), count(*) FROM security_groups g "
+                        "JOIN members mb ON mb.group_id = g.id "
+                        "JOIN users u ON u.id = mb.user_id "
+                        "JOIN group_licenses gl ON gl.group_id = g.id "
+                        "JOIN seats s ON s.product_id = gl.product_id AND s.user_id = u.id "
+                        "WHERE g.name = ? AND u.upn = ? AND s.active = 0", "tt", group, upn);
+        if (r >= 0)
+                r = sql_step(s);
+        if (r == 0 || (r > 0 && sqlite3_column_int64(s, 1) == 0))
+                r = refuse(-ENOENT, "'%s' does not wait for a product of group '%s'", upn, group);
+        if (r < 0)
+                return r;
+        ret->since = sqlite3_column_int64(s, 0);
+        ret->groups = 1;
+        sqlite3_reset(s);
+        return 0;
+}
+
+int model_group_waiter_get(struct model *m, const char *group, const char *upn,
+                           struct model_waiter *ret)
+{
+        return READ_TX(m, group_waiter_get(m, group, upn, ret));
+}

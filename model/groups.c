@@ -1,0 +1,162 @@
+/*
+ * Security groups and their memberships. A member gets every product assigned to the group
+ * (or waits for it); ending a membership releases what only the group gave.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+int group_create(struct model *m, const char *name)
+{
+        int64_t exists;
+        int r;
+
+        r = check_name(name, "group name");
+        if (r < 0)
+                return r;
+        r = sql_int(m, &exists, "SELECT 1 FROM security_groups WHERE name = ?", "t", name);
+        if (r == 0)
+                return refuse(-EEXIST, "group '%s' exists already", name);
+        if (r != -ENOENT)
+                return r;
+        r = sql_exec(m, "INSERT INTO security_groups (name, created) VALUES (?, ?)", "ti", name,
+                     (int64_t)model_now(m));
+        return r < 0 ? r : 0;
+}
+
+int model_group_create(struct model *m, const char *name)
+{
+        return WRITE_TX(m, group_create(m, name));
+}
+
+static int group_delete(struct model *m, const char *name)
+{
+        int64_t id = group_id(m, name), licensed;
+        int r;
+
+        if (id < 0)
+                return id;
+        r = sql_int(m, &licensed, "SELECT 1 FROM group_licenses WHERE group_id = ? LIMIT 1", "i",
+                    id);
+        if (r == 0)
+                return refuse(-ENOTEMPTY, "group '%s' still has a license; remove it first",
+                              name);
+        if (r != -ENOENT)
+                return r;
+        /* An unlicensed group gives no seats, so its memberships go without seat changes. */
+        r = sql_exec(m, "DELETE FROM members WHERE group_id = ?", "i", id);
+        if (r >= 0)
+                r = sql_exec(m, "DELETE FROM security_groups WHERE id = ?", "i", id);
+        return r < 0 ? r : 0;
+}
+
+int model_group_delete(struct model *m, const char *name)
+{
+        return WRITE_TX(m, group_delete(m, name));
+}
+
+static int group_get(struct model *m, const char *name, struct model_group *ret)
+{
+        int64_t id = group_id(m, name);
+        sqlite3_stmt *s;
+        int r;
+
+        if (id < 0)
+                return id;
+        r = sql_prepare(m, &s, "SELECT (SELECT count(*) FROM members WHERE group_id = ?1), "
+                        "created FROM security_groups WHERE id = ?1", "i", id);
+        if (r >= 0)
+                r = sql_step(s);
+        if (r <= 0)
+                return r < 0 ? r : -ENOENT;
+        ret->members = sqlite3_column_int64(s, 0);
+        ret->created = sqlite3_column_int64(s, 1);
+        sqlite3_reset(s);
+        return 0;
+}
+
+int model_group_get(struct model *m, const char *name, struct model_group *ret)
+{
+        return READ_TX(m, group_get(m, name, ret));
+}
+
+int member_add(struct model *m, const char *group, const char *upn)
+{
+        int64_t gid = group_id(m, group), uid, *products = NULL;
+        size_t count = 0, i;
+        int r;
+
+        if (gid < 0)
+                return gid;
+        uid = user_id(m, upn);
+        if (uid < 0)
+                return uid;
+        r = sql_exec(m, "INSERT OR IGNORE INTO members (group_id, user_id, since) "
+                     "VALUES (?, ?, ?)", "iii", gid, uid, (int64_t)model_now(m));
+        if (r <= 0)
+                return r;               /* a member already (0), or an error */
+        r = collect_ids(m, &products, &count, "SELECT product_id FROM group_licenses "
+                        "WHERE group_id = ? ORDER BY product_id", "i", gid);
+        for (i = 0; r >= 0 && i < count; i++)
+                r = seat_want(m, products[i], uid);
+        free(products);
+        return r < 0 ? r : 0;
+}
+
+int model_member_add(struct model *m, const char *group, const char *upn)
+{
+        return WRITE_TX(m, member_add(m, group, upn));
+}
+
+static int member_remove(struct model *m, const char *group, const char *upn)
+{
+        int64_t gid = group_id(m, group), uid, *products = NULL;
+        size_t count = 0, i;
+        int r;
+
+        if (gid < 0)
+                return gid;
+        uid = user_id(m, upn);
+        if (uid < 0)
+                return uid;
+        r = sql_exec(m, "DELETE FROM members WHERE group_id = ? AND user_id = ?", "ii", gid, uid);
+        if (r == 0)
+                return refuse(-ENOENT, "'%s' is not a member of '%s'", upn, group);
+        if (r >= 0)
+                r = collect_ids(m, &products, &count, "SELECT product_id FROM group_licenses "
+                                "WHERE group_id = ? ORDER BY product_id", "i", gid);
+        for (i = 0; r >= 0 && i < count; i++)
+                r = seat_release_if_unwanted(m, products[i], uid);
+        free(products);
+        return r < 0 ? r : 0;
+}
+
+int model_member_remove(struct model *m, const char *group, const char *upn)
+{
+        return WRITE_TX(m, member_remove(m, group, upn));
+}
+
+static int member_get(struct model *m, const char *group, const char *upn,
+                      struct model_member *ret)
+{
+        int64_t since;
+        int r;
+
+        r = sql_int(m, &since, "SELECT mb.since FROM members mb "
+                    "JOIN security_groups g ON g.id = mb.group_id "
+                    "JOIN users u ON u.id = mb.user_id WHERE g.name = ? AND u.upn = ?", "tt",
+                    group, upn);
+        if (r == -ENOENT)
+                return refuse(-ENOENT, "'%s' is not a member of '%s'", upn, group);
+        if (r < 0)
+                return r;
+        ret->since = since;
+        return 0;
+}
+
+int model_member_get(struct model *m, const char *group, const char *upn,
+                     struct model_member *ret)
+{
+        return READ_TX(m, member_get(m, group, upn, ret));
+}

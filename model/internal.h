@@ -1,0 +1,126 @@
+/*
+ * What the model's own files share and nobody else sees: the model struct, the transaction
+ * bracket every public function runs in, the statement cache and the small SQL helpers, and the
+ * seat engine. Nothing here is part of the public API in model.h.
+ */
+#pragma once
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+
+#include "model.h"
+
+#define STMT_CACHE_SIZE 128
+
+struct stmt_slot {
+        const char *sql;                /* the literal's address is the key */
+        sqlite3_stmt *stmt;
+};
+
+/*
+ * Lock order: `lock` is the only lock; it is held for the whole of every public call, from the
+ * transaction's BEGIN to its COMMIT, so calls are serialised and each sees its own transaction.
+ */
+struct model {
+        pthread_mutex_t lock;
+        sqlite3 *db;
+        time_t fixed_now;               /* 0: the real clock */
+        struct stmt_slot stmts[STMT_CACHE_SIZE];
+};
+
+/* --- errors and reasons (db.c) --- */
+
+/* Maps an SQLite result code (extended or not) to -errno; the only place that does. */
+int errno_from_sqlite(int rc);
+/* Records the calling thread's reason and returns `err` (a -errno), for `return refuse(...)`. */
+int refuse(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void reason_clear(void);
+
+/* --- transactions (db.c) --- */
+
+/*
+ * tx_begin locks the model and opens a write (BEGIN IMMEDIATE) or read (BEGIN) transaction;
+ * tx_end commits when r >= 0, rolls back otherwise, unlocks, and returns r (or the commit's
+ * error). Every public function is `r = tx_begin(); if (r >= 0) r = work(); return tx_end(r)`.
+ */
+int tx_begin(struct model *m, bool write);
+int tx_end(struct model *m, int r);
+
+/* Evaluates `work` (an int expression) in a transaction; a failed BEGIN skips it. */
+#define IN_TRANSACTION(m, write, work) ({                                       \
+        int tx_r_ = tx_begin((m), (write));                                     \
+        tx_r_ < 0 ? tx_r_ : tx_end((m), (work));                                \
+})
+#define WRITE_TX(m, work) IN_TRANSACTION(m, true, work)
+#define READ_TX(m, work) IN_TRANSACTION(m, false, work)
+
+time_t model_now(struct model *m);
+
+/* --- statements (db.c) --- */
+
+/*
+ * Fetches the cached statement for the SQL literal `sql` (preparing it on first use), resets it
+ * and binds the parameters described by `types`: 't' text (const char *, NULL binds NULL),
+ * 'i' int64_t; values beyond the statement's parameters are ignored, so one call can serve a
+ * table of statements. The statement stays owned by the cache. Returns 0 or -errno.
+ */
+int sql_prepare(struct model *m, sqlite3_stmt **ret, const char *sql, const char *types, ...);
+/* Steps: 1 for a row, 0 when done (the statement is then reset), -errno on failure. */
+int sql_step(sqlite3_stmt *s);
+/* Runs a statement to completion; returns the number of rows it changed, or -errno. */
+int sql_exec(struct model *m, const char *sql, const char *types, ...);
+/* Runs a query for one integer: 0 and *ret, -ENOENT when there is no row, or -errno. */
+int sql_int(struct model *m, int64_t *ret, const char *sql, const char *types, ...);
+
+/* --- names and values (names.c) --- */
+
+/* 0 or -EINVAL/-ENAMETOOLONG with a reason naming `what`. */
+int check_name(const char *name, const char *what);
+int check_upn(const char *upn);
+int check_text(const char *text, const char *what);
+/* Writes the upper-case code to ret (3 bytes). 0, or -EINVAL when not an assigned code. */
+int check_country(const char *code, char ret[3]);
+int check_count(int64_t n, const char *what);
+
+/* --- lookups by name (db.c): the row id, or -ENOENT with a reason --- */
+
+int64_t product_id(struct model *m, const char *sku);
+int64_t user_id(struct model *m, const char *upn);
+int64_t group_id(struct model *m, const char *name);
+
+/*
+ * Collects the ids a one-column query returns (parameters as for sql_prepare), so callers can
+ * change the tables it reads while they walk them. *ret is malloc'd; the caller frees it.
+ */
+int collect_ids(struct model *m, int64_t **ret, size_t *ret_count, const char *sql,
+                const char *types, ...);
+
+/* Copies a column's text into a fixed buffer of `size` bytes (truncating, always terminated). */
+void column_text(sqlite3_stmt *s, int col, char *buf, size_t size);
+
+/* --- the seat engine (seats.c); callers are inside a write transaction --- */
+
+/* Makes the user want the product: a seat if one is free, else a place in the queue. */
+int seat_want(struct model *m, int64_t product, int64_t user);
+/* Drops the user's claim when neither a direct path nor a licensed group is left. */
+int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user);
+/* Sets the product's total; seats it adds go to the longest-waiting users. Checks nothing. */
+int seat_set_total(struct model *m, int64_t product, int64_t total);
+
+/* --- whole operations other files reuse inside their own transaction --- */
+
+int tenant_is_empty(struct model *m);
+int product_create(struct model *m, const char *sku);
+int product_set_name(struct model *m, const char *sku, const char *name);
+int product_set_sku_id(struct model *m, const char *sku, const char *sku_id);
+int product_set_total(struct model *m, const char *sku, int64_t total);
+int product_set_expiring_soon(struct model *m, const char *sku, int64_t n);
+int user_create(struct model *m, const char *upn);
+int user_set_display_name(struct model *m, const char *upn, const char *name);
+int user_set_usage_location(struct model *m, const char *upn, const char *code);
+int group_create(struct model *m, const char *name);
+int member_add(struct model *m, const char *group, const char *upn);
+int direct_assign(struct model *m, const char *sku, const char *upn);
+int group_license_add(struct model *m, const char *sku, const char *group);
+int tenant_set_name(struct model *m, const char *name);

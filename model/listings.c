@@ -1,0 +1,117 @@
+/*
+ * Listings: the names a directory of the tree shows, one table row per listing so that every
+ * listing reads alike. Each has the query for its names (sorted bytewise, which is SQLite's
+ * BINARY collation) and the query that tells whether its parents exist.
+ */
+#include <errno.h>
+
+#include "internal.h"
+
+struct listing {
+        const char *parents;            /* returns a row when the parents exist; NULL: none */
+        const char *names;              /* ?1 = a, ?2 = b */
+        const char *what;               /* for the reason when a parent is missing */
+};
+
+static const struct listing listings[] = {
+        [MODEL_LIST_PRODUCTS] = {
+                NULL, "SELECT sku FROM products ORDER BY sku", NULL },
+        [MODEL_LIST_USERS] = {
+                NULL, "SELECT upn FROM users ORDER BY upn", NULL },
+        [MODEL_LIST_GROUPS] = {
+                NULL, "SELECT name FROM security_groups ORDER BY name", NULL },
+        [MODEL_LIST_PRODUCT_HOLDERS] = {
+                "SELECT 1 FROM products WHERE sku = ?1",
+                "SELECT u.upn FROM products p JOIN seats s ON s.product_id = p.id AND s.active = 1 "
+                "JOIN users u ON u.id = s.user_id WHERE p.sku = ?1 ORDER BY u.upn",
+                "product" },
+        [MODEL_LIST_PRODUCT_GROUPS] = {
+                "SELECT 1 FROM products WHERE sku = ?1",
+                "SELECT g.name FROM products p JOIN group_licenses gl ON gl.product_id = p.id "
+                "JOIN security_groups g ON g.id = gl.group_id WHERE p.sku = ?1 ORDER BY g.name",
+                "product" },
+        [MODEL_LIST_PRODUCT_WAITERS] = {
+                "SELECT 1 FROM products WHERE sku = ?1",
+                "SELECT u.upn FROM products p JOIN seats s ON s.product_id = p.id AND s.active = 0 "
+                "JOIN users u ON u.id = s.user_id WHERE p.sku = ?1 ORDER BY u.upn",
+                "product" },
+        [MODEL_LIST_USER_LICENSES] = {
+                "SELECT 1 FROM users WHERE upn = ?1",
+                "SELECT p.sku FROM users u JOIN seats s ON s.user_id = u.id AND s.active = 1 "
+                "JOIN products p ON p.id = s.product_id WHERE u.upn = ?1 ORDER BY p.sku",
+                "user" },
+        [MODEL_LIST_USER_GROUPS] = {
+                "SELECT 1 FROM users WHERE upn = ?1",
+                "SELECT g.name FROM users u JOIN members mb ON mb.user_id = u.id "
+                "JOIN security_groups g ON g.id = mb.group_id WHERE u.upn = ?1 ORDER BY g.name",
+                "user" },
+        [MODEL_LIST_GROUP_MEMBERS] = {
+                "SELECT 1 FROM security_groups WHERE name = ?1",
+                "SELECT u.upn FROM security_groups g JOIN members mb ON mb.group_id = g.id "
+                "JOIN users u ON u.id = mb.user_id WHERE g.name = ?1 ORDER BY u.upn",
+                "group" },
+        [MODEL_LIST_GROUP_LICENSES] = {
+                "SELECT 1 FROM security_groups WHERE name = ?1",
+                "SELECT p.sku FROM security_groups g JOIN group_licenses gl ON gl.group_id = g.id "
+                "JOIN products p ON p.id = gl.product_id WHERE g.name = ?1 ORDER BY p.sku",
+                "group" },
+        [MODEL_LIST_GROUP_WAITERS] = {
+                "SELECT 1 FROM security_groups WHERE name = ?1",
+                "SELECT DISTINCT u.upn FROM security_groups g "
+                "JOIN members mb ON mb.group_id = g.id JOIN users u ON u.id = mb.user_id "
+                "JOIN group_licenses gl ON gl.group_id = g.id "
+                "JOIN seats s ON s.product_id = gl.product_id AND s.user_id = u.id "
+                "AND s.active = 0 WHERE g.name = ?1 ORDER BY u.upn",
+                "group" },
+        [MODEL_LIST_PATH_GROUPS] = {
+                "SELECT 1 FROM products p, users u WHERE p.sku = ?1 AND u.upn = ?2",
+                "SELECT g.name FROM products p JOIN users u "
+                "JOIN members mb ON mb.user_id = u.id "
+                "JOIN group_licenses gl ON gl.group_id = mb.group_id AND gl.product_id = p.id "
+                "JOIN security_groups g ON g.id = mb.group_id "
+                "WHERE p.sku = ?1 AND u.upn = ?2 ORDER BY g.name",
+                "product or user" },
+        [MODEL_LIST_WAITER_PRODUCTS] = {
+                "SELECT 1 FROM security_groups g, users u WHERE g.name = ?1 AND u.upn = ?2",
+                "SELECT p.sku FROM security_groups g JOIN users u "
+                "JOIN members mb ON mb.group_id = g.id AND mb.user_id = u.id "
+                "JOIN group_licenses gl ON gl.group_id = g.id "
+                "JOIN products p ON p.id = gl.product_id "
+                "JOIN seats s ON s.product_id = p.id AND s.user_id = u.id AND s.active = 0 "
+                "WHERE g.name = ?1 AND u.upn = ?2 ORDER BY p.sku",
+                "group or user" },
+};
+
+static int list(struct model *m, const struct listing *l, const char *a, const char *b,
+                model_list_fn fn, void *ctx)
+{
+        sqlite3_stmt *s;
+        int64_t exists;
+        int r;
+
+        /* Unused parameters bind as NULL, which matches nothing. */
+        if (l->parents) {
+                r = sql_int(m, &exists, l->parents, "tt", a, b);
+                if (r == -ENOENT)
+                        return refuse(-ENOENT, "no such %s", l->what);
+                if (r < 0)
+                        return r;
+        }
+        r = sql_prepare(m, &s, l->names, "tt", a, b);
+        while (r >= 0 && (r = sql_step(s)) > 0) {
+                r = fn(ctx, (const char *)sqlite3_column_text(s, 0));
+                if (r != 0) {
+                        sqlite3_reset(s);
+                        return r;
+                }
+        }
+        return r;
+}
+
+int model_list(struct model *m, enum model_listing listing, const char *a, const char *b,
+               model_list_fn fn, void *ctx)
+{
+        if ((unsigned)listing >= sizeof(listings) / sizeof(listings[0]))
+                return refuse(-EINVAL, "unknown listing %d", (int)listing);
+        return READ_TX(m, list(m, &listings[listing], a, b, fn, ctx));
+}

@@ -1,0 +1,229 @@
+/*
+ * The licensefs domain model: one tenant's products, users, security groups and license seats,
+ * kept in one SQLite database. It owns every rule (one seat per user and product however many
+ * paths give it, the waiting queue, the refusals) and makes every change in one transaction, so
+ * callers never see or leave a half-done change. It knows nothing of FUSE or of file names:
+ * SKUs, UPNs and group names here are the plain names, never escaped.
+ *
+ * Conventions: functions return 0 (or a count) on success and -errno on failure; `ret`
+ * parameters are written only on success; nothing here allocates memory that the caller must
+ * free, except the model itself (model_close()). When a function refuses a change it records a
+ * one-line reason for the calling thread, readable with model_reason(). The model serialises
+ * its own callers, so one model may be shared by many threads.
+ *
+ * Errno values used throughout:
+ *   ENOENT     a named product, user, group, member, holder or waiter does not exist
+ *   EEXIST     creating a product, user or group whose name is taken
+ *   EINVAL     a name or value breaks the rules (see each function)
+ *   ENAMETOOLONG a name longer than MODEL_NAME_MAX bytes
+ *   ENOSPC     no seat is available for a direct assignment
+ *   EPERM      removing a license the user holds only through groups
+ *   EBUSY      a change that would break what others still rely on (see each function)
+ *   ENOTEMPTY  deleting a product or group that is still in use
+ *   EIO, ENOMEM, EROFS, EACCES  the database failed (mapped from SQLite in one place)
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define MODEL_NAME_MAX 255          /* bytes of a SKU, UPN or group name */
+#define MODEL_TEXT_MAX 1024         /* bytes of a display name */
+#define MODEL_COUNT_MAX 2147483647  /* largest seat count */
+#define MODEL_SKU_ID_MAX 36         /* a GUID as text */
+
+struct model;
+
+/*
+ * Opens the tenant database at `path`, creating the file (mode 0600) and an empty tenant if it
+ * does not exist; ":memory:" gives a private in-memory tenant (for tests). Refuses a file that
+ * is not a licensefs database. Returns 0 and the model in *ret (free it with model_close()),
+ * -EIO for a corrupt or foreign file, -EACCES/-ENOENT/-EROFS when the file cannot be opened.
+ * The reason is in model_reason().
+ */
+int model_open(const char *path, struct model **ret);
+
+/* Closes the model; accepts NULL; returns NULL so callers can write m = model_close(m). */
+struct model *model_close(struct model *m);
+
+/* The reason for this thread's last refusal or failure; never NULL, "" when none. */
+const char *model_reason(void);
+
+/* Fixes the model's clock at `now` (epoch seconds) for tests; 0 returns to the real clock. */
+void model_set_clock(struct model *m, time_t now);
+
+/* --- the tenant ----------------------------------------------------------------------------- */
+
+struct model_tenant {
+        char name[MODEL_TEXT_MAX + 1];
+        char usage_location[3];         /* always a valid ISO 3166-1 alpha-2 code */
+};
+
+int model_tenant_get(struct model *m, struct model_tenant *ret);
+/* EINVAL: empty, not UTF-8, control characters, or longer than MODEL_TEXT_MAX. */
+int model_tenant_set_name(struct model *m, const char *name);
+/* EINVAL: not an assigned ISO 3166-1 alpha-2 code (any case; stored upper-case), or empty. */
+int model_tenant_set_usage_location(struct model *m, const char *code);
+/* Returns 1 when the tenant has no products, users or groups, 0 when it has, or -errno. */
+int model_tenant_is_empty(struct model *m);
+
+/* --- products ------------------------------------------------------------------------------- */
+
+struct model_product {
+        char name[MODEL_TEXT_MAX + 1];  /* display name; the SKU until set */
+        char sku_id[MODEL_SKU_ID_MAX + 1]; /* the skuId GUID, "" when unknown */
+        int64_t total;                  /* purchased seats */
+        int64_t expiring_soon;          /* seats of the total that expire soon */
+        int64_t assigned;               /* users holding a seat */
+        int64_t available;              /* total - assigned */
+        int64_t waiting;                /* users waiting for a seat */
+        time_t created;
+};
+
+/* Creates a product with 0 seats. EINVAL/ENAMETOOLONG: bad SKU; EEXIST: taken. */
+int model_product_create(struct model *m, const char *sku);
+/* ENOTEMPTY while any user holds or waits for it or a group has it. */
+int model_product_delete(struct model *m, const char *sku);
+int model_product_get(struct model *m, const char *sku, struct model_product *ret);
+/* EINVAL: empty, not UTF-8, control characters, longer than MODEL_TEXT_MAX. */
+int model_product_set_name(struct model *m, const char *sku, const char *name);
+/* EINVAL: not a GUID (8-4-4-4-12 hex digits); stored lower-case. */
+int model_product_set_sku_id(struct model *m, const char *sku, const char *sku_id);
+/*
+ * Sets the purchased seats; a raise gives the freed seats to the longest-waiting users.
+ * EINVAL: negative or above MODEL_COUNT_MAX; EBUSY: below assigned; EINVAL: below expiring_soon.
+ */
+int model_product_set_total(struct model *m, const char *sku, int64_t total);
+/* EINVAL: negative or above total. */
+int model_product_set_expiring_soon(struct model *m, const char *sku, int64_t expiring_soon);
+
+/* --- users ---------------------------------------------------------------------------------- */
+
+struct model_user {
+        char display_name[MODEL_TEXT_MAX + 1]; /* the UPN until set */
+        char usage_location[3];         /* "" when not set */
+        time_t created;
+};
+
+/* EINVAL: not local@domain, blanks, control characters, not UTF-8; EEXIST: taken. */
+int model_user_create(struct model *m, const char *upn);
+int model_user_get(struct model *m, const char *upn, struct model_user *ret);
+int model_user_set_display_name(struct model *m, const char *upn, const char *name);
+/*
+ * Sets the usage location; "" clears it. EINVAL: not an ISO 3166-1 alpha-2 code;
+ * EBUSY: clearing it while the user has a direct license.
+ */
+int model_user_set_usage_location(struct model *m, const char *upn, const char *code);
+
+/* --- security groups ------------------------------------------------------------------------ */
+
+struct model_group {
+        int64_t members;
+        time_t created;
+};
+
+/* EINVAL/ENAMETOOLONG: bad name; EEXIST: taken. */
+int model_group_create(struct model *m, const char *name);
+/* Ends the group's memberships. ENOTEMPTY while a product is assigned to the group. */
+int model_group_delete(struct model *m, const char *name);
+int model_group_get(struct model *m, const char *name, struct model_group *ret);
+
+struct model_member {
+        time_t since;                   /* when the user joined */
+};
+
+/*
+ * Adds the user to the group (0 if already a member): the user gets the group's products, or
+ * waits for those without a free seat. ENOENT: no such group or user.
+ */
+int model_member_add(struct model *m, const char *group, const char *upn);
+/* Ends the membership; seats it frees go to the longest-waiting users. ENOENT: not a member. */
+int model_member_remove(struct model *m, const char *group, const char *upn);
+int model_member_get(struct model *m, const char *group, const char *upn, struct model_member *ret);
+
+/* --- assignments ---------------------------------------------------------------------------- */
+
+struct model_holder {
+        bool direct;                    /* assigned directly (and perhaps through groups too) */
+        int64_t groups;                 /* licensed groups the user is a member of */
+        time_t since;                   /* when the user got the seat */
+};
+
+/*
+ * Ensures a direct assignment (0 if there is one already). A user who holds the product only
+ * through groups gets the direct path and keeps the seat. ENOENT: no such product or user;
+ * EINVAL: the user has no usage location; ENOSPC: the user holds no seat and none is available.
+ */
+int model_direct_assign(struct model *m, const char *sku, const char *upn);
+/*
+ * Removes the direct assignment; the seat goes when no group path is left, to the
+ * longest-waiting user. ENOENT: the user does not hold the product; EPERM: only through groups.
+ */
+int model_direct_remove(struct model *m, const char *sku, const char *upn);
+/* The user's seat of the product. ENOENT unless the user holds one (waiting is not holding). */
+int model_holder_get(struct model *m, const char *sku, const char *upn, struct model_holder *ret);
+
+struct model_group_license {
+        int64_t members;                /* the group's members */
+        int64_t errors;                 /* of them, those waiting for this product */
+        time_t since;
+};
+
+/*
+ * Assigns the product to the group (0 if it is already). Never fails for lack of seats:
+ * members get seats in the order they joined, the rest wait. ENOENT: no such product or group.
+ */
+int model_group_license_add(struct model *m, const char *sku, const char *group);
+/* ENOENT when not assigned. Seats it frees go to the longest-waiting users. */
+int model_group_license_remove(struct model *m, const char *sku, const char *group);
+int model_group_license_get(struct model *m, const char *sku, const char *group,
+                            struct model_group_license *ret);
+
+struct model_waiter {
+        int64_t groups;                 /* licensed groups through which the user waits */
+        time_t since;                   /* when the user started waiting */
+};
+
+/* A user waiting for a seat of the product. ENOENT unless waiting. */
+int model_waiter_get(struct model *m, const char *sku, const char *upn, struct model_waiter *ret);
+/* A member of the group waiting for one of the group's products. ENOENT unless waiting. */
+int model_group_waiter_get(struct model *m, const char *group, const char *upn,
+                           struct model_waiter *ret);
+
+/* --- listings ------------------------------------------------------------------------------- */
+
+enum model_listing {
+        MODEL_LIST_PRODUCTS,            /* SKUs */
+        MODEL_LIST_USERS,               /* UPNs */
+        MODEL_LIST_GROUPS,              /* group names */
+        MODEL_LIST_PRODUCT_HOLDERS,     /* a = SKU: UPNs holding a seat */
+        MODEL_LIST_PRODUCT_GROUPS,      /* a = SKU: groups the product is assigned to */
+        MODEL_LIST_PRODUCT_WAITERS,     /* a = SKU: UPNs waiting for a seat */
+        MODEL_LIST_USER_LICENSES,       /* a = UPN: SKUs the user holds */
+        MODEL_LIST_USER_GROUPS,         /* a = UPN: groups the user is a member of */
+        MODEL_LIST_GROUP_MEMBERS,       /* a = group: UPNs of the members */
+        MODEL_LIST_GROUP_LICENSES,      /* a = group: SKUs assigned to the group */
+        MODEL_LIST_GROUP_WAITERS,       /* a = group: members waiting for one of its products */
+        MODEL_LIST_PATH_GROUPS,         /* a = SKU, b = UPN: licensed groups giving the user it */
+        MODEL_LIST_WAITER_PRODUCTS,     /* a = group, b = UPN: its products the member waits for */
+};
+
+/* Called once per name; a non-zero return stops the listing and is returned by model_list. */
+typedef int (*model_list_fn)(void *ctx, const char *name);
+
+/*
+ * Calls fn for each name of the listing, sorted bytewise. `a` and `b` name the parent objects
+ * as the listing says (NULL where unused). ENOENT when a parent does not exist.
+ */
+int model_list(struct model *m, enum model_listing listing, const char *a, const char *b,
+               model_list_fn fn, void *ctx);
+
+/* --- the demo tenant ------------------------------------------------------------------------ */
+
+/*
+ * Fills an empty tenant with the demo tenant (Entra ID P1 and P2, ten users, three groups,
+ * direct and inherited assignments, one user without usage location). Returns 1 when it
+ * filled the tenant, 0 when the tenant was not empty (and is left as it was), or -errno.
+ */
+int model_demo_fill(struct model *m);

@@ -1,0 +1,156 @@
+/*
+ * The rules for names and values: what a SKU, group name, UPN, display text, country code and
+ * seat count may be. Each check returns 0 or a -errno with the reason recorded, so callers just
+ * pass the result on.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ISO 3166-1 alpha-2, the officially assigned codes, sorted for bsearch. */
+static const char countries[][3] = {
+        "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX",
+        "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ",
+        "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK",
+        "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM",
+        "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR",
+        "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS",
+        "GT", "GU", "GW", "GY", "HK", "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN",
+        "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN",
+        "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT", "LU", "LV",
+        "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ",
+        "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI",
+        "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM",
+        "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW", "SA", "SB", "SC",
+        "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST", "SV",
+        "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR",
+        "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
+        "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
+};
+
+/*
+ * Decodes one UTF-8 sequence at s; returns its length and the code point in *cp, or 0 for an
+ * invalid sequence (overlong, surrogate, beyond U+10FFFF, truncated).
+ */
+static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
+{
+        size_t len, i;
+        uint32_t c;
+
+        if (s[0] < 0x80) {
+                *cp = s[0];
+                return 1;
+        }
+        if ((s[0] & 0xe0) == 0xc0) {
+                len = 2;
+                c = s[0] & 0x1f;
+        } else if ((s[0] & 0xf0) == 0xe0) {
+                len = 3;
+                c = s[0] & 0x0f;
+        } else if ((s[0] & 0xf8) == 0xf0) {
+                len = 4;
+                c = s[0] & 0x07;
+        } else {
+                return 0;
+        }
+        for (i = 1; i < len; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                c = (c << 6) | (s[i] & 0x3f);
+        }
+        if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+            c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+                return 0;
+        *cp = c;
+        return len;
+}
+
+static bool is_control(uint32_t cp)
+{
+        return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
+static bool is_blank(uint32_t cp)
+{
+        return cp == ' ' || cp == 0xa0 || cp == 0x2007 || cp == 0x202f || cp == 0x3000 ||
+               (cp >= 0x2000 && cp <= 0x200b);
+}
+
+/* Checks UTF-8 and control characters (and blanks when `no_blanks`) of a non-empty text. */
+static int check_chars(const char *text, size_t max, const char *what, bool no_blanks)
+{
+        const unsigned char *s = (const unsigned char *)text;
+        size_t len = strlen(text), n;
+        uint32_t cp;
+
+        if (len == 0)
+                return refuse(-EINVAL, "%s is empty", what);
+        if (len > max)
+                return refuse(max == MODEL_NAME_MAX ? -ENAMETOOLONG : -EINVAL,
+                              "%s is longer than %zu bytes", what, max);
+        for (; *s; s += n) {
+                n = utf8_decode(s, &cp);
+                if (n == 0)
+                        return refuse(-EINVAL, "%s is not valid UTF-8", what);
+                if (is_control(cp))
+                        return refuse(-EINVAL, "%s contains a control character", what);
+                if (no_blanks && is_blank(cp))
+                        return refuse(-EINVAL, "%s contains a blank", what);
+        }
+        return 0;
+}
+
+int check_name(const char *name, const char *what)
+{
+        return check_chars(name, MODEL_NAME_MAX, what, false);
+}
+
+int check_text(const char *text, const char *what)
+{
+        return check_chars(text, MODEL_TEXT_MAX, what, false);
+}
+
+int check_upn(const char *upn)
+{
+        const char *at;
+        int r;
+
+        r = check_chars(upn, MODEL_NAME_MAX, "user principal name", true);
+        if (r < 0)
+                return r;
+        at = strchr(upn, '@');
+        if (!at || at == upn || at[1] == '\0' || strchr(at + 1, '@'))
+                return refuse(-EINVAL, "user principal name '%s' is not of the form local@domain",
+                              upn);
+        return 0;
+}
+
+static int compare_code(const void *a, const void *b)
+{
+        return memcmp(a, b, 2);
+}
+
+int check_country(const char *code, char ret[3])
+{
+        char upper[3];
+
+        if (strlen(code) != 2)
+                return refuse(-EINVAL, "'%s' is not a two-letter country code", code);
+        upper[0] = (code[0] >= 'a' && code[0] <= 'z') ? code[0] - 'a' + 'A' : code[0];
+        upper[1] = (code[1] >= 'a' && code[1] <= 'z') ? code[1] - 'a' + 'A' : code[1];
+        upper[2] = '\0';
+        if (!bsearch(upper, countries, sizeof(countries) / sizeof(countries[0]),
+                     sizeof(countries[0]), compare_code))
+                return refuse(-EINVAL, "'%s' is not an ISO 3166-1 alpha-2 country code", code);
+        memcpy(ret, upper, 3);
+        return 0;
+}
+
+int check_count(int64_t n, const char *what)
+{
+        if (n < 0 || n > MODEL_COUNT_MAX)
+                return refuse(-EINVAL, "%s must be between 0 and %d", what, MODEL_COUNT_MAX);
+        return 0;
+}

@@ -1,0 +1,189 @@
+/*
+ * Products: a SKU (part number) with a display name, a skuId and purchased seats. The seat
+ * counts a product shows are kept on its row by the seat engine, never counted.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+int product_create(struct model *m, const char *sku)
+{
+        int64_t exists;
+        int r;
+
+        r = check_name(sku, "product name (SKU)");
+        if (r < 0)
+                return r;
+        r = sql_int(m, &exists, "SELECT 1 FROM products WHERE sku = ?", "t", sku);
+        if (r == 0)
+                return refuse(-EEXIST, "product '%s' exists already", sku);
+        if (r != -ENOENT)
+                return r;
+        r = sql_exec(m, "INSERT INTO products (sku, name, created) VALUES (?, ?, ?)", "tti", sku,
+                     sku, (int64_t)model_now(m));
+        return r < 0 ? r : 0;
+}
+
+int model_product_create(struct model *m, const char *sku)
+{
+        return WRITE_TX(m, product_create(m, sku));
+}
+
+static int product_delete(struct model *m, const char *sku)
+{
+        int64_t id = product_id(m, sku), in_use;
+        int r;
+
+        if (id < 0)
+                return id;
+        r = sql_int(m, &in_use, "SELECT EXISTS (SELECT 1 FROM seats WHERE product_id = ?1) OR "
+                    "EXISTS (SELECT 1 FROM group_licenses WHERE product_id = ?1)", "i", id);
+        if (r < 0)
+                return r;
+        if (in_use)
+                return refuse(-ENOTEMPTY, "product '%s' is still held, waited for or assigned "
+                              "to a group", sku);
+        r = sql_exec(m, "DELETE FROM products WHERE id = ?", "i", id);
+        return r < 0 ? r : 0;
+}
+
+int model_product_delete(struct model *m, const char *sku)
+{
+        return WRITE_TX(m, product_delete(m, sku));
+}
+
+static int product_get(struct model *m, const char *sku, struct model_product *ret)
+{
+        sqlite3_stmt *s;
+        int r;
+
+        r = sql_prepare(m, &s, "SELECT name, sku_id, total, expiring_soon, assigned, waiting, "
+                        "created FROM products WHERE sku = ?", "t", sku);
+        if (r >= 0)
+                r = sql_step(s);
+        if (r == 0)
+                r = refuse(-ENOENT, "no product named '%s'", sku);
+        if (r < 0)
+                return r;
+        column_text(s, 0, ret->name, sizeof(ret->name));
+        column_text(s, 1, ret->sku_id, sizeof(ret->sku_id));
+        ret->total = sqlite3_column_int64(s, 2);
+        ret->expiring_soon = sqlite3_column_int64(s, 3);
+        ret->assigned = sqlite3_column_int64(s, 4);
+        ret->available = ret->total - ret->assigned;
+        ret->waiting = sqlite3_column_int64(s, 5);
+        ret->created = sqlite3_column_int64(s, 6);
+        sqlite3_reset(s);
+        return 0;
+}
+
+int model_product_get(struct model *m, const char *sku, struct model_product *ret)
+{
+        return READ_TX(m, product_get(m, sku, ret));
+}
+
+int product_set_name(struct model *m, const char *sku, const char *name)
+{
+        int64_t id = product_id(m, sku);
+        int r;
+
+        if (id < 0)
+                return id;
+        r = check_text(name, "product display name");
+        if (r >= 0)
+                r = sql_exec(m, "UPDATE products SET name = ? WHERE id = ?", "ti", name, id);
+        return r < 0 ? r : 0;
+}
+
+int model_product_set_name(struct model *m, const char *sku, const char *name)
+{
+        return WRITE_TX(m, product_set_name(m, sku, name));
+}
+
+static bool is_guid(const char *s)
+{
+        static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+        size_t i;
+
+        for (i = 0; shape[i]; i++)
+                if (shape[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+                        return false;
+        return s[i] == '\0';
+}
+
+int product_set_sku_id(struct model *m, const char *sku, const char *sku_id)
+{
+        int64_t id = product_id(m, sku);
+        char lower[MODEL_SKU_ID_MAX + 1];
+        size_t i;
+        int r;
+
+        if (id < 0)
+                return id;
+        if (!is_guid(sku_id))
+                return refuse(-EINVAL, "skuId '%s' is not a GUID", sku_id);
+        for (i = 0; sku_id[i]; i++)
+                lower[i] = tolower((unsigned char)sku_id[i]);
+        lower[i] = '\0';
+        r = sql_exec(m, "UPDATE products SET sku_id = ? WHERE id = ?", "ti", lower, id);
+        return r < 0 ? r : 0;
+}
+
+int model_product_set_sku_id(struct model *m, const char *sku, const char *sku_id)
+{
+        return WRITE_TX(m, product_set_sku_id(m, sku, sku_id));
+}
+
+int product_set_total(struct model *m, const char *sku, int64_t total)
+{
+        struct model_product product;
+        int64_t id = product_id(m, sku);
+        int r;
+
+        if (id < 0)
+                return id;
+        r = check_count(total, "total");
+        if (r >= 0)
+                r = product_get(m, sku, &product);
+        if (r < 0)
+                return r;
+        if (total < product.assigned)
+                return refuse(-EBUSY, "%lld seats of '%s' are assigned; total cannot go below "
+                              "that", (long long)product.assigned, sku);
+        if (total < product.expiring_soon)
+                return refuse(-EINVAL, "%lld seats of '%s' expire soon; total cannot go below "
+                              "that", (long long)product.expiring_soon, sku);
+        return seat_set_total(m, id, total);
+}
+
+int model_product_set_total(struct model *m, const char *sku, int64_t total)
+{
+        return WRITE_TX(m, product_set_total(m, sku, total));
+}
+
+int product_set_expiring_soon(struct model *m, const char *sku, int64_t n)
+{
+        struct model_product product;
+        int64_t id = product_id(m, sku);
+        int r;
+
+        if (id < 0)
+                return id;
+        r = check_count(n, "expiring_soon");
+        if (r >= 0)
+                r = product_get(m, sku, &product);
+        if (r < 0)
+                return r;
+        if (n > product.total)
+                return refuse(-EINVAL, "expiring_soon (%lld) cannot exceed the total (%lld)",
+                              (long long)n, (long long)product.total);
+        r = sql_exec(m, "UPDATE products SET expiring_soon = ? WHERE id = ?", "ii", n, id);
+        return r < 0 ? r : 0;
+}
+
+int model_product_set_expiring_soon(struct model *m, const char *sku, int64_t n)
+{
+        return WRITE_TX(m, product_set_expiring_soon(m, sku, n));
+}

@@ -1,0 +1,162 @@
+/*
+ * The licensefs program: checks the database (creating it, filling the demo), mounts, detaches,
+ * and serves until unmounted or signalled. It runs libfuse's steps itself rather than
+ * fuse_main, so that a signal ends it with status 0 and the daemon's own SQLite connection is
+ * opened after the fork. This is the only place that prints to the user.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "log.h"
+#include "model.h"
+#include "options.h"
+
+enum { EXIT_USAGE = 2, EXIT_DATABASE = 3, EXIT_MOUNT = 4 };
+
+static int fail(int status, const char *what, const char *why)
+{
+        fprintf(stderr, "licensefs: %s: %s\n", what, why);
+        return status;
+}
+
+/*
+ * Opens (creating) the database once in the foreground so its errors reach the terminal, and
+ * fills the demo tenant when asked. Writes the absolute path to `abs`.
+ */
+static int prepare_database(const struct options *o, char abs[PATH_MAX])
+{
+        struct model *m;
+        int r;
+
+        r = model_open(o->database, &m);
+        if (r < 0)
+                return fail(EXIT_DATABASE, o->database, model_reason()[0] ? model_reason()
+                                                                          : strerror(-r));
+        if (o->demo) {
+                r = model_demo_fill(m);
+                if (r < 0) {
+                        fail(EXIT_DATABASE, o->database, model_reason());
+                        model_close(m);
+                        return EXIT_DATABASE;
+                }
+        }
+        model_close(m);
+        if (!realpath(o->database, abs))
+                return fail(EXIT_DATABASE, o->database, strerror(errno));
+        return 0;
+}
+
+/* Adds fsname (the database's absolute path, escaped) and the subtype for /proc/mounts. */
+static int add_mount_names(struct fuse_args *args, const char *database)
+{
+        char *opts = NULL;
+        char *fsname;
+        int r = -1;
+
+        if (asprintf(&fsname, "fsname=%s", database) < 0)
+                return -1;
+        if (fuse_opt_add_opt_escaped(&opts, fsname) == 0 &&
+            fuse_opt_add_opt(&opts, "subtype=licensefs") == 0 &&
+            fuse_opt_add_arg(args, "-o") == 0 && fuse_opt_add_arg(args, opts) == 0)
+                r = 0;
+        free(fsname);
+        free(opts);
+        return r;
+}
+
+static int serve(struct fuse *fuse, const struct options *o)
+{
+        struct fuse_loop_config *loop;
+        int r;
+
+        if (o->single_thread)
+                return fuse_loop(fuse);
+        loop = fuse_loop_cfg_create();
+        if (!loop)
+                return -ENOMEM;
+        r = fuse_loop_mt(fuse, loop);
+        fuse_loop_cfg_destroy(loop);
+        return r;
+}
+
+static int run(struct options *o)
+{
+        struct fs_config config = { .uid = getuid(), .gid = getgid(), .log = log_line };
+        char database[PATH_MAX], mountpoint[PATH_MAX];
+        struct fuse_session *se;
+        struct fuse *fuse;
+        struct stat st;
+        int status, r;
+
+        /* Absolute, so that unmounting works whatever the daemon's directory then. */
+        if (!realpath(o->mountpoint, mountpoint) || stat(mountpoint, &st) < 0)
+                return fail(EXIT_MOUNT, o->mountpoint, strerror(errno));
+        if (!S_ISDIR(st.st_mode))
+                return fail(EXIT_MOUNT, o->mountpoint, strerror(ENOTDIR));
+        status = prepare_database(o, database);
+        if (status)
+                return status;
+        if (add_mount_names(&o->fuse_args, database) < 0)
+                return fail(EXIT_USAGE, "options", strerror(ENOMEM));
+
+        fuse = fuse_new(&o->fuse_args, fs_operations(), sizeof(struct fuse_operations), &config);
+        if (!fuse)
+                return EXIT_USAGE;      /* fuse_new said which option it rejected */
+        se = fuse_get_session(fuse);
+        if (fuse_mount(fuse, mountpoint) != 0) {
+                fuse_destroy(fuse);
+                return EXIT_MOUNT;      /* fuse_mount said why */
+        }
+        status = EXIT_MOUNT;
+        if (fuse_set_signal_handlers(se) != 0)
+                goto unmount;
+        signal(SIGHUP, SIG_IGN);        /* a closed terminal must not unmount the tenant */
+        if (fuse_daemonize(o->foreground) != 0)
+                goto handlers;
+        if (!o->foreground)
+                log_to_syslog();
+
+        status = EXIT_DATABASE;
+        r = model_open(database, &config.model);
+        if (r < 0) {
+                log_line("%s: %s", database, model_reason());
+                goto handlers;
+        }
+        r = serve(fuse, o);
+        /* 0 after an unmount, the signal's number after SIGINT/SIGTERM: both a clean end. */
+        status = r >= 0 ? 0 : EXIT_MOUNT;
+        config.model = model_close(config.model);
+handlers:
+        fuse_remove_signal_handlers(se);
+unmount:
+        fuse_unmount(fuse);
+        fuse_destroy(fuse);
+        return status;
+}
+
+int main(int argc, char **argv)
+{
+        struct options o;
+        int status;
+
+        if (options_parse(argc, argv, &o) < 0)
+                return EXIT_USAGE;
+        if (o.help) {
+                options_usage(stdout);
+                status = 0;
+        } else if (o.version) {
+                printf("licensefs %s (libfuse %d)\n", LICENSEFS_VERSION, fuse_version());
+                status = 0;
+        } else {
+                status = run(&o);
+        }
+        fuse_opt_free_args(&o.fuse_args);
+        return status;
+}

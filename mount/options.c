@@ -1,0 +1,108 @@
+/*
+ * Parsing the command line on top of fuse_opt_parse, so that -o options may stand before or
+ * after the two paths (as mount.fuse3 passes them) and go on to FUSE unchanged.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "options.h"
+
+enum { KEY_HELP, KEY_VERSION, KEY_FOREGROUND, KEY_DEBUG, KEY_SINGLE, KEY_DEMO };
+
+static const struct fuse_opt option_spec[] = {
+        FUSE_OPT_KEY("-h", KEY_HELP),
+        FUSE_OPT_KEY("--help", KEY_HELP),
+        FUSE_OPT_KEY("-V", KEY_VERSION),
+        FUSE_OPT_KEY("--version", KEY_VERSION),
+        FUSE_OPT_KEY("-f", KEY_FOREGROUND),
+        FUSE_OPT_KEY("-d", KEY_DEBUG),
+        FUSE_OPT_KEY("-s", KEY_SINGLE),
+        FUSE_OPT_KEY("--demo", KEY_DEMO),
+        FUSE_OPT_END
+};
+
+void options_usage(FILE *out)
+{
+        fputs("usage: licensefs [options] DATABASE MOUNTPOINT\n"
+              "\n"
+              "Mounts the license tenant kept in the SQLite file DATABASE (created if\n"
+              "missing) at MOUNTPOINT.\n"
+              "\n"
+              "options:\n"
+              "  -f            stay in the foreground, report refusals on stderr\n"
+              "  -d            debug: print every FUSE request (implies -f)\n"
+              "  -s            serve requests on a single thread\n"
+              "  -o OPT[,OPT]  mount options passed to FUSE (e.g. allow_other)\n"
+              "  --demo        fill an empty tenant with the demo tenant first\n"
+              "  -h, --help    show this help and exit\n"
+              "  -V, --version show the version and exit\n"
+              "\n"
+              "exit status: 0 ok, 2 usage error, 3 database error, 4 mount error\n",
+              out);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+        fputs("licensefs: ", stderr);
+        fprintf(stderr, fmt, arg);
+        fputs(" (try licensefs --help)\n", stderr);
+        return -1;
+}
+
+static int process(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+        struct options *o = data;
+
+        (void)outargs;
+        switch (key) {
+        case KEY_HELP:
+                o->help = true;
+                return 0;
+        case KEY_VERSION:
+                o->version = true;
+                return 0;
+        case KEY_FOREGROUND:
+                o->foreground = true;
+                return 0;
+        case KEY_DEBUG:
+                o->debug = o->foreground = true;
+                return 1;               /* fuse_new turns on its request log */
+        case KEY_SINGLE:
+                o->single_thread = true;
+                return 0;
+        case KEY_DEMO:
+                o->demo = true;
+                return 0;
+        case FUSE_OPT_KEY_NONOPT:
+                if (!o->database)
+                        o->database = arg;
+                else if (!o->mountpoint)
+                        o->mountpoint = arg;
+                else
+                        return usage_error("unexpected argument '%s'", arg);
+                return 0;
+        default:                        /* FUSE_OPT_KEY_OPT: an -o option, or unknown */
+                if (arg[0] == '-')
+                        return usage_error("unknown option '%s'", arg);
+                return 1;
+        }
+}
+
+int options_parse(int argc, char **argv, struct options *ret)
+{
+        struct options o = { .fuse_args = FUSE_ARGS_INIT(argc, argv) };
+
+        if (fuse_opt_parse(&o.fuse_args, &o, option_spec, process) < 0) {
+                fuse_opt_free_args(&o.fuse_args);
+                return -EINVAL;
+        }
+        if (!o.help && !o.version && (!o.database || !o.mountpoint)) {
+                usage_error("%s", o.database ? "missing MOUNTPOINT" : "missing DATABASE and "
+                            "MOUNTPOINT");
+                fuse_opt_free_args(&o.fuse_args);
+                return -EINVAL;
+        }
+        *ret = o;
+        return 0;
+}
