@@ -14,7 +14,6 @@
 #define DIR_RO (S_IFDIR | 0555)
 #define FILE_RW (S_IFREG | 0644)
 #define FILE_RO (S_IFREG | 0444)
-#define VALUE_MAX 4096                  /* bytes of one written value */
 
 const struct fs_kind_info fs_kinds[FS_KIND_COUNT] = {
         [FS_ROOT] = { "", FS_ROOT, FIELD_NONE, 0, DIR_RO, NULL },
@@ -112,8 +111,11 @@ int fs_refuse(int err, const char *fmt, ...)
 
 static int not_allowed(const struct fs_node *node, const char *what)
 {
-        return fs_refuse(-EPERM, "%s is not allowed here (%s)", what,
-                         fs_kinds[node->kind].name ? fs_kinds[node->kind].name : "named entry");
+        const struct fs_kind_info *info = &fs_kinds[node->kind];
+
+        return fs_refuse(-EPERM, "%s is not allowed on %s", what,
+                         info->name ? info->name
+                         : is_dir(node) ? "an object's directory" : "a record file");
 }
 
 /* --- helpers the kinds share ------------------------------------------------------------------- */
@@ -251,28 +253,29 @@ int fs_node_may_write(const struct fs_node *node)
         return not_allowed(node, "writing");
 }
 
-/* Drops blanks and a trailing newline around a value. */
+/* Drops blanks (spaces, tabs) around a value and one newline at its end. */
 static void trim(char *value)
 {
-        size_t len = strlen(value), start = strspn(value, " \t\r\n");
+        size_t len = strlen(value), start = strspn(value, " \t");
 
-        while (len > start && strchr(" \t\r\n", value[len - 1]))
+        while (len > start && (value[len - 1] == ' ' || value[len - 1] == '\t'))
+                len--;
+        if (len > start && value[len - 1] == '\n')
+                len--;
+        while (len > start && (value[len - 1] == ' ' || value[len - 1] == '\t'))
                 len--;
         memmove(value, value + start, len - start);
         value[len - start] = '\0';
 }
 
-int fs_node_write(struct model *m, const struct fs_node *node, const char *data, size_t len,
-                  off_t offset)
+int fs_node_write(struct model *m, const struct fs_node *node, const char *data, size_t len)
 {
-        char value[VALUE_MAX + 1];
+        char value[FS_VALUE_MAX + 1];
 
         if (!ops_of(node)->write)
                 return not_allowed(node, "writing");
-        if (offset != 0)
-                return fs_refuse(-EINVAL, "a value is written whole, at offset 0");
-        if (len > VALUE_MAX)
-                return fs_refuse(-EINVAL, "a value is at most %d bytes", VALUE_MAX);
+        if (len > FS_VALUE_MAX)
+                return fs_refuse(-EINVAL, "a value is at most %d bytes", FS_VALUE_MAX);
         if (memchr(data, '\0', len))
                 return fs_refuse(-EINVAL, "a value cannot contain NUL bytes");
         memcpy(value, data, len);

@@ -55,9 +55,10 @@ typedef int (*fs_fill_fn)(void *ctx, const char *name);
 int fs_node_list(struct model *m, const struct fs_node *node, fs_fill_fn fill, void *ctx);
 /* Whether the node may be opened for writing: EPERM when not. */
 int fs_node_may_write(const struct fs_node *node);
-/* Applies one write() of `len` bytes at `offset` as the file's new value. */
-int fs_node_write(struct model *m, const struct fs_node *node, const char *data, size_t len,
-                  off_t offset);
+/* The most bytes a value may have. */
+#define FS_VALUE_MAX 4096
+/* Applies `len` bytes (blanks around them dropped) as the file's new value. */
+int fs_node_write(struct model *m, const struct fs_node *node, const char *data, size_t len);
 /* A truncate to `size` (only 0, a no-op, is accepted on writable files). */
 int fs_node_truncate(const struct fs_node *node, off_t size);
 /* creat/touch of a file that does not exist yet. */

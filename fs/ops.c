@@ -3,9 +3,15 @@
  * returns its -errno. Changes that are refused are reported with their reason. A file's
  * content is rendered once, at open, and served from the handle (direct_io, so the kernel
  * caches nothing of it).
+ *
+ * A value is what one open file was given from offset 0. Most writers give it in one write();
+ * bash's printf gives a value of several lines in one write per line, so each write applies
+ * everything written so far, and when that is refused, the value the file had at open comes
+ * back: a refused value changes nothing, however it was split.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +20,10 @@
 
 struct handle {
         struct fs_node node;
-        struct fs_buf content;
+        struct fs_buf content;          /* rendered at open */
+        char written[FS_VALUE_MAX];     /* what this open file was given, from offset 0 */
+        size_t written_len;
+        bool applied;                   /* a write of this handle changed the value */
 };
 
 static struct fs_config *config(void)
@@ -100,18 +109,14 @@ static int lf_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
         return r < 0 ? r : fs_node_list(config()->model, &node, fill_entry, &ctx);
 }
 
-/* Makes the handle of an open file, with its content when it is opened for reading. */
+/* Makes the handle of an open file, with its content as it is now. */
 static int open_handle(const struct fs_node *node, struct fuse_file_info *fi)
 {
         struct handle *h;
         struct fs_file file = { 0 };
-        struct stat st;
         int r;
 
-        if ((fi->flags & O_ACCMODE) != O_WRONLY)
-                r = fs_node_render(config()->model, node, &file);
-        else
-                r = fs_node_stat(config()->model, node, &st);
+        r = fs_node_render(config()->model, node, &file);
         if (r < 0)
                 return r;
         h = calloc(1, sizeof(*h));
@@ -172,12 +177,34 @@ static int lf_write(const char *path, const char *data, size_t size, off_t offse
                     struct fuse_file_info *fi)
 {
         struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+        struct model *m = config()->model;
         int r;
 
         fs_reason_clear();
-        r = fs_node_write(config()->model, &h->node, data, size, offset);
+        if (offset == 0)
+                h->written_len = 0;     /* a new value from the start */
+        if ((size_t)offset != h->written_len)
+                return report("write", path, fs_refuse(-EINVAL, "a value is written from "
+                                                       "offset 0, in order"));
+        if (size > sizeof(h->written) - h->written_len)
+                r = fs_refuse(-EINVAL, "a value is at most %d bytes", FS_VALUE_MAX);
+        else {
+                memcpy(h->written + h->written_len, data, size);
+                r = fs_node_write(m, &h->node, h->written, h->written_len + size);
+        }
+        if (r < 0 && h->applied) {
+                char why[512];
+
+                snprintf(why, sizeof(why), "%s", fs_reason());
+                if (fs_node_write(m, &h->node, h->content.data, h->content.len) >= 0)
+                        h->applied = false;
+                fs_reason_clear();
+                r = fs_refuse(r, "%s", why);
+        }
         if (r < 0)
-                return report("write", path ? path : "(unlinked)", r);
+                return report("write", path, r);
+        h->written_len += size;
+        h->applied = true;
         return (int)size;
 }
 

@@ -392,10 +392,13 @@ static int create_file_private(const char *path)
         return 0;
 }
 
-static int check_or_create_schema(struct model *m)
+/*
+ * Tells a licensefs database (0), an empty file that can become one (1), and anything else
+ * (-EIO), reading nothing but the header pragmas, so a foreign file is left untouched.
+ */
+static int check_schema(struct model *m)
 {
         int64_t app_id, version, objects;
-        char pragmas[96];
         int r;
 
         r = sql_int(m, &app_id, "PRAGMA application_id", "");
@@ -412,7 +415,18 @@ static int check_or_create_schema(struct model *m)
                               "(%d)", (long long)version, SCHEMA_VERSION);
         if (app_id != 0 || objects != 0)
                 return refuse(-EIO, "not a licensefs database");
+        return 1;
+}
 
+static int create_schema(struct model *m)
+{
+        char pragmas[96];
+        int r;
+
+        /* Another process may have created it since check_schema looked. */
+        r = check_schema(m);
+        if (r <= 0)
+                return r;
         snprintf(pragmas, sizeof(pragmas), "PRAGMA application_id = %d; PRAGMA user_version = %d;",
                  APPLICATION_ID, SCHEMA_VERSION);
         r = exec_plain(m, schema_sql, "creating the schema");
@@ -428,6 +442,9 @@ static int configure(struct model *m, bool in_memory)
         sqlite3_extended_result_codes(m->db, 1);
         sqlite3_busy_timeout(m->db, BUSY_TIMEOUT_MS);
         r = exec_plain(m, "PRAGMA foreign_keys = ON", "configuring");
+        if (r >= 0)
+                r = check_schema(m);
+        /* Only a licensefs database (or an empty file) is switched to WAL: it rewrites the header. */
         if (r >= 0 && !in_memory)
                 r = exec_plain(m, "PRAGMA journal_mode = WAL", "switching to WAL");
         /* NORMAL in WAL: a commit survives the daemon's crash, not the machine's power loss. */
@@ -462,7 +479,7 @@ int model_open(const char *path, struct model **ret)
         r = tx_begin(m, true);
         if (r < 0)
                 goto fail;
-        r = tx_end(m, check_or_create_schema(m));
+        r = tx_end(m, create_schema(m));
         if (r < 0)
                 goto fail;
         *ret = m;

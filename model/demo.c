@@ -71,6 +71,8 @@ static int demo_fill(struct model *m)
         if (r <= 0)
                 return r;
         r = tenant_set_name(m, "Contoso");
+        if (r >= 0)
+                r = tenant_set_usage_location(m, "US");
         for (i = 0; r >= 0 && i < COUNT(demo_products); i++) {
                 r = product_create(m, demo_products[i].sku);
                 if (r >= 0)

@@ -124,3 +124,4 @@ int member_add(struct model *m, const char *group, const char *upn);
 int direct_assign(struct model *m, const char *sku, const char *upn);
 int group_license_add(struct model *m, const char *sku, const char *group);
 int tenant_set_name(struct model *m, const char *name);
+int tenant_set_usage_location(struct model *m, const char *code);

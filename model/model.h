@@ -47,7 +47,7 @@ int model_open(const char *path, struct model **ret);
 /* Closes the model; accepts NULL; returns NULL so callers can write m = model_close(m). */
 struct model *model_close(struct model *m);
 
-/* The reason for this thread's last refusal or failure; never NULL, "" when none. */
+/* Why this thread's last model call failed; "" when it succeeded. Never NULL. */
 const char *model_reason(void);
 
 /* Fixes the model's clock at `now` (epoch seconds) for tests; 0 returns to the real clock. */

@@ -41,7 +41,7 @@ int model_tenant_set_name(struct model *m, const char *name)
         return WRITE_TX(m, tenant_set_name(m, name));
 }
 
-static int tenant_set_usage_location(struct model *m, const char *code)
+int tenant_set_usage_location(struct model *m, const char *code)
 {
         char upper[3];
         int r;

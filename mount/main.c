@@ -146,6 +146,7 @@ int main(int argc, char **argv)
         struct options o;
         int status;
 
+        log_capture_fuse();
         if (options_parse(argc, argv, &o) < 0)
                 return EXIT_USAGE;
         if (o.help) {

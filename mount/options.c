@@ -93,6 +93,11 @@ int options_parse(int argc, char **argv, struct options *ret)
 {
         struct options o = { .fuse_args = FUSE_ARGS_INIT(argc, argv) };
 
+        /* fuse_opt_parse would print its own message for this one. */
+        if (argc > 1 && strcmp(argv[argc - 1], "-o") == 0) {
+                usage_error("%s", "option '-o' needs a value");
+                return -EINVAL;
+        }
         if (fuse_opt_parse(&o.fuse_args, &o, option_spec, process) < 0) {
                 fuse_opt_free_args(&o.fuse_args);
                 return -EINVAL;
