@@ -1,0 +1,226 @@
+#!/bin/bash
+# The licensefs program: arguments, exit codes, the database file, /proc/mounts, signals,
+# daemon mode.
+# shellcheck source=lib.sh
+. "$(dirname -- "$0")/lib.sh" || exit 1
+
+# run_prog OUT ERR ARGS...: run licensefs synchronously (bounded) with stdout/stderr to files;
+# sets LF_RC.
+run_prog() {
+    local out=$1 err=$2
+    shift 2
+    timeout 10 "$LICENSEFS" "$@" >"$out" 2>"$err" </dev/null
+    LF_RC=$?
+}
+
+# expect_usage_error WHAT CODE ARGS...: exit CODE, exactly one stderr line "licensefs: ...",
+# empty stdout and nothing mounted on $M.
+expect_refusal() {
+    local what=$1 code=$2
+    shift 2
+    run_prog "$LF_TMP/out" "$LF_TMP/err" "$@"
+    expect_eq "$code" "$LF_RC" "$what: exit status"
+    expect_eq 1 "$(wc -l <"$LF_TMP/err")" "$what: number of stderr lines ($(head -c 300 "$LF_TMP/err"))"
+    expect_match '^licensefs: .' "$(head -n1 "$LF_TMP/err")" "$what: stderr"
+    expect_eq "" "$(cat "$LF_TMP/out")" "$what: stdout"
+    if lf_any_mount_at "$M"; then
+        fail "$what: something is mounted on $M"
+        fusermount3 -u -- "$M"
+    else
+        pass
+    fi
+}
+
+note "usage errors exit 2"
+expect_refusal "no arguments" 2
+expect_refusal "one argument" 2 "$DB"
+expect_refusal "three arguments" 2 "$DB" "$M" extra
+expect_refusal "unknown option" 2 --no-such-option "$DB" "$M"
+expect_refusal "unknown short option" 2 -Z "$DB" "$M"
+expect_refusal "-o without value" 2 "$DB" "$M" -o
+expect_refusal "unknown FUSE option" 2 -f -o no_such_fuse_option "$DB" "$M"
+expect_refusal "unknown FUSE option (daemon mode)" 2 -o no_such_fuse_option "$DB" "$M"
+rm -f -- "$DB"
+expect_eq "" "$(find "$LF_TMP" -mindepth 1 -maxdepth 1 ! -name mnt ! -name out ! -name err -printf '%P\n')" "usage errors create no database"
+
+note "-h and -V"
+run_prog "$LF_TMP/out" "$LF_TMP/err" -h
+expect_eq 0 "$LF_RC" "-h exit status"
+expect_match 'DATABASE MOUNTPOINT' "$(cat "$LF_TMP/out" "$LF_TMP/err")" "-h prints usage"
+expect_match '--demo' "$(cat "$LF_TMP/out" "$LF_TMP/err")" "-h mentions --demo"
+run_prog "$LF_TMP/out" "$LF_TMP/err" --help
+expect_eq 0 "$LF_RC" "--help exit status"
+expect_match 'DATABASE MOUNTPOINT' "$(cat "$LF_TMP/out" "$LF_TMP/err")" "--help prints usage"
+run_prog "$LF_TMP/out" "$LF_TMP/err" -V
+expect_eq 0 "$LF_RC" "-V exit status"
+expect_match "${LICENSEFS_VERSION:-[0-9]+\.[0-9]+}" "$(cat "$LF_TMP/out")" "-V prints the version on stdout"
+run_prog "$LF_TMP/out" "$LF_TMP/err" --version
+expect_eq 0 "$LF_RC" "--version exit status"
+expect_match "${LICENSEFS_VERSION:-[0-9]+\.[0-9]+}" "$(cat "$LF_TMP/out")" "--version prints the version"
+expect_eq "" "$(find "$LF_TMP" -mindepth 1 -maxdepth 1 ! -name mnt ! -name out ! -name err -printf '%P\n')" "-h/-V create no database"
+
+note "database errors exit 3"
+head -c 8192 /dev/urandom >"$LF_TMP/garbage.db"
+expect_refusal "garbage database" 3 -f "$LF_TMP/garbage.db" "$M"
+printf 'this is not a database at all, just text\n' >"$LF_TMP/text.db"
+expect_refusal "text database" 3 -f "$LF_TMP/text.db" "$M"
+if command -v sqlite3 >/dev/null; then
+    sqlite3 "$LF_TMP/other.db" "CREATE TABLE songs(title TEXT); INSERT INTO songs VALUES ('x');"
+    expect_refusal "foreign SQLite database" 3 -f "$LF_TMP/other.db" "$M"
+    expect_refusal "foreign SQLite database (daemon mode)" 3 "$LF_TMP/other.db" "$M"
+fi
+mkdir "$LF_TMP/dir.db"
+expect_refusal "directory as database" 3 -f "$LF_TMP/dir.db" "$M"
+expect_refusal "database in a missing directory" 3 -f "$LF_TMP/missing/x.db" "$M"
+expect_absent "$LF_TMP/missing"
+expect_refusal "garbage database (daemon mode)" 3 "$LF_TMP/garbage.db" "$M"
+expect_refusal "garbage database (--demo)" 3 -f --demo "$LF_TMP/garbage.db" "$M"
+
+note "mount errors exit 4"
+expect_refusal "missing mountpoint" 4 -f "$DB" "$LF_TMP/no-such-dir"
+expect_refusal "missing mountpoint (daemon mode)" 4 "$LF_TMP/db2.db" "$LF_TMP/no-such-dir"
+
+note "database created 0600, /proc/mounts line"
+rm -f -- "$DB"
+lf_mount
+expect_mode "$DB" 600
+line=$(awk -v m="$M" '$2 == m' /proc/mounts)
+expect_eq "$DB $M fuse.licensefs" "$(echo "$line" | awk '{ print $1, $2, $3 }')" "/proc/mounts line"
+expect_ls "$M" groups products tenant users
+expect_mode "$M" 555
+expect_ok mkdir "$M/products/PERSIST"
+put "$M/products/PERSIST/total" 7
+lf_unmount
+
+note "the tenant persists across mounts; --demo does not fill a non-empty tenant"
+lf_mount --demo
+expect_ls "$M/products" PERSIST
+expect_file "$M/products/PERSIST/total" 7
+expect_ls "$M/users"
+expect_file "$M/tenant/name" "Default Directory"
+lf_unmount
+expect_mode "$DB" 600
+
+note "SIGTERM and SIGINT in -f mode: unmount, exit 0"
+for sig in TERM INT; do
+    lf_mount
+    kill -"$sig" "$LF_PID"
+    if lf_wait_pid "$LF_PID" 10; then
+        expect_eq 0 "$LF_RC" "exit status after SIG$sig"
+    else
+        fail "daemon did not exit within 10 s of SIG$sig"
+    fi
+    LF_PID=
+    if lf_any_mount_at "$M"; then
+        fail "still mounted after SIG$sig"
+        fusermount3 -uz -- "$M"
+    else
+        pass
+    fi
+    lf_check_log "$LF_LOG"
+done
+
+note "a call that returned success is committed: SIGKILL of the daemon loses nothing"
+lf_mount
+expect_ok mkdir "$M/products/DURABLE" "$M/users/d@example.com"
+expect_ok putln "$M/products/DURABLE/total" 9
+expect_ok putln "$M/users/d@example.com/usage_location" NO
+expect_ok touch "$M/products/DURABLE/users/d@example.com"
+kill -KILL "$LF_PID"
+wait "$LF_PID" 2>/dev/null
+LF_PID=
+fusermount3 -u -- "$M" 2>/dev/null || fusermount3 -uz -- "$M"
+if lf_wait_unmounted "$M"; then pass; else fail "dead mount could not be removed"; fi
+lf_mount
+expect_file "$M/products/DURABLE/total" 9
+expect_file "$M/products/DURABLE/assigned" 1
+expect_file "$M/users/d@example.com/usage_location" NO
+expect_ls "$M/products/DURABLE/users" d@example.com
+expect_ok rm "$M/products/DURABLE/users/d@example.com"
+expect_ok rmdir "$M/products/DURABLE"
+lf_unmount
+
+note "relative database path shows absolute in /proc/mounts"
+mkdir "$LF_TMP/rel" "$LF_TMP/rel/mnt"
+(umask 000 && cd "$LF_TMP/rel" && exec env --default-signal=INT "$LICENSEFS" -f rel.db mnt </dev/null >"$LF_TMP/rel.log" 2>&1) &
+LF_PID=$! LF_MNT=$LF_TMP/rel/mnt LF_LOG=$LF_TMP/rel.log
+if lf_wait_mounted "$LF_MNT" "$LF_PID"; then
+    pass
+    line=$(awk -v m="$LF_MNT" '$2 == m' /proc/mounts)
+    expect_eq "$LF_TMP/rel/rel.db $LF_TMP/rel/mnt fuse.licensefs" "$(echo "$line" | awk '{ print $1, $2, $3 }')" "/proc/mounts line for relative paths"
+    expect_mode "$LF_TMP/rel/rel.db" 600  # even under umask 000
+    lf_unmount
+else
+    fail "mount with relative paths did not appear: $(cat "$LF_TMP/rel.log")"
+    lf_kill_daemon
+fi
+
+note "daemon mode: the program returns once mounted; SIGTERM to the daemon unmounts"
+run_prog "$LF_TMP/out" "$LF_TMP/err" "$DB" "$M"
+expect_eq 0 "$LF_RC" "daemon mode: exit status of the starting process"
+expect_eq "" "$(cat "$LF_TMP/out" "$LF_TMP/err")" "daemon mode: output of the starting process"
+if lf_wait_mounted "$M"; then
+    pass
+    expect_file "$M/products/PERSIST/total" 7
+    expect_ok mkdir "$M/products/DAEMON"
+    expect_ok putln "$M/products/DAEMON/total" 4
+    expect_file "$M/products/DAEMON/total" 4
+    expect_file "$M/products/DAEMON/available" 4
+    dpid=$(pgrep -xf "$LICENSEFS $DB $M" | head -n1)
+    if [ -z "$dpid" ]; then
+        fail "daemon process '$LICENSEFS $DB $M' not found"
+        fusermount3 -u -- "$M"
+    else
+        pass
+        LF_EXTRA_PIDS=$dpid
+        kill -TERM "$dpid"
+        if lf_wait_unmounted "$M"; then pass; else fail "daemon mode: still mounted 5 s after SIGTERM"; fi
+        for _ in $(seq 100); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
+        if kill -0 "$dpid" 2>/dev/null; then fail "daemon mode: daemon alive 5 s after SIGTERM"; else pass; fi
+        LF_EXTRA_PIDS=
+    fi
+else
+    fail "daemon mode: mount did not appear"
+fi
+
+note "daemon mode: fusermount3 -u ends the daemon"
+run_prog "$LF_TMP/out" "$LF_TMP/err" "$DB" "$M"
+expect_eq 0 "$LF_RC" "daemon mode (second): exit status"
+if lf_wait_mounted "$M"; then
+    dpid=$(pgrep -xf "$LICENSEFS $DB $M" | head -n1)
+    LF_EXTRA_PIDS=$dpid
+    expect_ok fusermount3 -u -- "$M"
+    for _ in $(seq 100); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
+    if kill -0 "$dpid" 2>/dev/null; then fail "daemon mode: daemon alive 5 s after fusermount3 -u"; else pass; fi
+    LF_EXTRA_PIDS=
+else
+    fail "daemon mode (second): mount did not appear"
+fi
+
+note "-d implies -f; -s single-threaded; -o passes FUSE options"
+LF_LOG=$LF_TMP/debug.log
+env --default-signal=INT "$LICENSEFS" -d "$DB" "$M" </dev/null >"$LF_LOG" 2>&1 &
+LF_PID=$! LF_MNT=$M
+if lf_wait_mounted "$M" "$LF_PID"; then
+    pass
+    expect_file "$M/products/PERSIST/total" 7
+    if kill -0 "$LF_PID" 2>/dev/null; then pass; else fail "-d: the started process exited (it should stay in the foreground)"; fi
+    fusermount3 -u -- "$M"
+    if lf_wait_pid "$LF_PID" 10; then expect_eq 0 "$LF_RC" "-d: exit status"; else fail "-d: daemon did not exit"; fi
+    LF_PID=
+else
+    fail "-d: mount did not appear: $(head -5 "$LF_LOG")"
+    lf_kill_daemon
+fi
+
+lf_mount -s
+expect_file "$M/products/PERSIST/total" 7
+expect_file "$M/products/DAEMON/total" 4
+expect_ok touch "$M/products/PERSIST/name"
+lf_unmount
+
+lf_mount -o allow_other
+expect_file "$M/products/PERSIST/total" 7
+lf_unmount
+
+lf_finish

@@ -1,0 +1,230 @@
+/*
+ * model_list: every listing of enum model_listing over one tenant whose names were created out
+ * of order and mix upper case, lower case, blanks and UTF-8, so only a bytewise sort gives the
+ * expected order; ENOENT for each missing parent; a non-zero callback result stops the listing
+ * and is returned.
+ */
+#include "check_helpers.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
+
+/*
+ * Products P2 (1 seat), P1 (2 seats), p0 (5 seats), é (1 seat); users zoe@, Bob@, amy@;
+ * groups g2 {zoe, Bob, amy}, G1 {zoe, amy}, "g 3" {}. P2 goes to g2: zoe (first to join)
+ * holds it, Bob and amy wait; then to G1 (amy now waits through both). P1 goes to G1: zoe and
+ * amy hold it. zoe also has P1 directly; Bob has p0 directly.
+ */
+static void make_listing_tenant(void)
+{
+        make_product("P2", 1);
+        make_product("P1", 2);
+        make_product("p0", 5);
+        make_product("é", 1);
+        make_user("zoe@x.com", "US");
+        make_user("Bob@x.com", "US");
+        make_user("amy@x.com", "US");
+        make_group("g2", "zoe@x.com", "Bob@x.com", "amy@x.com");
+        make_group("G1", "zoe@x.com", "amy@x.com");
+        ck_ok(model_group_create(m, "g 3"));
+        ck_step(model_group_license_add(m, "P2", "g2"));
+        ck_step(model_group_license_add(m, "P2", "G1"));
+        ck_step(model_group_license_add(m, "P1", "G1"));
+        ck_step(model_direct_assign(m, "P1", "zoe@x.com"));
+        ck_step(model_direct_assign(m, "p0", "Bob@x.com"));
+}
+
+START_TEST(test_top_level_listings)
+{
+        make_listing_tenant();
+        ck_listing(m, MODEL_LIST_PRODUCTS, NULL, NULL, "P1", "P2", "p0", "é");
+        ck_listing(m, MODEL_LIST_USERS, NULL, NULL, "Bob@x.com", "amy@x.com", "zoe@x.com");
+        ck_listing(m, MODEL_LIST_GROUPS, NULL, NULL, "G1", "g 3", "g2");
+}
+END_TEST
+
+START_TEST(test_product_listings)
+{
+        make_listing_tenant();
+        ck_listing(m, MODEL_LIST_PRODUCT_HOLDERS, "P1", NULL, "amy@x.com", "zoe@x.com");
+        ck_listing(m, MODEL_LIST_PRODUCT_HOLDERS, "P2", NULL, "zoe@x.com");
+        ck_listing(m, MODEL_LIST_PRODUCT_HOLDERS, "p0", NULL, "Bob@x.com");
+        ck_listing(m, MODEL_LIST_PRODUCT_HOLDERS, "é", NULL, NULL);
+        ck_listing(m, MODEL_LIST_PRODUCT_GROUPS, "P1", NULL, "G1");
+        ck_listing(m, MODEL_LIST_PRODUCT_GROUPS, "P2", NULL, "G1", "g2");
+        ck_listing(m, MODEL_LIST_PRODUCT_GROUPS, "p0", NULL, NULL);
+        ck_listing(m, MODEL_LIST_PRODUCT_WAITERS, "P2", NULL, "Bob@x.com", "amy@x.com");
+        ck_listing(m, MODEL_LIST_PRODUCT_WAITERS, "P1", NULL, NULL);
+        ck_listing(m, MODEL_LIST_PRODUCT_WAITERS, "p0", NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_user_listings)
+{
+        make_listing_tenant();
+        ck_listing(m, MODEL_LIST_USER_LICENSES, "zoe@x.com", NULL, "P1", "P2");
+        ck_listing(m, MODEL_LIST_USER_LICENSES, "Bob@x.com", NULL, "p0");
+        ck_listing(m, MODEL_LIST_USER_LICENSES, "amy@x.com", NULL, "P1");
+        ck_listing(m, MODEL_LIST_USER_GROUPS, "zoe@x.com", NULL, "G1", "g2");
+        ck_listing(m, MODEL_LIST_USER_GROUPS, "Bob@x.com", NULL, "g2");
+        ck_listing(m, MODEL_LIST_USER_GROUPS, "amy@x.com", NULL, "G1", "g2");
+}
+END_TEST
+
+START_TEST(test_group_listings)
+{
+        make_listing_tenant();
+        ck_listing(m, MODEL_LIST_GROUP_MEMBERS, "G1", NULL, "amy@x.com", "zoe@x.com");
+        ck_listing(m, MODEL_LIST_GROUP_MEMBERS, "g2", NULL, "Bob@x.com", "amy@x.com",
+                   "zoe@x.com");
+        ck_listing(m, MODEL_LIST_GROUP_MEMBERS, "g 3", NULL, NULL);
+        ck_listing(m, MODEL_LIST_GROUP_LICENSES, "G1", NULL, "P1", "P2");
+        ck_listing(m, MODEL_LIST_GROUP_LICENSES, "g2", NULL, "P2");
+        ck_listing(m, MODEL_LIST_GROUP_LICENSES, "g 3", NULL, NULL);
+        ck_listing(m, MODEL_LIST_GROUP_WAITERS, "G1", NULL, "amy@x.com");
+        ck_listing(m, MODEL_LIST_GROUP_WAITERS, "g2", NULL, "Bob@x.com", "amy@x.com");
+        ck_listing(m, MODEL_LIST_GROUP_WAITERS, "g 3", NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_path_listings)
+{
+        make_listing_tenant();
+        ck_listing(m, MODEL_LIST_PATH_GROUPS, "P2", "zoe@x.com", "G1", "g2");
+        ck_listing(m, MODEL_LIST_PATH_GROUPS, "P1", "zoe@x.com", "G1");
+        ck_listing(m, MODEL_LIST_PATH_GROUPS, "P1", "amy@x.com", "G1");
+        ck_listing(m, MODEL_LIST_PATH_GROUPS, "p0", "Bob@x.com", NULL);
+        ck_listing(m, MODEL_LIST_WAITER_PRODUCTS, "G1", "amy@x.com", "P2");
+        ck_listing(m, MODEL_LIST_WAITER_PRODUCTS, "g2", "amy@x.com", "P2");
+        ck_listing(m, MODEL_LIST_WAITER_PRODUCTS, "g2", "Bob@x.com", "P2");
+        check_invariants(m);
+}
+END_TEST
+
+/* Bytewise order puts blanks, digits, upper case, '_', lower case, then UTF-8 (0x80 and up). */
+START_TEST(test_bytewise_order)
+{
+        static const char *const created[] = {
+                "é", "b", "a b", "ab", "_x", "Zed", "a", "B", "10", "9", "Ä", "a(1)", "a/b",
+        };
+
+        for (int i = 0; i < COUNT(created); i++)
+                ck_ok(model_product_create(m, created[i]));
+        ck_listing(m, MODEL_LIST_PRODUCTS, NULL, NULL, "10", "9", "B", "Zed", "_x", "a", "a b",
+                   "a(1)", "a/b", "ab", "b", "Ä", "é");
+}
+END_TEST
+
+struct missing_case {
+        enum model_listing listing;
+        const char *a;
+        const char *b;
+};
+
+static const struct missing_case missing_parents[] = {
+        { MODEL_LIST_PRODUCT_HOLDERS, "NOPE", NULL },
+        { MODEL_LIST_PRODUCT_GROUPS, "NOPE", NULL },
+        { MODEL_LIST_PRODUCT_WAITERS, "NOPE", NULL },
+        { MODEL_LIST_USER_LICENSES, "nobody@x.com", NULL },
+        { MODEL_LIST_USER_GROUPS, "nobody@x.com", NULL },
+        { MODEL_LIST_GROUP_MEMBERS, "NOPE", NULL },
+        { MODEL_LIST_GROUP_LICENSES, "NOPE", NULL },
+        { MODEL_LIST_GROUP_WAITERS, "NOPE", NULL },
+        { MODEL_LIST_PATH_GROUPS, "NOPE", "zoe@x.com" },
+        { MODEL_LIST_PATH_GROUPS, "P1", "nobody@x.com" },
+        { MODEL_LIST_WAITER_PRODUCTS, "NOPE", "amy@x.com" },
+        { MODEL_LIST_WAITER_PRODUCTS, "G1", "nobody@x.com" },
+        /* names that exist, but as another kind of object */
+        { MODEL_LIST_PRODUCT_HOLDERS, "G1", NULL },
+        { MODEL_LIST_GROUP_MEMBERS, "P1", NULL },
+        { MODEL_LIST_USER_LICENSES, "P1", NULL },
+};
+
+static int count_calls(void *ctx, const char *name)
+{
+        (void)name;
+        (*(int *)ctx)++;
+        return 0;
+}
+
+START_TEST(test_missing_parent)
+{
+        const struct missing_case *test = &missing_parents[_i];
+        int calls = 0;
+        int rc;
+
+        make_listing_tenant();
+        rc = model_list(m, test->listing, test->a, test->b, count_calls, &calls);
+        ck_assert_msg(rc == -ENOENT, "listing %d of (\"%s\", \"%s\") returned %s, expected ENOENT",
+                      (int)test->listing, test->a, test->b ? test->b : "(null)", errno_name(rc));
+        ck_assert_int_eq(calls, 0);
+}
+END_TEST
+
+struct stop_context {
+        int calls;
+        int stop_at;
+};
+
+static int stop_early(void *ctx, const char *name)
+{
+        struct stop_context *stop = ctx;
+
+        (void)name;
+        return ++stop->calls == stop->stop_at ? 42 : 0;
+}
+
+START_TEST(test_callback_stops_listing)
+{
+        struct stop_context stop = { .stop_at = 2 };
+        struct names names;
+
+        make_listing_tenant();
+        ck_assert_int_eq(model_list(m, MODEL_LIST_USERS, NULL, NULL, stop_early, &stop), 42);
+        ck_assert_int_eq(stop.calls, 2);
+        stop = (struct stop_context){ .stop_at = 1 };
+        ck_assert_int_eq(model_list(m, MODEL_LIST_GROUP_MEMBERS, "g2", NULL, stop_early, &stop),
+                         42);
+        ck_assert_int_eq(stop.calls, 1);
+
+        /* the model is usable after an interrupted listing */
+        ck_step(model_product_create(m, "after"));
+        ck_assert_int_eq(names_collect(m, MODEL_LIST_PRODUCTS, NULL, NULL, &names), 0);
+        ck_assert_uint_eq(names.count, 5);
+        names_free(&names);
+}
+END_TEST
+
+START_TEST(test_empty_tenant_listings)
+{
+        ck_listing(m, MODEL_LIST_PRODUCTS, NULL, NULL, NULL);
+        ck_listing(m, MODEL_LIST_USERS, NULL, NULL, NULL);
+        ck_listing(m, MODEL_LIST_GROUPS, NULL, NULL, NULL);
+}
+END_TEST
+
+static Suite *listings_suite(void)
+{
+        Suite *suite = suite_create("listings");
+        TCase *tcase;
+
+        tcase = model_tcase("listings");
+        tcase_add_test(tcase, test_empty_tenant_listings);
+        tcase_add_test(tcase, test_top_level_listings);
+        tcase_add_test(tcase, test_product_listings);
+        tcase_add_test(tcase, test_user_listings);
+        tcase_add_test(tcase, test_group_listings);
+        tcase_add_test(tcase, test_path_listings);
+        tcase_add_test(tcase, test_bytewise_order);
+        tcase_add_loop_test(tcase, test_missing_parent, 0, COUNT(missing_parents));
+        tcase_add_test(tcase, test_callback_stops_listing);
+        suite_add_tcase(suite, tcase);
+        return suite;
+}
+
+int main(void)
+{
+        return run_suite(listings_suite());
+}
