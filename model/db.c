@@ -14,7 +14,6 @@
 #include "internal.h"
 
 #define APPLICATION_ID 1279869766      /* "LICF" in the database header */
-#define SCHEMA_VERSION 1
 #define BUSY_TIMEOUT_MS 10000
 
 /*
@@ -22,7 +21,7 @@
  * path or a licensed group: `active` says whether it holds a seat or waits, `queue` orders the
  * waiters. products.assigned and products.waiting count those rows so nothing counts them.
  */
-static const char schema_sql[] =
+static const char schema_v1[] =
         "CREATE TABLE tenant ("
         "  id INTEGER PRIMARY KEY CHECK (id = 1),"
         "  name TEXT NOT NULL,"
@@ -75,6 +74,57 @@ static const char schema_sql[] =
         "  PRIMARY KEY (product_id, user_id)) WITHOUT ROWID;"
         "CREATE INDEX seats_by_user ON seats (user_id, product_id);"
         "CREATE INDEX seats_queue ON seats (product_id, active, queue);";
+
+/*
+ * Version 2: deleted users, service plans and assignment options, the audit log.
+ * A deleted user keeps its users row (users.deleted is the deletion time) and its seats rows,
+ * suspended (active = 2, counted nowhere); its memberships move to inactive_members, and the
+ * groups through which it held each product are kept in suspended_paths as they were.
+ */
+static const char schema_v2[] =
+        "ALTER TABLE users ADD COLUMN deleted INTEGER;"
+        "CREATE INDEX users_deleted ON users (deleted) WHERE deleted IS NOT NULL;"
+        "CREATE TABLE inactive_members ("
+        "  user_id INTEGER NOT NULL REFERENCES users(id),"
+        "  group_id INTEGER NOT NULL REFERENCES security_groups(id),"
+        "  since INTEGER NOT NULL,"
+        "  PRIMARY KEY (user_id, group_id)) WITHOUT ROWID;"
+        "CREATE INDEX inactive_members_by_group ON inactive_members (group_id);"
+        "CREATE TABLE suspended_paths ("
+        "  user_id INTEGER NOT NULL REFERENCES users(id),"
+        "  product_id INTEGER NOT NULL REFERENCES products(id),"
+        "  group_name TEXT NOT NULL,"
+        "  PRIMARY KEY (user_id, product_id, group_name)) WITHOUT ROWID;"
+        "CREATE TABLE plans ("
+        "  id INTEGER PRIMARY KEY,"
+        "  product_id INTEGER NOT NULL REFERENCES products(id),"
+        "  name TEXT NOT NULL,"
+        "  UNIQUE (product_id, name));"
+        "CREATE TABLE direct_disabled_plans ("
+        "  product_id INTEGER NOT NULL,"
+        "  user_id INTEGER NOT NULL REFERENCES users(id),"
+        "  plan_id INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,"
+        "  PRIMARY KEY (product_id, user_id, plan_id)) WITHOUT ROWID;"
+        "CREATE TABLE group_disabled_plans ("
+        "  product_id INTEGER NOT NULL,"
+        "  group_id INTEGER NOT NULL REFERENCES security_groups(id),"
+        "  plan_id INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,"
+        "  PRIMARY KEY (product_id, group_id, plan_id)) WITHOUT ROWID;"
+        "CREATE TABLE audit ("
+        "  id INTEGER PRIMARY KEY,"     /* the line's number: oldest first */
+        "  time INTEGER NOT NULL,"
+        "  uid INTEGER,"                /* NULL: licensefs itself */
+        "  op TEXT NOT NULL,"
+        "  object TEXT NOT NULL,"
+        "  result TEXT NOT NULL,"
+        "  reason TEXT NOT NULL DEFAULT '',"
+        "  start INTEGER NOT NULL,"     /* byte offset of the line in the whole log */
+        "  len INTEGER NOT NULL);"      /* its length in bytes, newline included */
+        "CREATE INDEX audit_by_start ON audit (start);";
+
+/* migrations[v] brings a version-v database to version v + 1. */
+static const char *const migrations[] = { schema_v1, schema_v2 };
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 static __thread char thread_reason[512];
 
@@ -393,8 +443,9 @@ static int create_file_private(const char *path)
 }
 
 /*
- * Tells a licensefs database (0), an empty file that can become one (1), and anything else
- * (-EIO), reading nothing but the header pragmas, so a foreign file is left untouched.
+ * Tells the schema version of a licensefs database, 0 for an empty file that can become one,
+ * and -EIO for anything else, reading nothing but the header pragmas, so a foreign file is left
+ * untouched.
  */
 static int check_schema(struct model *m)
 {
@@ -408,31 +459,31 @@ static int check_schema(struct model *m)
                 r = sql_int(m, &objects, "SELECT count(*) FROM sqlite_schema", "");
         if (r < 0)
                 return r;
-        if (app_id == APPLICATION_ID && version == SCHEMA_VERSION)
-                return 0;
         if (app_id == APPLICATION_ID && version > SCHEMA_VERSION)
                 return refuse(-EIO, "database schema version %lld is newer than this licensefs "
                               "(%d)", (long long)version, SCHEMA_VERSION);
+        if (app_id == APPLICATION_ID && version >= 1)
+                return (int)version;
         if (app_id != 0 || objects != 0)
                 return refuse(-EIO, "not a licensefs database");
-        return 1;
+        return 0;
 }
 
-static int create_schema(struct model *m)
+/* Brings the schema to SCHEMA_VERSION, inside the caller's write transaction. */
+static int upgrade_schema(struct model *m)
 {
         char pragmas[96];
-        int r;
+        int version, r;
 
-        /* Another process may have created it since check_schema looked. */
-        r = check_schema(m);
-        if (r <= 0)
+        /* Another process may have upgraded it since configure() looked. */
+        version = r = check_schema(m);
+        for (; r >= 0 && version < SCHEMA_VERSION; version++)
+                r = exec_plain(m, migrations[version], "upgrading the schema");
+        if (r < 0)
                 return r;
         snprintf(pragmas, sizeof(pragmas), "PRAGMA application_id = %d; PRAGMA user_version = %d;",
                  APPLICATION_ID, SCHEMA_VERSION);
-        r = exec_plain(m, schema_sql, "creating the schema");
-        if (r >= 0)
-                r = exec_plain(m, pragmas, "creating the schema");
-        return r;
+        return exec_plain(m, pragmas, "upgrading the schema");
 }
 
 static int configure(struct model *m, bool in_memory)
@@ -479,7 +530,7 @@ int model_open(const char *path, struct model **ret)
         r = tx_begin(m, true);
         if (r < 0)
                 goto fail;
-        r = tx_end(m, create_schema(m));
+        r = tx_end(m, upgrade_schema(m));
         if (r < 0)
                 goto fail;
         *ret = m;
