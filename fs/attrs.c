@@ -107,13 +107,30 @@ const struct fs_kind_ops fs_product_count_ops = {
 static int user_render(struct model *m, const struct fs_node *node, struct fs_file *out)
 {
         struct model_user user;
-        int r = model_user_get(m, node->upn, &user);
+        char when[32];
+        int r;
+        bool deleted = node->kind == FS_DELETED_TIME || node->kind == FS_DELETED_DISPLAY_NAME ||
+                       node->kind == FS_DELETED_LOCATION;
 
+        r = deleted ? model_deleted_user_get(m, node->upn, &user)
+                    : model_user_get(m, node->upn, &user);
         if (r < 0)
                 return r;
-        fs_buf_printf(&out->content, "%s\n", node->kind == FS_USER_DISPLAY_NAME
-                      ? user.display_name : user.usage_location);
         out->mtime = user.created;
+        switch (node->kind) {
+        case FS_USER_DISPLAY_NAME:
+        case FS_DELETED_DISPLAY_NAME:
+                fs_buf_printf(&out->content, "%s\n", user.display_name);
+                break;
+        case FS_DELETED_TIME:
+                fs_format_time(user.deleted, when);
+                fs_buf_printf(&out->content, "%s\n", when);
+                out->mtime = user.deleted;
+                break;
+        default:
+                fs_buf_printf(&out->content, "%s\n", user.usage_location);
+                break;
+        }
         return 0;
 }
 
@@ -127,4 +144,8 @@ static int user_write(struct model *m, const struct fs_node *node, const char *v
 const struct fs_kind_ops fs_user_attr_ops = {
         .render = user_render,
         .write = user_write,
+};
+
+const struct fs_kind_ops fs_deleted_user_attr_ops = {
+        .render = user_render,
 };

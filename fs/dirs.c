@@ -1,6 +1,6 @@
 /*
- * The object directories: mkdir creates a product, user or group, rmdir deletes a product or
- * group (users are not deleted through the tree yet).
+ * The object directories: mkdir creates a product, user or group; rmdir deletes a product or
+ * group, moves a user to deleted_users/, and purges a deleted user for good.
  */
 #include "kinds.h"
 
@@ -24,8 +24,23 @@ static int user_make(struct model *m, const struct fs_node *node)
         return model_user_create(m, node->upn);
 }
 
+static int user_remove(struct model *m, const struct fs_node *node)
+{
+        return model_user_delete(m, node->upn);
+}
+
 const struct fs_kind_ops fs_user_dir_ops = {
         .mkdir = user_make,
+        .rmdir = user_remove,
+};
+
+static int deleted_user_purge(struct model *m, const struct fs_node *node)
+{
+        return model_user_purge(m, node->upn);
+}
+
+const struct fs_kind_ops fs_deleted_user_dir_ops = {
+        .rmdir = deleted_user_purge,
 };
 
 static int group_make(struct model *m, const struct fs_node *node)

@@ -39,6 +39,8 @@ extern const struct fs_kind_ops fs_holder_ops, fs_group_license_ops, fs_member_o
 extern const struct fs_kind_ops fs_tenant_attr_ops, fs_product_attr_ops, fs_product_count_ops,
         fs_user_attr_ops;
 extern const struct fs_kind_ops fs_product_dir_ops, fs_user_dir_ops, fs_group_dir_ops;
+extern const struct fs_kind_ops fs_deleted_user_dir_ops, fs_deleted_user_attr_ops,
+        fs_suspended_ops;
 
 /* The one name a directory node carries (its object's), or NULL for top-level ones. */
 const char *fs_node_key(const struct fs_node *node);

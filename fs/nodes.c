@@ -42,7 +42,7 @@ const struct fs_kind_info fs_kinds[FS_KIND_COUNT] = {
         [FS_PRODUCT_GROUPS] = { "groups", FS_PRODUCT, FIELD_NONE, 0, DIR_RW, NULL },
         [FS_PRODUCT_GROUP] = { NULL, FS_PRODUCT_GROUPS, FIELD_GROUP, MODEL_LIST_PRODUCT_GROUPS,
                                FILE_RW, &fs_group_license_ops },
-        [FS_PRODUCT_ERRORS] = { "errors", FS_PRODUCT, FIELD_NONE, 0, DIR_RO, NULL },
+        [FS_PRODUCT_ERRORS] = { "errors", FS_PRODUCT, FIELD_NONE, 0, DIR_RW, NULL },
         [FS_PRODUCT_ERROR] = { NULL, FS_PRODUCT_ERRORS, FIELD_UPN, MODEL_LIST_PRODUCT_WAITERS,
                                FILE_RO, &fs_product_error_ops },
 
@@ -71,6 +71,23 @@ const struct fs_kind_info fs_kinds[FS_KIND_COUNT] = {
         [FS_GROUP_ERRORS] = { "errors", FS_GROUP, FIELD_NONE, 0, DIR_RO, NULL },
         [FS_GROUP_ERROR] = { NULL, FS_GROUP_ERRORS, FIELD_UPN, MODEL_LIST_GROUP_WAITERS,
                              FILE_RO, &fs_group_error_ops },
+
+        /* 0755: rmdir purges a deleted user, mv restores it */
+        [FS_DELETED_USERS] = { "deleted_users", FS_ROOT, FIELD_NONE, 0, DIR_RW, NULL },
+        [FS_DELETED_USER] = { NULL, FS_DELETED_USERS, FIELD_UPN, MODEL_LIST_DELETED_USERS,
+                              DIR_RO, &fs_deleted_user_dir_ops },
+        [FS_DELETED_TIME] = { "deleted", FS_DELETED_USER, FIELD_NONE, 0, FILE_RO,
+                              &fs_deleted_user_attr_ops },
+        [FS_DELETED_DISPLAY_NAME] = { "display_name", FS_DELETED_USER, FIELD_NONE, 0, FILE_RO,
+                                      &fs_deleted_user_attr_ops },
+        [FS_DELETED_LOCATION] = { "usage_location", FS_DELETED_USER, FIELD_NONE, 0, FILE_RO,
+                                  &fs_deleted_user_attr_ops },
+        [FS_DELETED_LICENSES] = { "licenses", FS_DELETED_USER, FIELD_NONE, 0, DIR_RO, NULL },
+        [FS_DELETED_LICENSE] = { NULL, FS_DELETED_LICENSES, FIELD_SKU,
+                                 MODEL_LIST_SUSPENDED_LICENSES, FILE_RO, &fs_suspended_ops },
+        [FS_DELETED_GROUPS] = { "groups", FS_DELETED_USER, FIELD_NONE, 0, DIR_RO, NULL },
+        [FS_DELETED_GROUP] = { NULL, FS_DELETED_GROUPS, FIELD_GROUP, MODEL_LIST_INACTIVE_GROUPS,
+                               FILE_RO, &fs_membership_ops },
 };
 
 static const struct fs_kind_ops no_ops;
@@ -83,6 +100,11 @@ static const struct fs_kind_ops *ops_of(const struct fs_node *node)
 static bool is_dir(const struct fs_node *node)
 {
         return S_ISDIR(fs_kinds[node->kind].mode);
+}
+
+static bool is_deleted(const struct fs_node *node)
+{
+        return node->kind >= FS_DELETED_USER && node->kind <= FS_DELETED_GROUP;
 }
 
 /* --- reasons --------------------------------------------------------------------------------- */
@@ -146,6 +168,8 @@ static int dir_exists(struct model *m, const struct fs_node *node)
 
         if (node->sku[0])
                 return model_product_get(m, node->sku, &product);
+        if (node->upn[0] && is_deleted(node))
+                return model_deleted_user_get(m, node->upn, &user);
         if (node->upn[0])
                 return model_user_get(m, node->upn, &user);
         if (node->group[0])
@@ -293,6 +317,17 @@ int fs_node_truncate(const struct fs_node *node, off_t size)
         if (size != 0)
                 return fs_refuse(-EINVAL, "a value is replaced by writing it, not truncated");
         return 0;
+}
+
+int fs_node_rename(struct model *m, const struct fs_node *from, const struct fs_node *to,
+                   unsigned int flags)
+{
+        /* mv asks for 0 or RENAME_NOREPLACE; an exchange or whiteout is never a restore. */
+        if (from->kind != FS_DELETED_USER || to->kind != FS_USER ||
+            strcmp(from->upn, to->upn) != 0 || (flags & ~(unsigned int)RENAME_NOREPLACE))
+                return fs_refuse(-EPERM, "the only rename is a restore: mv deleted_users/UPN "
+                                 "users/ (same name)");
+        return model_user_restore(m, from->upn);
 }
 
 int fs_node_create(struct model *m, const struct fs_node *node)

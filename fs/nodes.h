@@ -22,6 +22,10 @@ enum fs_kind {
         FS_USER_LICENSE, FS_USER_GROUPS, FS_USER_GROUP,
         FS_GROUPS, FS_GROUP, FS_GROUP_MEMBERS, FS_GROUP_MEMBER, FS_GROUP_LICENSES,
         FS_GROUP_LICENSE, FS_GROUP_ERRORS, FS_GROUP_ERROR,
+        /* the deleted users' subtree: keep it together, is_deleted() relies on it */
+        FS_DELETED_USERS, FS_DELETED_USER, FS_DELETED_TIME, FS_DELETED_DISPLAY_NAME,
+        FS_DELETED_LOCATION, FS_DELETED_LICENSES, FS_DELETED_LICENSE, FS_DELETED_GROUPS,
+        FS_DELETED_GROUP,
         FS_KIND_COUNT
 };
 
@@ -61,6 +65,9 @@ int fs_node_may_write(const struct fs_node *node);
 int fs_node_write(struct model *m, const struct fs_node *node, const char *data, size_t len);
 /* A truncate to `size` (only 0, a no-op, is accepted on writable files). */
 int fs_node_truncate(const struct fs_node *node, off_t size);
+/* rename: only a deleted user back to users/ under its own name (a restore). */
+int fs_node_rename(struct model *m, const struct fs_node *from, const struct fs_node *to,
+                   unsigned int flags);
 /* creat/touch of a file that does not exist yet. */
 int fs_node_create(struct model *m, const struct fs_node *node);
 /* Setting the times of an existing node (touch): what touching means for its kind. */

@@ -288,9 +288,16 @@ static int refuse_path(const char *op, const char *path)
 
 static int lf_rename(const char *from, const char *to, unsigned int flags)
 {
-        (void)to;
-        (void)flags;
-        return refuse_path("rename", from);
+        struct fs_node source, target;
+        int r;
+
+        r = parse(from, &source);
+        /* A target the tree lacks is no restore either: EPERM, as for any other rename. */
+        if (r >= 0 && fs_path_parse(to, &target) < 0)
+                target.kind = FS_ROOT;
+        if (r >= 0)
+                r = fs_node_rename(config()->model, &source, &target, flags);
+        return report("rename", from, r);
 }
 
 static int lf_link(const char *from, const char *to)

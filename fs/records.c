@@ -4,6 +4,7 @@
  * membership are made by touch and ended by rm.
  */
 #include <errno.h>
+#include <stdbool.h>
 
 #include "kinds.h"
 
@@ -40,25 +41,49 @@ static void since_line(struct fs_file *out, time_t since)
 
 /* --- holders: products/SKU/users/UPN and users/UPN/licenses/SKU ------------------------------ */
 
+/* A holder's record, or a deleted user's suspended one: the same lines, another state. */
+static int seat_record(struct model *m, const struct fs_node *node, struct fs_file *out,
+                       const struct model_holder *seat, bool suspended)
+{
+        int r;
+
+        fs_buf_printf(&out->content, "user=%s\nproduct=%s\nstate=%s\ndirect=%s\n", node->upn,
+                      node->sku, suspended ? "suspended" : "active", seat->direct ? "yes" : "no");
+        r = list_lines(m, &out->content, "group", suspended ? MODEL_LIST_SUSPENDED_PATHS
+                                                            : MODEL_LIST_PATH_GROUPS,
+                       node->sku, node->upn);
+        if (r < 0)
+                return r;
+        since_line(out, seat->since);
+        return 0;
+}
+
 static int holder_render(struct model *m, const struct fs_node *node, struct fs_file *out)
 {
         struct model_holder holder;
         int r;
 
         r = model_holder_get(m, node->sku, node->upn, &holder);
-        if (r < 0)
-                return r;
-        fs_buf_printf(&out->content, "user=%s\nproduct=%s\nstate=active\ndirect=%s\n", node->upn,
-                      node->sku, holder.direct ? "yes" : "no");
-        r = list_lines(m, &out->content, "group", MODEL_LIST_PATH_GROUPS, node->sku, node->upn);
-        if (r < 0)
-                return r;
-        since_line(out, holder.since);
+        if (r >= 0)
+                r = seat_record(m, node, out, &holder, false);
         /* 0444 tells people and find(1) that rm cannot remove an inherited-only license. */
-        if (!holder.direct)
+        if (r >= 0 && !holder.direct)
                 out->mode = S_IFREG | 0444;
-        return 0;
+        return r;
 }
+
+static int suspended_render(struct model *m, const struct fs_node *node, struct fs_file *out)
+{
+        struct model_holder seat;
+        int r;
+
+        r = model_suspended_get(m, node->sku, node->upn, &seat);
+        return r < 0 ? r : seat_record(m, node, out, &seat, true);
+}
+
+const struct fs_kind_ops fs_suspended_ops = {
+        .render = suspended_render,
+};
 
 static int holder_assign(struct model *m, const struct fs_node *node)
 {
@@ -118,7 +143,9 @@ static int member_render(struct model *m, const struct fs_node *node, struct fs_
         struct model_member member;
         int r;
 
-        r = model_member_get(m, node->group, node->upn, &member);
+        r = node->kind == FS_DELETED_GROUP
+                    ? model_inactive_member_get(m, node->group, node->upn, &member)
+                    : model_member_get(m, node->group, node->upn, &member);
         if (r < 0)
                 return r;
         fs_buf_printf(&out->content, "user=%s\ngroup=%s\n", node->upn, node->group);
@@ -157,17 +184,26 @@ static int product_error_render(struct model *m, const struct fs_node *node,
         r = model_waiter_get(m, node->sku, node->upn, &waiter);
         if (r < 0)
                 return r;
-        fs_buf_printf(&out->content, "user=%s\nproduct=%s\nerror=CountViolation\n", node->upn,
-                      node->sku);
+        fs_buf_printf(&out->content, "user=%s\nproduct=%s\nerror=CountViolation\ndirect=%s\n",
+                      node->upn, node->sku, waiter.direct ? "yes" : "no");
         r = list_lines(m, &out->content, "group", MODEL_LIST_PATH_GROUPS, node->sku, node->upn);
         if (r < 0)
                 return r;
         since_line(out, waiter.since);
+        /* A waiting direct assignment (a restore's) can be withdrawn with rm. */
+        if (waiter.direct)
+                out->mode = S_IFREG | 0644;
         return 0;
+}
+
+static int product_error_withdraw(struct model *m, const struct fs_node *node)
+{
+        return model_direct_withdraw(m, node->sku, node->upn);
 }
 
 const struct fs_kind_ops fs_product_error_ops = {
         .render = product_error_render,
+        .unlink = product_error_withdraw,
 };
 
 static int group_error_render(struct model *m, const struct fs_node *node, struct fs_file *out)

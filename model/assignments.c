@@ -125,6 +125,7 @@ static int waiter_get(struct model *m, const char *sku, const char *upn,
         r = seat_get(m, sku, upn, 0, &seat);
         if (r < 0)
                 return r;
+        ret->direct = seat.direct;
         ret->since = seat.since;
         ret->groups = seat.groups;
         return 0;
@@ -133,6 +134,34 @@ static int waiter_get(struct model *m, const char *sku, const char *upn,
 int model_waiter_get(struct model *m, const char *sku, const char *upn, struct model_waiter *ret)
 {
         return READ_TX(m, waiter_get(m, sku, upn, ret));
+}
+
+static int direct_withdraw(struct model *m, const char *sku, const char *upn)
+{
+        struct model_waiter waiter;
+        int64_t pid, uid;
+        int r;
+
+        r = waiter_get(m, sku, upn, &waiter);
+        if (r < 0)
+                return r;
+        if (!waiter.direct)
+                return refuse(-EPERM, "'%s' waits for '%s' only through groups; end the "
+                              "membership or the group's license instead", upn, sku);
+        pid = product_id(m, sku);
+        uid = user_id(m, upn);
+        if (pid < 0 || uid < 0)
+                return pid < 0 ? pid : uid;
+        r = sql_exec(m, "UPDATE seats SET direct = 0 WHERE product_id = ? AND user_id = ?", "ii",
+                     pid, uid);
+        if (r >= 0)
+                r = seat_release_if_unwanted(m, pid, uid);
+        return r < 0 ? r : 0;
+}
+
+int model_direct_withdraw(struct model *m, const char *sku, const char *upn)
+{
+        return WRITE_TX(m, direct_withdraw(m, sku, upn));
 }
 
 int group_license_add(struct model *m, const char *sku, const char *group)

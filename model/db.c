@@ -377,7 +377,13 @@ int64_t product_id(struct model *m, const char *sku)
 
 int64_t user_id(struct model *m, const char *upn)
 {
-        return lookup_id(m, "SELECT id FROM users WHERE upn = ?", upn, "user");
+        return lookup_id(m, "SELECT id FROM users WHERE upn = ? AND deleted IS NULL", upn, "user");
+}
+
+int64_t deleted_user_id(struct model *m, const char *upn)
+{
+        return lookup_id(m, "SELECT id FROM users WHERE upn = ? AND deleted IS NOT NULL", upn,
+                         "deleted user");
 }
 
 int64_t group_id(struct model *m, const char *name)

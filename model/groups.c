@@ -47,6 +47,8 @@ static int group_delete(struct model *m, const char *name)
         /* An unlicensed group gives no seats, so its memberships go without seat changes. */
         r = sql_exec(m, "DELETE FROM members WHERE group_id = ?", "i", id);
         if (r >= 0)
+                r = sql_exec(m, "DELETE FROM inactive_members WHERE group_id = ?", "i", id);
+        if (r >= 0)
                 r = sql_exec(m, "DELETE FROM security_groups WHERE id = ?", "i", id);
         return r < 0 ? r : 0;
 }

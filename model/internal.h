@@ -87,6 +87,7 @@ int check_count(int64_t n, const char *what);
 
 int64_t product_id(struct model *m, const char *sku);
 int64_t user_id(struct model *m, const char *upn);
+int64_t deleted_user_id(struct model *m, const char *upn);
 int64_t group_id(struct model *m, const char *name);
 
 /*
@@ -105,6 +106,11 @@ void column_text(sqlite3_stmt *s, int col, char *buf, size_t size);
 int seat_want(struct model *m, int64_t product, int64_t user);
 /* Drops the user's claim when neither a direct path nor a licensed group is left. */
 int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user);
+/*
+ * Accounts for a seat its holder gave up (its row already gone or suspended): the
+ * longest-waiting user gets it, or the product has one more available.
+ */
+int seat_vacate(struct model *m, int64_t product);
 /* Sets the product's total; seats it adds go to the longest-waiting users. Checks nothing. */
 int seat_set_total(struct model *m, int64_t product, int64_t total);
 

@@ -17,7 +17,7 @@ static const struct listing listings[] = {
         [MODEL_LIST_PRODUCTS] = {
                 NULL, "SELECT sku FROM products ORDER BY sku", NULL },
         [MODEL_LIST_USERS] = {
-                NULL, "SELECT upn FROM users ORDER BY upn", NULL },
+                NULL, "SELECT upn FROM users WHERE deleted IS NULL ORDER BY upn", NULL },
         [MODEL_LIST_GROUPS] = {
                 NULL, "SELECT name FROM security_groups ORDER BY name", NULL },
         [MODEL_LIST_PRODUCT_HOLDERS] = {
@@ -36,12 +36,12 @@ static const struct listing listings[] = {
                 "JOIN users u ON u.id = s.user_id WHERE p.sku = ?1 ORDER BY u.upn",
                 "product" },
         [MODEL_LIST_USER_LICENSES] = {
-                "SELECT 1 FROM users WHERE upn = ?1",
+                "SELECT 1 FROM users WHERE upn = ?1 AND deleted IS NULL",
                 "SELECT p.sku FROM users u JOIN seats s ON s.user_id = u.id AND s.active = 1 "
                 "JOIN products p ON p.id = s.product_id WHERE u.upn = ?1 ORDER BY p.sku",
                 "user" },
         [MODEL_LIST_USER_GROUPS] = {
-                "SELECT 1 FROM users WHERE upn = ?1",
+                "SELECT 1 FROM users WHERE upn = ?1 AND deleted IS NULL",
                 "SELECT g.name FROM users u JOIN members mb ON mb.user_id = u.id "
                 "JOIN security_groups g ON g.id = mb.group_id WHERE u.upn = ?1 ORDER BY g.name",
                 "user" },
@@ -64,7 +64,8 @@ static const struct listing listings[] = {
                 "AND s.active = 0 WHERE g.name = ?1 ORDER BY u.upn",
                 "group" },
         [MODEL_LIST_PATH_GROUPS] = {
-                "SELECT 1 FROM products p, users u WHERE p.sku = ?1 AND u.upn = ?2",
+                "SELECT 1 FROM products p, users u WHERE p.sku = ?1 AND u.upn = ?2 "
+                "AND u.deleted IS NULL",
                 "SELECT g.name FROM products p JOIN users u "
                 "JOIN members mb ON mb.user_id = u.id "
                 "JOIN group_licenses gl ON gl.group_id = mb.group_id AND gl.product_id = p.id "
@@ -72,7 +73,8 @@ static const struct listing listings[] = {
                 "WHERE p.sku = ?1 AND u.upn = ?2 ORDER BY g.name",
                 "product or user" },
         [MODEL_LIST_WAITER_PRODUCTS] = {
-                "SELECT 1 FROM security_groups g, users u WHERE g.name = ?1 AND u.upn = ?2",
+                "SELECT 1 FROM security_groups g, users u WHERE g.name = ?1 AND u.upn = ?2 "
+                "AND u.deleted IS NULL",
                 "SELECT p.sku FROM security_groups g JOIN users u "
                 "JOIN members mb ON mb.group_id = g.id AND mb.user_id = u.id "
                 "JOIN group_licenses gl ON gl.group_id = g.id "
@@ -80,6 +82,25 @@ static const struct listing listings[] = {
                 "JOIN seats s ON s.product_id = p.id AND s.user_id = u.id AND s.active = 0 "
                 "WHERE g.name = ?1 AND u.upn = ?2 ORDER BY p.sku",
                 "group or user" },
+        [MODEL_LIST_DELETED_USERS] = {
+                NULL, "SELECT upn FROM users WHERE deleted IS NOT NULL ORDER BY upn", NULL },
+        [MODEL_LIST_SUSPENDED_LICENSES] = {
+                "SELECT 1 FROM users WHERE upn = ?1 AND deleted IS NOT NULL",
+                "SELECT p.sku FROM users u JOIN seats s ON s.user_id = u.id AND s.active = 2 "
+                "JOIN products p ON p.id = s.product_id WHERE u.upn = ?1 ORDER BY p.sku",
+                "deleted user" },
+        [MODEL_LIST_INACTIVE_GROUPS] = {
+                "SELECT 1 FROM users WHERE upn = ?1 AND deleted IS NOT NULL",
+                "SELECT g.name FROM users u JOIN inactive_members im ON im.user_id = u.id "
+                "JOIN security_groups g ON g.id = im.group_id WHERE u.upn = ?1 ORDER BY g.name",
+                "deleted user" },
+        [MODEL_LIST_SUSPENDED_PATHS] = {
+                "SELECT 1 FROM products p, users u WHERE p.sku = ?1 AND u.upn = ?2 "
+                "AND u.deleted IS NOT NULL",
+                "SELECT sp.group_name FROM products p JOIN users u "
+                "JOIN suspended_paths sp ON sp.product_id = p.id AND sp.user_id = u.id "
+                "WHERE p.sku = ?1 AND u.upn = ?2 ORDER BY sp.group_name",
+                "product or deleted user" },
 };
 
 static int list(struct model *m, const struct listing *l, const char *a, const char *b,

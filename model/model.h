@@ -104,6 +104,7 @@ struct model_user {
         char display_name[MODEL_TEXT_MAX + 1]; /* the UPN until set */
         char usage_location[3];         /* "" when not set */
         time_t created;
+        time_t deleted;                 /* 0 unless deleted */
 };
 
 /* EINVAL: not local@domain, blanks, control characters, not UTF-8; EEXIST: taken. */
@@ -181,15 +182,48 @@ int model_group_license_get(struct model *m, const char *sku, const char *group,
                             struct model_group_license *ret);
 
 struct model_waiter {
+        bool direct;                    /* a direct assignment waits (only a restore makes one) */
         int64_t groups;                 /* licensed groups through which the user waits */
         time_t since;                   /* when the user started waiting */
 };
 
+/*
+ * Withdraws a waiting direct assignment; the user keeps waiting if a group still gives it.
+ * ENOENT: the user does not wait for the product; EPERM: it waits only through groups.
+ */
+int model_direct_withdraw(struct model *m, const char *sku, const char *upn);
 /* A user waiting for a seat of the product. ENOENT unless waiting. */
 int model_waiter_get(struct model *m, const char *sku, const char *upn, struct model_waiter *ret);
 /* A member of the group waiting for one of the group's products. ENOENT unless waiting. */
 int model_group_waiter_get(struct model *m, const char *group, const char *upn,
                            struct model_waiter *ret);
+
+/* --- the user lifecycle ------------------------------------------------------------------- */
+
+/*
+ * Deletes the user softly: the seats it holds are suspended (and go to the longest-waiting
+ * users), its waits end, its memberships become inactive, and it moves to the deleted users
+ * with its records kept as they were. ENOENT: no such (undeleted) user.
+ */
+int model_user_delete(struct model *m, const char *upn);
+/*
+ * Brings a deleted user back with its memberships (of groups that still exist), its direct
+ * licenses and what its groups give now; what gets no seat waits, from now. ENOENT: no such
+ * deleted user.
+ */
+int model_user_restore(struct model *m, const char *upn);
+/* Deletes a deleted user for good, with its records and memberships. ENOENT as above. */
+int model_user_purge(struct model *m, const char *upn);
+/* Purges the users deleted more than 30 days ago (by the model's clock); returns how many. */
+int model_purge_expired(struct model *m);
+/* A deleted user (ret->deleted is when). ENOENT unless deleted. */
+int model_deleted_user_get(struct model *m, const char *upn, struct model_user *ret);
+/* What a deleted user held of a product, as at deletion (groups: the paths kept). */
+int model_suspended_get(struct model *m, const char *sku, const char *upn,
+                        struct model_holder *ret);
+/* A deleted user's inactive membership. */
+int model_inactive_member_get(struct model *m, const char *group, const char *upn,
+                              struct model_member *ret);
 
 /* --- listings ------------------------------------------------------------------------------- */
 
@@ -207,6 +241,10 @@ enum model_listing {
         MODEL_LIST_GROUP_WAITERS,       /* a = group: members waiting for one of its products */
         MODEL_LIST_PATH_GROUPS,         /* a = SKU, b = UPN: licensed groups giving the user it */
         MODEL_LIST_WAITER_PRODUCTS,     /* a = group, b = UPN: its products the member waits for */
+        MODEL_LIST_DELETED_USERS,       /* UPNs of deleted users */
+        MODEL_LIST_SUSPENDED_LICENSES,  /* a = deleted UPN: SKUs it held (or was assigned) */
+        MODEL_LIST_INACTIVE_GROUPS,     /* a = deleted UPN: groups it was a member of */
+        MODEL_LIST_SUSPENDED_PATHS,     /* a = SKU, b = deleted UPN: groups it held it through */
 };
 
 /* Called once per name; a non-zero return stops the listing and is returned by model_list. */

@@ -111,9 +111,13 @@ int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user)
                      user);
         if (r < 0)
                 return r;
-        if (!active)
-                return counts_add(m, product, 0, -1);
-        r = promote_waiters(m, product, 1);
+        return active ? seat_vacate(m, product) : counts_add(m, product, 0, -1);
+}
+
+int seat_vacate(struct model *m, int64_t product)
+{
+        int r = promote_waiters(m, product, 1);
+
         if (r < 0)
                 return r;
         return counts_add(m, product, r == 1 ? 0 : -1, r == 1 ? -1 : 0);

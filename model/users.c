@@ -13,9 +13,10 @@ int user_create(struct model *m, const char *upn)
         r = check_upn(upn);
         if (r < 0)
                 return r;
-        r = sql_int(m, &exists, "SELECT 1 FROM users WHERE upn = ?", "t", upn);
+        r = sql_int(m, &exists, "SELECT deleted IS NOT NULL FROM users WHERE upn = ?", "t", upn);
         if (r == 0)
-                return refuse(-EEXIST, "user '%s' exists already", upn);
+                return refuse(-EEXIST, exists ? "user '%s' is in deleted_users; restore or purge "
+                              "it first" : "user '%s' exists already", upn);
         if (r != -ENOENT)
                 return r;
         r = sql_exec(m, "INSERT INTO users (upn, display_name, created) VALUES (?, ?, ?)", "tti",
@@ -34,7 +35,7 @@ static int user_get(struct model *m, const char *upn, struct model_user *ret)
         int r;
 
         r = sql_prepare(m, &s, "SELECT display_name, usage_location, created FROM users "
-                        "WHERE upn = ?", "t", upn);
+                        "WHERE upn = ? AND deleted IS NULL", "t", upn);
         if (r >= 0)
                 r = sql_step(s);
         if (r == 0)

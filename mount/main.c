@@ -17,6 +17,7 @@
 #include "log.h"
 #include "model.h"
 #include "options.h"
+#include "purge.h"
 
 enum { EXIT_USAGE = 2, EXIT_DATABASE = 3, EXIT_MOUNT = 4 };
 
@@ -24,6 +25,18 @@ static int fail(int status, const char *what, const char *why)
 {
         fprintf(stderr, "licensefs: %s: %s\n", what, why);
         return status;
+}
+
+/*
+ * The model's clock: LICENSEFS_NOW=<epoch seconds> fixes it (for tests of time-driven rules
+ * such as the purge of users deleted 30 days ago); otherwise the real clock.
+ */
+static void set_clock(struct model *m)
+{
+        const char *now = getenv("LICENSEFS_NOW");
+
+        if (now && *now)
+                model_set_clock(m, (time_t)strtoll(now, NULL, 10));
 }
 
 /*
@@ -39,6 +52,7 @@ static int prepare_database(const struct options *o, char abs[PATH_MAX])
         if (r < 0)
                 return fail(EXIT_DATABASE, o->database, model_reason()[0] ? model_reason()
                                                                           : strerror(-r));
+        set_clock(m);
         if (o->demo) {
                 r = model_demo_fill(m);
                 if (r < 0) {
@@ -90,6 +104,7 @@ static int run(struct options *o)
 {
         struct fs_config config = { .uid = getuid(), .gid = getgid(), .log = log_line };
         char database[PATH_MAX], mountpoint[PATH_MAX];
+        struct purger *purger;
         struct fuse_session *se;
         struct fuse *fuse;
         struct stat st;
@@ -129,9 +144,17 @@ static int run(struct options *o)
                 log_line("%s: %s", database, model_reason());
                 goto handlers;
         }
+        set_clock(config.model);
+        purger = purger_start(config.model);
+        if (!purger) {
+                log_line("cannot start the purge of deleted users");
+                goto close;
+        }
         r = serve(fuse, o);
+        purger = purger_stop(purger);
         /* 0 after an unmount, the signal's number after SIGINT/SIGTERM: both a clean end. */
         status = r >= 0 ? 0 : EXIT_MOUNT;
+close:
         config.model = model_close(config.model);
 handlers:
         fuse_remove_signal_handlers(se);

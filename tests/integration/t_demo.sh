@@ -78,7 +78,7 @@ holder AAD_PREMIUM_P2 nestor no "Security Admins"
 expect_record "$P1/groups/Sales" group=Sales product=AAD_PREMIUM members=4 errors=0 since=T
 expect_record "$M/groups/Engineering/licenses/AAD_PREMIUM" group=Engineering product=AAD_PREMIUM members=4 errors=0 since=T
 expect_record "$P2/groups/Security Admins" "group=Security Admins" product=AAD_PREMIUM_P2 members=3 errors=1 since=T
-expect_record "$P2/errors/alex@$D" "user=alex@$D" product=AAD_PREMIUM_P2 error=CountViolation "group=Security Admins" since=T
+expect_record "$P2/errors/alex@$D" "user=alex@$D" product=AAD_PREMIUM_P2 error=CountViolation direct=no "group=Security Admins" since=T
 expect_record "$SA/errors/alex@$D" "user=alex@$D" "group=Security Admins" error=CountViolation product=AAD_PREMIUM_P2 since=T
 expect_record "$SA/members/megan@$D" "user=megan@$D" "group=Security Admins" since=T
 expect_record "$M/users/megan@$D/groups/Security Admins" "user=megan@$D" "group=Security Admins" since=T
@@ -101,8 +101,9 @@ mode_of() {
     local p=$1
     if [ "$2" = d ]; then
         case $p in
-            ""|tenant|products/*/errors|users/*/groups|groups/*/errors) echo 555 ;;
+            ""|tenant|users/*/groups|groups/*/errors) echo 555 ;;
             products|users|groups|products/*/users|products/*/groups|users/*/licenses) echo 755 ;;
+            products/*/errors|deleted_users) echo 755 ;;
             groups/*/members|groups/*/licenses) echo 755 ;;
             products/*|users/*|groups/*) echo 555 ;;
             *) echo "?" ;;

@@ -86,7 +86,7 @@ lf_mount
 expect_mode "$DB" 600
 line=$(awk -v m="$M" '$2 == m' /proc/mounts)
 expect_eq "$DB $M fuse.licensefs" "$(echo "$line" | awk '{ print $1, $2, $3 }')" "/proc/mounts line"
-expect_ls "$M" groups products tenant users
+expect_ls "$M" deleted_users groups products tenant users
 expect_mode "$M" 555
 expect_ok mkdir "$M/products/PERSIST"
 put "$M/products/PERSIST/total" 7

@@ -41,7 +41,7 @@ expect_holder() {
 # expect_waiting UPN GROUP: the error files of a user waiting for $SKU through GROUP only.
 expect_waiting() {
     local u=$1@$D g=$2 sku=${LF_SKU:-$SKU}
-    expect_record "$M/products/$sku/errors/$u" "user=$u" "product=$sku" error=CountViolation "group=$g" since=T
+    expect_record "$M/products/$sku/errors/$u" "user=$u" "product=$sku" error=CountViolation direct=no "group=$g" since=T
     expect_record "$M/groups/$g/errors/$u" "user=$u" "group=$g" error=CountViolation "product=$sku" since=T
     expect_mode "$M/products/$sku/errors/$u" 444
     expect_mode "$M/groups/$g/errors/$u" 444
@@ -57,7 +57,7 @@ upns() { local u; for u in "$@"; do echo "$u@$D"; done; }
 lf_mount
 
 note "an empty tenant"
-expect_ls "$M" groups products tenant users
+expect_ls "$M" deleted_users groups products tenant users
 expect_ls "$M/products"
 expect_ls "$M/users"
 expect_ls "$M/groups"
@@ -78,7 +78,7 @@ expect_counts $SKU 0 0 0 0
 expect_mode "$P" 555
 expect_mode "$P/users" 755
 expect_mode "$P/groups" 755
-expect_mode "$P/errors" 555
+expect_mode "$P/errors" 755
 for f in name total expiring_soon; do expect_mode "$P/$f" 644; done
 for f in assigned available; do expect_mode "$P/$f" 444; done
 expect_ok putln "$P/total" 5
@@ -317,7 +317,7 @@ expect_waiting cat G1
 expect_ok touch "$M/products/P2/groups/G2"
 expect_counts P2 1 1 0
 expect_ls "$M/products/P2/errors" "$(upns cat hal)"
-expect_record "$M/products/P2/errors/cat@$D" "user=cat@$D" product=P2 error=CountViolation group=G1 group=G2 since=T
+expect_record "$M/products/P2/errors/cat@$D" "user=cat@$D" product=P2 error=CountViolation direct=no group=G1 group=G2 since=T
 expect_record "$M/groups/G2/errors/cat@$D" "user=cat@$D" group=G2 error=CountViolation product=P2 since=T
 expect_ok putln "$M/products/P2/total" 2
 expect_counts P2 2 2 0
@@ -327,7 +327,7 @@ expect_ls "$M/users/cat@$D/licenses" P2
 expect_ok touch "$M/groups/Team/licenses/P2"
 expect_counts P2 2 2 0
 expect_ls "$M/products/P2/errors" "$(upns ann dan fay hal jo kim nolo)"
-expect_record "$M/products/P2/errors/hal@$D" "user=hal@$D" product=P2 error=CountViolation group=G2 group=Team since=T
+expect_record "$M/products/P2/errors/hal@$D" "user=hal@$D" product=P2 error=CountViolation direct=no group=G2 group=Team since=T
 expect_record "$M/groups/Team/errors/hal@$D" "user=hal@$D" group=Team error=CountViolation product=P2 since=T
 expect_ok putln "$M/products/P2/total" 3
 expect_holder hal no G2 Team

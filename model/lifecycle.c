@@ -1,0 +1,270 @@
+/*
+ * The user lifecycle: deleting a user suspends what it holds and makes its memberships
+ * inactive, restoring brings both back (waiting where seats ran out meanwhile), purging deletes
+ * it for good, and users deleted more than PURGE_AFTER ago are purged automatically.
+ *
+ * A deleted user keeps its users row (deleted = the time) and its seats rows with active = 2,
+ * which no count, listing or seat rule looks at; the groups it held each product through are
+ * kept as they were in suspended_paths, and its memberships wait in inactive_members.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+#define PURGE_AFTER (30 * 24 * 3600)
+
+/* Calls fn(m, product) for each product of the user's seats rows in the given state. */
+static int each_seat(struct model *m, int64_t user, int64_t active,
+                     int (*fn)(struct model *m, int64_t product))
+{
+        int64_t *products = NULL;
+        size_t count = 0, i;
+        int r;
+
+        r = collect_ids(m, &products, &count, "SELECT product_id FROM seats WHERE user_id = ? "
+                        "AND active = ?", "ii", user, active);
+        for (i = 0; r >= 0 && i < count; i++)
+                r = fn(m, products[i]);
+        free(products);
+        return r;
+}
+
+static int one_less_waiting(struct model *m, int64_t product)
+{
+        return sql_exec(m, "UPDATE products SET waiting = waiting - 1 WHERE id = ?", "i", product);
+}
+
+static int user_delete(struct model *m, const char *upn)
+{
+        int64_t uid = user_id(m, upn);
+        int r;
+
+        if (uid < 0)
+                return uid;
+        /* Waits stop counting; those only a group caused end (a restore derives them again). */
+        r = each_seat(m, uid, 0, one_less_waiting);
+        if (r >= 0)
+                r = sql_exec(m, "DELETE FROM seats WHERE user_id = ? AND active = 0 AND direct = 0",
+                             "i", uid);
+        /* What is left is suspended, with the groups that gave it, as they were. */
+        if (r >= 0)
+                r = sql_exec(m, "INSERT INTO suspended_paths (user_id, product_id, group_name) "
+                             "SELECT mb.user_id, gl.product_id, g.name FROM members mb "
+                             "JOIN group_licenses gl ON gl.group_id = mb.group_id "
+                             "JOIN security_groups g ON g.id = mb.group_id "
+                             "JOIN seats s ON s.user_id = mb.user_id AND s.product_id = "
+                             "gl.product_id WHERE mb.user_id = ?", "i", uid);
+        if (r >= 0)
+                r = sql_exec(m, "UPDATE seats SET active = 2 WHERE user_id = ? AND active = 0",
+                             "i", uid);
+        /* Held seats go to the longest-waiting users. */
+        if (r >= 0)
+                r = each_seat(m, uid, 1, seat_vacate);
+        if (r >= 0)
+                r = sql_exec(m, "UPDATE seats SET active = 2 WHERE user_id = ? AND active = 1",
+                             "i", uid);
+        if (r >= 0)
+                r = sql_exec(m, "INSERT INTO inactive_members (user_id, group_id, since) "
+                             "SELECT user_id, group_id, since FROM members WHERE user_id = ?", "i",
+                             uid);
+        if (r >= 0)
+                r = sql_exec(m, "DELETE FROM members WHERE user_id = ?", "i", uid);
+        if (r >= 0)
+                r = sql_exec(m, "UPDATE users SET deleted = ? WHERE id = ?", "ii",
+                             (int64_t)model_now(m), uid);
+        return r < 0 ? r : 0;
+}
+
+int model_user_delete(struct model *m, const char *upn)
+{
+        return WRITE_TX(m, user_delete(m, upn));
+}
+
+/* A suspended direct assignment comes back: a seat if one is free, else a wait from now. */
+static int resume_direct(struct model *m, int64_t product, int64_t user)
+{
+        int r;
+
+        r = sql_exec(m, "DELETE FROM seats WHERE product_id = ? AND user_id = ?", "ii", product,
+                     user);
+        if (r >= 0)
+                r = seat_want(m, product, user);
+        if (r >= 0)
+                r = sql_exec(m, "UPDATE seats SET direct = 1 WHERE product_id = ? AND user_id = ?",
+                             "ii", product, user);
+        return r;
+}
+
+static int user_restore(struct model *m, const char *upn)
+{
+        int64_t uid = deleted_user_id(m, upn), *ids = NULL;
+        size_t count = 0, i;
+        int r;
+
+        if (uid < 0)
+                return uid;
+        r = sql_exec(m, "UPDATE users SET deleted = NULL WHERE id = ?", "i", uid);
+        /* Memberships come back (their groups still exist) with their join time kept. */
+        if (r >= 0)
+                r = sql_exec(m, "INSERT INTO members (group_id, user_id, since) SELECT group_id, "
+                             "user_id, since FROM inactive_members WHERE user_id = ? "
+                             "ORDER BY since, group_id", "i", uid);
+        if (r >= 0)
+                r = sql_exec(m, "DELETE FROM inactive_members WHERE user_id = ?", "i", uid);
+        if (r >= 0)
+                r = sql_exec(m, "DELETE FROM suspended_paths WHERE user_id = ?", "i", uid);
+        /* What only groups gave is derived again below, from the groups as they are now. */
+        if (r >= 0)
+                r = sql_exec(m, "DELETE FROM seats WHERE user_id = ? AND active = 2 AND direct = 0",
+                             "i", uid);
+        if (r >= 0)
+                r = collect_ids(m, &ids, &count, "SELECT product_id FROM seats WHERE user_id = ? "
+                                "AND active = 2 ORDER BY product_id", "i", uid);
+        for (i = 0; r >= 0 && i < count; i++)
+                r = resume_direct(m, ids[i], uid);
+        free(ids);
+        ids = NULL;
+        if (r >= 0)
+                r = collect_ids(m, &ids, &count, "SELECT DISTINCT gl.product_id FROM members mb "
+                                "JOIN group_licenses gl ON gl.group_id = mb.group_id "
+                                "WHERE mb.user_id = ? ORDER BY gl.product_id", "i", uid);
+        for (i = 0; r >= 0 && i < count; i++)
+                r = seat_want(m, ids[i], uid);
+        free(ids);
+        return r < 0 ? r : 0;
+}
+
+int model_user_restore(struct model *m, const char *upn)
+{
+        return WRITE_TX(m, user_restore(m, upn));
+}
+
+static int purge(struct model *m, int64_t uid)
+{
+        static const char *const cleanups[] = {
+                "DELETE FROM seats WHERE user_id = ?",
+                "DELETE FROM suspended_paths WHERE user_id = ?",
+                "DELETE FROM inactive_members WHERE user_id = ?",
+                "DELETE FROM direct_disabled_plans WHERE user_id = ?",
+                "DELETE FROM users WHERE id = ?",
+        };
+        size_t i;
+        int r = 0;
+
+        for (i = 0; r >= 0 && i < sizeof(cleanups) / sizeof(cleanups[0]); i++)
+                r = sql_exec(m, cleanups[i], "i", uid);
+        return r < 0 ? r : 0;
+}
+
+static int user_purge(struct model *m, const char *upn)
+{
+        int64_t uid = deleted_user_id(m, upn);
+
+        return uid < 0 ? (int)uid : purge(m, uid);
+}
+
+int model_user_purge(struct model *m, const char *upn)
+{
+        return WRITE_TX(m, user_purge(m, upn));
+}
+
+static int purge_expired(struct model *m)
+{
+        int64_t *ids = NULL;
+        size_t count = 0, i;
+        int r;
+
+        r = collect_ids(m, &ids, &count, "SELECT id FROM users WHERE deleted IS NOT NULL AND "
+                        "deleted < ?", "i", (int64_t)model_now(m) - PURGE_AFTER);
+        for (i = 0; r >= 0 && i < count; i++)
+                r = purge(m, ids[i]);
+        free(ids);
+        return r < 0 ? r : (int)count;
+}
+
+int model_purge_expired(struct model *m)
+{
+        return WRITE_TX(m, purge_expired(m));
+}
+
+static int deleted_user_get(struct model *m, const char *upn, struct model_user *ret)
+{
+        sqlite3_stmt *s;
+        int r;
+
+        r = sql_prepare(m, &s, "SELECT display_name, usage_location, created, deleted FROM users "
+                        "WHERE upn = ? AND deleted IS NOT NULL", "t", upn);
+        if (r >= 0)
+                r = sql_step(s);
+        if (r == 0)
+                r = refuse(-ENOENT, "no deleted user named '%s'", upn);
+        if (r < 0)
+                return r;
+        column_text(s, 0, ret->display_name, sizeof(ret->display_name));
+        column_text(s, 1, ret->usage_location, sizeof(ret->usage_location));
+        ret->created = sqlite3_column_int64(s, 2);
+        ret->deleted = sqlite3_column_int64(s, 3);
+        sqlite3_reset(s);
+        return 0;
+}
+
+int model_deleted_user_get(struct model *m, const char *upn, struct model_user *ret)
+{
+        return READ_TX(m, deleted_user_get(m, upn, ret));
+}
+
+static int suspended_get(struct model *m, const char *sku, const char *upn,
+                         struct model_holder *ret)
+{
+        sqlite3_stmt *s;
+        int r;
+
+        r = sql_prepare(m, &s, "SELECT s.direct, s.since, (SELECT count(*) FROM suspended_paths "
+                        "sp WHERE sp.user_id = s.user_id AND sp.product_id = s.product_id) "
+                        "FROM seats s JOIN products p ON p.id = s.product_id "
+                        "JOIN users u ON u.id = s.user_id "
+                        "WHERE p.sku = ? AND u.upn = ? AND u.deleted IS NOT NULL AND s.active = 2",
+                        "tt", sku, upn);
+        if (r >= 0)
+                r = sql_step(s);
+        if (r == 0)
+                r = refuse(-ENOENT, "deleted user '%s' has no suspended '%s'", upn, sku);
+        if (r < 0)
+                return r;
+        ret->direct = sqlite3_column_int64(s, 0);
+        ret->since = sqlite3_column_int64(s, 1);
+        ret->groups = sqlite3_column_int64(s, 2);
+        sqlite3_reset(s);
+        return 0;
+}
+
+int model_suspended_get(struct model *m, const char *sku, const char *upn,
+                        struct model_holder *ret)
+{
+        return READ_TX(m, suspended_get(m, sku, upn, ret));
+}
+
+static int inactive_member_get(struct model *m, const char *group, const char *upn,
+                               struct model_member *ret)
+{
+        int64_t since;
+        int r;
+
+        r = sql_int(m, &since, "SELECT im.since FROM inactive_members im "
+                    "JOIN security_groups g ON g.id = im.group_id "
+                    "JOIN users u ON u.id = im.user_id WHERE g.name = ? AND u.upn = ?", "tt",
+                    group, upn);
+        if (r == -ENOENT)
+                return refuse(-ENOENT, "deleted user '%s' was not a member of '%s'", upn, group);
+        if (r < 0)
+                return r;
+        ret->since = since;
+        return 0;
+}
+
+int model_inactive_member_get(struct model *m, const char *group, const char *upn,
+                              struct model_member *ret)
+{
+        return READ_TX(m, inactive_member_get(m, group, upn, ret));
+}
