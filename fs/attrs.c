@@ -149,3 +149,69 @@ const struct fs_kind_ops fs_user_attr_ops = {
 const struct fs_kind_ops fs_deleted_user_attr_ops = {
         .render = user_render,
 };
+
+/* --- products/SKU/plans: one name per line ----------------------------------------------------- */
+
+#define PLANS_MAX (FS_VALUE_MAX / 2)
+
+static int plans_render(struct model *m, const struct fs_node *node, struct fs_file *out)
+{
+        return fs_list_lines(m, &out->content, NULL, MODEL_LIST_PLANS, node->sku, NULL);
+}
+
+/* Splits a list written to plans into names: one per line, blank lines ignored. */
+static int plans_parse(const char *value, char **ret_copy, const char ***ret_names)
+{
+        const char **names = calloc(PLANS_MAX, sizeof(*names));
+        char *copy = strdup(value);
+        int r;
+
+        if (!names || !copy) {
+                r = fs_refuse(-ENOMEM, "out of memory");
+        } else {
+                r = fs_split(copy, '\n', true, names, PLANS_MAX);
+                if (r >= 0) {
+                        *ret_copy = copy;
+                        *ret_names = names;
+                        return r;
+                }
+        }
+        free(names);
+        free(copy);
+        return r;
+}
+
+static int plans_check(const struct fs_node *node, const char *value)
+{
+        const char **names = NULL;
+        char *copy = NULL;
+        int count = 0, r;
+
+        (void)node;
+        r = count = plans_parse(value, &copy, &names);
+        if (r >= 0)
+                r = model_plans_check(names, (size_t)count);
+        free(names);
+        free(copy);
+        return r;
+}
+
+static int plans_write(struct model *m, const struct fs_node *node, const char *value)
+{
+        const char **names = NULL;
+        char *copy = NULL;
+        int count = 0, r;
+
+        r = count = plans_parse(value, &copy, &names);
+        if (r >= 0)
+                r = model_plans_set(m, node->sku, names, (size_t)count);
+        free(names);
+        free(copy);
+        return r;
+}
+
+const struct fs_kind_ops fs_plans_ops = {
+        .render = plans_render,
+        .write = plans_write,
+        .check = plans_check,
+};

@@ -14,6 +14,8 @@ struct fs_kind_ops {
         int (*render)(struct model *m, const struct fs_node *node, struct fs_file *out);
         /* attribute files: a new value, trimmed, without NUL bytes */
         int (*write)(struct model *m, const struct fs_node *node, const char *value);
+        /* list files: checks a value at write(); write() then applies it at close */
+        int (*check)(const struct fs_node *node, const char *value);
         /* named files: touch of a new one; touch of an existing one (else a no-op) */
         int (*create)(struct model *m, const struct fs_node *node);
         int (*touch)(struct model *m, const struct fs_node *node);
@@ -37,7 +39,17 @@ extern const struct fs_kind_info fs_kinds[FS_KIND_COUNT];
 extern const struct fs_kind_ops fs_holder_ops, fs_group_license_ops, fs_member_ops,
         fs_membership_ops, fs_product_error_ops, fs_group_error_ops;
 extern const struct fs_kind_ops fs_tenant_attr_ops, fs_product_attr_ops, fs_product_count_ops,
-        fs_user_attr_ops;
+        fs_user_attr_ops, fs_plans_ops;
+
+/*
+ * Splits `text` in place at each `sep` into at most `max` trimmed pieces (empty ones dropped
+ * when `skip_empty`, else EINVAL); returns how many, or -EINVAL.
+ */
+/* Appends one `key=NAME` line (or, key NULL, `NAME`) per name of a listing. */
+int fs_list_lines(struct model *m, struct fs_buf *buf, const char *key,
+                  enum model_listing listing, const char *a, const char *b);
+
+int fs_split(char *text, char sep, bool skip_empty, const char **pieces, size_t max);
 extern const struct fs_kind_ops fs_product_dir_ops, fs_user_dir_ops, fs_group_dir_ops;
 extern const struct fs_kind_ops fs_deleted_user_dir_ops, fs_deleted_user_attr_ops,
         fs_suspended_ops;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kinds.h"
@@ -36,6 +37,7 @@ const struct fs_kind_info fs_kinds[FS_KIND_COUNT] = {
                                   &fs_product_count_ops },
         [FS_PRODUCT_AVAILABLE] = { "available", FS_PRODUCT, FIELD_NONE, 0, FILE_RO,
                                    &fs_product_count_ops },
+        [FS_PRODUCT_PLANS] = { "plans", FS_PRODUCT, FIELD_NONE, 0, FILE_RW, &fs_plans_ops },
         [FS_PRODUCT_USERS] = { "users", FS_PRODUCT, FIELD_NONE, 0, DIR_RW, NULL },
         [FS_PRODUCT_USER] = { NULL, FS_PRODUCT_USERS, FIELD_UPN, MODEL_LIST_PRODUCT_HOLDERS,
                               FILE_RW, &fs_holder_ops },
@@ -292,20 +294,74 @@ static void trim(char *value)
         value[len - start] = '\0';
 }
 
-int fs_node_write(struct model *m, const struct fs_node *node, const char *data, size_t len)
+/* A copy of data[0..len) as a string, blanks trimmed, in *ret (free it); 0 or -errno. */
+static int value_of(const char *data, size_t len, char **ret)
 {
-        char value[FS_VALUE_MAX + 1];
-
-        if (!ops_of(node)->write)
-                return not_allowed(node, "writing");
         if (len > FS_VALUE_MAX)
                 return fs_refuse(-EINVAL, "a value is at most %d bytes", FS_VALUE_MAX);
         if (memchr(data, '\0', len))
                 return fs_refuse(-EINVAL, "a value cannot contain NUL bytes");
-        memcpy(value, data, len);
-        value[len] = '\0';
-        trim(value);
-        return ops_of(node)->write(m, node, value);
+        *ret = strndup(data, len);
+        if (!*ret)
+                return fs_refuse(-ENOMEM, "out of memory");
+        trim(*ret);
+        return 0;
+}
+
+int fs_node_write(struct model *m, const struct fs_node *node, const char *data, size_t len)
+{
+        char *value = NULL;
+        int r;
+
+        if (!ops_of(node)->write)
+                return not_allowed(node, "writing");
+        r = value_of(data, len, &value);
+        if (r >= 0)
+                r = ops_of(node)->write(m, node, value);
+        free(value);
+        return r;
+}
+
+bool fs_node_applies_at_close(const struct fs_node *node)
+{
+        return ops_of(node)->check != NULL;
+}
+
+int fs_node_check(const struct fs_node *node, const char *data, size_t len)
+{
+        char *value = NULL;
+        int r;
+
+        r = value_of(data, len, &value);
+        if (r >= 0)
+                r = ops_of(node)->check(node, value);
+        free(value);
+        return r;
+}
+
+int fs_split(char *text, char sep, bool skip_empty, const char **pieces, size_t max)
+{
+        size_t count = 0;
+        char *piece = text, *end;
+
+        if (!*text)
+                return 0;
+        for (;;) {
+                end = strchr(piece, sep);
+                if (end)
+                        *end = '\0';
+                trim(piece);
+                if (*piece) {
+                        if (count == max)
+                                return fs_refuse(-EINVAL, "too many names");
+                        pieces[count++] = piece;
+                } else if (!skip_empty) {
+                        return fs_refuse(-EINVAL, "an empty name in a list");
+                }
+                if (!end)
+                        return (int)count;
+                piece = end + 1;
+        }
 }
 
 int fs_node_truncate(const struct fs_node *node, off_t size)

@@ -16,7 +16,8 @@ enum fs_kind {
         FS_ROOT,
         FS_TENANT, FS_TENANT_NAME, FS_TENANT_LOCATION,
         FS_PRODUCTS, FS_PRODUCT, FS_PRODUCT_NAME, FS_PRODUCT_TOTAL, FS_PRODUCT_EXPIRING,
-        FS_PRODUCT_ASSIGNED, FS_PRODUCT_AVAILABLE, FS_PRODUCT_USERS, FS_PRODUCT_USER,
+        FS_PRODUCT_ASSIGNED, FS_PRODUCT_AVAILABLE, FS_PRODUCT_PLANS, FS_PRODUCT_USERS,
+        FS_PRODUCT_USER,
         FS_PRODUCT_GROUPS, FS_PRODUCT_GROUP, FS_PRODUCT_ERRORS, FS_PRODUCT_ERROR,
         FS_USERS, FS_USER, FS_USER_DISPLAY_NAME, FS_USER_LOCATION, FS_USER_LICENSES,
         FS_USER_LICENSE, FS_USER_GROUPS, FS_USER_GROUP,
@@ -59,10 +60,16 @@ typedef int (*fs_fill_fn)(void *ctx, const char *name);
 int fs_node_list(struct model *m, const struct fs_node *node, fs_fill_fn fill, void *ctx);
 /* Whether the node may be opened for writing: EPERM when not. */
 int fs_node_may_write(const struct fs_node *node);
-/* The most bytes a value may have. */
-#define FS_VALUE_MAX 4096
+/* The most bytes a value may have (a plan list is the longest). */
+#define FS_VALUE_MAX 65536
 /* Applies `len` bytes (blanks around them dropped) as the file's new value. */
 int fs_node_write(struct model *m, const struct fs_node *node, const char *data, size_t len);
+/*
+ * Whether the node's values are only checked by each write and applied when the file is
+ * closed (a list, which a writer may give line by line); fs_node_check does the checking.
+ */
+bool fs_node_applies_at_close(const struct fs_node *node);
+int fs_node_check(const struct fs_node *node, const char *data, size_t len);
 /* A truncate to `size` (only 0, a no-op, is accepted on writable files). */
 int fs_node_truncate(const struct fs_node *node, off_t size);
 /* rename: only a deleted user back to users/ under its own name (a restore). */

@@ -7,7 +7,9 @@
  * A value is what one open file was given from offset 0. Most writers give it in one write();
  * bash's printf gives a value of several lines in one write per line, so each write applies
  * everything written so far, and when that is refused, the value the file had at open comes
- * back: a refused value changes nothing, however it was split.
+ * back: a refused value changes nothing, however it was split. A list (a product's plans) is
+ * only checked by each write and applied once, at close, since applying a partial list would
+ * drop the options that name the plans still to come.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,9 +23,9 @@
 struct handle {
         struct fs_node node;
         struct fs_buf content;          /* rendered at open */
-        char written[FS_VALUE_MAX];     /* what this open file was given, from offset 0 */
-        size_t written_len;
+        struct fs_buf written;          /* what this open file was given, from offset 0 */
         bool applied;                   /* a write of this handle changed the value */
+        bool pending;                   /* a checked list waits to be applied at close */
 };
 
 static struct fs_config *config(void)
@@ -173,6 +175,19 @@ static int lf_read(const char *path, char *buf, size_t size, off_t offset,
         return (int)size;
 }
 
+/* Appends a write to the handle's value; EINVAL when it does not continue it. */
+static int gather(struct handle *h, const char *data, size_t size, off_t offset)
+{
+        if (offset == 0)
+                h->written.len = 0;     /* a new value from the start */
+        if ((size_t)offset != h->written.len)
+                return fs_refuse(-EINVAL, "a value is written from offset 0, in order");
+        if (size > FS_VALUE_MAX - h->written.len)
+                return fs_refuse(-EINVAL, "a value is at most %d bytes", FS_VALUE_MAX);
+        fs_buf_printf(&h->written, "%.*s", (int)size, data);
+        return fs_buf_error(&h->written);
+}
+
 static int lf_write(const char *path, const char *data, size_t size, off_t offset,
                     struct fuse_file_info *fi)
 {
@@ -181,17 +196,17 @@ static int lf_write(const char *path, const char *data, size_t size, off_t offse
         int r;
 
         fs_reason_clear();
-        if (offset == 0)
-                h->written_len = 0;     /* a new value from the start */
-        if ((size_t)offset != h->written_len)
-                return report("write", path, fs_refuse(-EINVAL, "a value is written from "
-                                                       "offset 0, in order"));
-        if (size > sizeof(h->written) - h->written_len)
-                r = fs_refuse(-EINVAL, "a value is at most %d bytes", FS_VALUE_MAX);
-        else {
-                memcpy(h->written + h->written_len, data, size);
-                r = fs_node_write(m, &h->node, h->written, h->written_len + size);
+        if (memchr(data, '\0', size))
+                return report("write", path, fs_refuse(-EINVAL, "a value cannot contain NUL "
+                                                       "bytes"));
+        r = gather(h, data, size, offset);
+        if (r >= 0 && fs_node_applies_at_close(&h->node)) {
+                r = fs_node_check(&h->node, h->written.data, h->written.len);
+                h->pending = r >= 0;
+                return r < 0 ? report("write", path, r) : (int)size;
         }
+        if (r >= 0)
+                r = fs_node_write(m, &h->node, h->written.data, h->written.len);
         if (r < 0 && h->applied) {
                 char why[512];
 
@@ -203,9 +218,22 @@ static int lf_write(const char *path, const char *data, size_t size, off_t offse
         }
         if (r < 0)
                 return report("write", path, r);
-        h->written_len += size;
         h->applied = true;
         return (int)size;
+}
+
+/* Applies a checked list; close(2) returns what this returns. */
+static int lf_flush(const char *path, struct fuse_file_info *fi)
+{
+        struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+        int r;
+
+        if (!h->pending)
+                return 0;
+        fs_reason_clear();
+        h->pending = false;
+        r = fs_node_write(config()->model, &h->node, h->written.data, h->written.len);
+        return report("write", path, r);
 }
 
 static int lf_release(const char *path, struct fuse_file_info *fi)
@@ -214,6 +242,7 @@ static int lf_release(const char *path, struct fuse_file_info *fi)
 
         (void)path;
         fs_buf_free(&h->content);
+        fs_buf_free(&h->written);
         free(h);
         return 0;
 }
@@ -342,6 +371,7 @@ static const struct fuse_operations operations = {
         .create = lf_create,
         .read = lf_read,
         .write = lf_write,
+        .flush = lf_flush,
         .release = lf_release,
         .truncate = lf_truncate,
         .utimens = lf_utimens,

@@ -1,33 +1,102 @@
 /*
  * The record files: a seat holder, a group's license, a membership and the two kinds of wait
  * for a seat. Each renders as key=value lines; the ones that stand for an assignment or a
- * membership are made by touch and ended by rm.
+ * membership are made by touch and ended by rm, and an assignment takes its options
+ * (disabled_plans=...) as a one-line write.
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "kinds.h"
 
 struct lines_ctx {
         struct fs_buf *buf;
         const char *key;
+        const char *separator;          /* joining names on one line; NULL: a line each */
+        int count;
 };
 
 static int add_line(void *opaque, const char *name)
 {
         struct lines_ctx *lines = opaque;
 
-        fs_buf_printf(lines->buf, "%s=%s\n", lines->key, name);
+        if (lines->separator)
+                fs_buf_printf(lines->buf, "%s%s", lines->count ? lines->separator : "", name);
+        else if (lines->key)
+                fs_buf_printf(lines->buf, "%s=%s\n", lines->key, name);
+        else
+                fs_buf_printf(lines->buf, "%s\n", name);
+        lines->count++;
         return 0;
 }
 
-/* One `key=NAME` line for each name of a listing. */
-static int list_lines(struct model *m, struct fs_buf *buf, const char *key,
-                      enum model_listing listing, const char *a, const char *b)
+int fs_list_lines(struct model *m, struct fs_buf *buf, const char *key,
+                  enum model_listing listing, const char *a, const char *b)
 {
-        struct lines_ctx lines = { buf, key };
+        struct lines_ctx lines = { buf, key, NULL, 0 };
 
         return model_list(m, listing, a, b, add_line, &lines);
+}
+
+/* One `key=NAME,NAME,...` line (`key=` when the listing is empty). */
+static int joined_line(struct model *m, struct fs_buf *buf, const char *key,
+                       enum model_listing listing, const char *a, const char *b)
+{
+        struct lines_ctx lines = { buf, key, ",", 0 };
+        int r;
+
+        fs_buf_printf(buf, "%s=", key);
+        r = model_list(m, listing, a, b, add_line, &lines);
+        fs_buf_printf(buf, "\n");
+        return r;
+}
+
+/*
+ * Parses `disabled_plans=NAME[,NAME...]` (an empty list clears) and hands the names to set.
+ */
+static int options_write(const char *value,
+                         int (*set)(const char *const *names, size_t count, const void *ctx),
+                         const void *ctx)
+{
+        static const char key[] = "disabled_plans=";
+        const char **names;
+        char *copy;
+        int count = 0, r;
+
+        if (strncmp(value, key, sizeof(key) - 1) != 0)
+                return fs_refuse(-EINVAL, "a record takes one line: disabled_plans=PLAN[,PLAN...]");
+        copy = strdup(value + sizeof(key) - 1);
+        names = calloc(strlen(value) + 1, sizeof(*names));
+        if (!copy || !names)
+                r = fs_refuse(-ENOMEM, "out of memory");
+        else
+                r = count = fs_split(copy, ',', false, names, strlen(value) + 1);
+        if (r >= 0)
+                r = set(names, (size_t)count, ctx);
+        free(names);
+        free(copy);
+        return r;
+}
+
+struct options_target {
+        struct model *m;
+        const struct fs_node *node;
+};
+
+static int set_direct_disabled(const char *const *names, size_t count, const void *ctx)
+{
+        const struct options_target *t = ctx;
+
+        return model_direct_disabled_set(t->m, t->node->sku, t->node->upn, names, count);
+}
+
+static int set_group_disabled(const char *const *names, size_t count, const void *ctx)
+{
+        const struct options_target *t = ctx;
+
+        return model_group_disabled_set(t->m, t->node->sku, t->node->group, names, count);
 }
 
 static void since_line(struct fs_file *out, time_t since)
@@ -49,9 +118,15 @@ static int seat_record(struct model *m, const struct fs_node *node, struct fs_fi
 
         fs_buf_printf(&out->content, "user=%s\nproduct=%s\nstate=%s\ndirect=%s\n", node->upn,
                       node->sku, suspended ? "suspended" : "active", seat->direct ? "yes" : "no");
-        r = list_lines(m, &out->content, "group", suspended ? MODEL_LIST_SUSPENDED_PATHS
-                                                            : MODEL_LIST_PATH_GROUPS,
-                       node->sku, node->upn);
+        r = fs_list_lines(m, &out->content, "group", suspended ? MODEL_LIST_SUSPENDED_PATHS
+                                                               : MODEL_LIST_PATH_GROUPS,
+                          node->sku, node->upn);
+        if (r >= 0)
+                r = joined_line(m, &out->content, "disabled_plans", MODEL_LIST_DIRECT_DISABLED,
+                                node->sku, node->upn);
+        if (r >= 0)
+                r = fs_list_lines(m, &out->content, "plan", MODEL_LIST_EFFECTIVE_PLANS, node->sku,
+                                  node->upn);
         if (r < 0)
                 return r;
         since_line(out, seat->since);
@@ -95,8 +170,16 @@ static int holder_remove(struct model *m, const struct fs_node *node)
         return model_direct_remove(m, node->sku, node->upn);
 }
 
+static int holder_options(struct model *m, const struct fs_node *node, const char *value)
+{
+        struct options_target target = { m, node };
+
+        return options_write(value, set_direct_disabled, &target);
+}
+
 const struct fs_kind_ops fs_holder_ops = {
         .render = holder_render,
+        .write = holder_options,
         .create = holder_assign,
         .touch = holder_assign,
         .unlink = holder_remove,
@@ -116,6 +199,10 @@ static int group_license_render(struct model *m, const struct fs_node *node,
         fs_buf_printf(&out->content, "group=%s\nproduct=%s\nmembers=%lld\nerrors=%lld\n",
                       node->group, node->sku, (long long)license.members,
                       (long long)license.errors);
+        r = joined_line(m, &out->content, "disabled_plans", MODEL_LIST_GROUP_DISABLED, node->sku,
+                        node->group);
+        if (r < 0)
+                return r;
         since_line(out, license.since);
         return 0;
 }
@@ -130,8 +217,17 @@ static int group_license_remove(struct model *m, const struct fs_node *node)
         return model_group_license_remove(m, node->sku, node->group);
 }
 
+static int group_license_options(struct model *m, const struct fs_node *node,
+                                 const char *value)
+{
+        struct options_target target = { m, node };
+
+        return options_write(value, set_group_disabled, &target);
+}
+
 const struct fs_kind_ops fs_group_license_ops = {
         .render = group_license_render,
+        .write = group_license_options,
         .create = group_license_add,
         .unlink = group_license_remove,
 };
@@ -186,7 +282,7 @@ static int product_error_render(struct model *m, const struct fs_node *node,
                 return r;
         fs_buf_printf(&out->content, "user=%s\nproduct=%s\nerror=CountViolation\ndirect=%s\n",
                       node->upn, node->sku, waiter.direct ? "yes" : "no");
-        r = list_lines(m, &out->content, "group", MODEL_LIST_PATH_GROUPS, node->sku, node->upn);
+        r = fs_list_lines(m, &out->content, "group", MODEL_LIST_PATH_GROUPS, node->sku, node->upn);
         if (r < 0)
                 return r;
         since_line(out, waiter.since);
@@ -216,7 +312,7 @@ static int group_error_render(struct model *m, const struct fs_node *node, struc
                 return r;
         fs_buf_printf(&out->content, "user=%s\ngroup=%s\nerror=CountViolation\n", node->upn,
                       node->group);
-        r = list_lines(m, &out->content, "product", MODEL_LIST_WAITER_PRODUCTS, node->group,
+        r = fs_list_lines(m, &out->content, "product", MODEL_LIST_WAITER_PRODUCTS, node->group,
                        node->upn);
         if (r < 0)
                 return r;

@@ -12,6 +12,19 @@
         "(SELECT count(*) FROM members mb JOIN group_licenses gl ON gl.group_id = "      \
         "mb.group_id WHERE mb.user_id = s.user_id AND gl.product_id = s.product_id)"
 
+/* Ends the direct path and its options; the claim stays while a group gives it. */
+static int drop_direct_path(struct model *m, int64_t product, int64_t user)
+{
+        int r;
+
+        r = sql_exec(m, "UPDATE seats SET direct = 0 WHERE product_id = ? AND user_id = ?", "ii",
+                     product, user);
+        if (r >= 0)
+                r = sql_exec(m, "DELETE FROM direct_disabled_plans WHERE product_id = ? AND "
+                             "user_id = ?", "ii", product, user);
+        return r < 0 ? r : seat_release_if_unwanted(m, product, user);
+}
+
 int direct_assign(struct model *m, const char *sku, const char *upn)
 {
         int64_t pid = product_id(m, sku), uid, free_seats, located, active;
@@ -74,10 +87,7 @@ static int direct_remove(struct model *m, const char *sku, const char *upn)
         if (!direct)
                 return refuse(-EPERM, "User license is inherited from a group membership and it "
                               "cannot be removed directly from the user. ('%s', '%s')", upn, sku);
-        r = sql_exec(m, "UPDATE seats SET direct = 0 WHERE product_id = ? AND user_id = ?", "ii",
-                     pid, uid);
-        if (r >= 0)
-                r = seat_release_if_unwanted(m, pid, uid);
+        r = drop_direct_path(m, pid, uid);
         return r < 0 ? r : 0;
 }
 
@@ -152,10 +162,7 @@ static int direct_withdraw(struct model *m, const char *sku, const char *upn)
         uid = user_id(m, upn);
         if (pid < 0 || uid < 0)
                 return pid < 0 ? pid : uid;
-        r = sql_exec(m, "UPDATE seats SET direct = 0 WHERE product_id = ? AND user_id = ?", "ii",
-                     pid, uid);
-        if (r >= 0)
-                r = seat_release_if_unwanted(m, pid, uid);
+        r = drop_direct_path(m, pid, uid);
         return r < 0 ? r : 0;
 }
 
@@ -208,6 +215,9 @@ static int group_license_remove(struct model *m, const char *sku, const char *gr
                      gid, pid);
         if (r == 0)
                 return refuse(-ENOENT, "'%s' is not assigned to group '%s'", sku, group);
+        if (r >= 0)
+                r = sql_exec(m, "DELETE FROM group_disabled_plans WHERE group_id = ? AND "
+                             "product_id = ?", "ii", gid, pid);
         /* Waiters first, so no freed seat is handed to a member about to lose its claim. */
         if (r >= 0)
                 r = collect_ids(m, &users, &count, "SELECT s.user_id FROM members mb JOIN seats s "

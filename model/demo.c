@@ -15,6 +15,15 @@ static const struct {
         { "AAD_PREMIUM_P2", "Microsoft Entra ID P2", "84a661c4-e949-4bd2-a560-ed7766fcaf2b", 3, 0 },
 };
 
+/* Their service plans, as Microsoft's product catalog lists them. */
+static const char *const demo_p1_plans[] = {
+        "AAD_PREMIUM", "ADALLOM_S_DISCOVERY", "EXCHANGE_S_FOUNDATION", "MFA_PREMIUM",
+};
+static const char *const demo_p2_plans[] = {
+        "AAD_PREMIUM", "AAD_PREMIUM_P2", "ADALLOM_S_DISCOVERY", "EXCHANGE_S_FOUNDATION",
+        "MFA_PREMIUM",
+};
+
 static const struct {
         const char *upn, *name, *location;
 } demo_users[] = {
@@ -85,6 +94,10 @@ static int demo_fill(struct model *m)
                         r = product_set_expiring_soon(m, demo_products[i].sku,
                                                       demo_products[i].expiring_soon);
         }
+        if (r >= 0)
+                r = plans_set(m, "AAD_PREMIUM", demo_p1_plans, COUNT(demo_p1_plans));
+        if (r >= 0)
+                r = plans_set(m, "AAD_PREMIUM_P2", demo_p2_plans, COUNT(demo_p2_plans));
         for (i = 0; r >= 0 && i < COUNT(demo_users); i++) {
                 r = user_create(m, demo_users[i].upn);
                 if (r >= 0)

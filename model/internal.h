@@ -130,4 +130,6 @@ int member_add(struct model *m, const char *group, const char *upn);
 int direct_assign(struct model *m, const char *sku, const char *upn);
 int group_license_add(struct model *m, const char *sku, const char *group);
 int tenant_set_name(struct model *m, const char *name);
+int plans_set(struct model *m, const char *sku, const char *const *names, size_t count);
+int check_plan_names(const char *const *names, size_t count);
 int tenant_set_usage_location(struct model *m, const char *code);

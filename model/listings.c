@@ -101,6 +101,43 @@ static const struct listing listings[] = {
                 "JOIN suspended_paths sp ON sp.product_id = p.id AND sp.user_id = u.id "
                 "WHERE p.sku = ?1 AND u.upn = ?2 ORDER BY sp.group_name",
                 "product or deleted user" },
+        [MODEL_LIST_PLANS] = {
+                "SELECT 1 FROM products WHERE sku = ?1",
+                "SELECT pl.name FROM products p JOIN plans pl ON pl.product_id = p.id "
+                "WHERE p.sku = ?1 ORDER BY pl.name",
+                "product" },
+        [MODEL_LIST_DIRECT_DISABLED] = {
+                "SELECT 1 FROM products p, users u WHERE p.sku = ?1 AND u.upn = ?2",
+                "SELECT pl.name FROM products p JOIN users u "
+                "JOIN direct_disabled_plans d ON d.product_id = p.id AND d.user_id = u.id "
+                "JOIN plans pl ON pl.id = d.plan_id "
+                "WHERE p.sku = ?1 AND u.upn = ?2 ORDER BY pl.name",
+                "product or user" },
+        [MODEL_LIST_GROUP_DISABLED] = {
+                "SELECT 1 FROM products p, security_groups g WHERE p.sku = ?1 AND g.name = ?2",
+                "SELECT pl.name FROM products p JOIN security_groups g "
+                "JOIN group_disabled_plans d ON d.product_id = p.id AND d.group_id = g.id "
+                "JOIN plans pl ON pl.id = d.plan_id "
+                "WHERE p.sku = ?1 AND g.name = ?2 ORDER BY pl.name",
+                "product or group" },
+        /* The union over the paths of the plans each leaves enabled. */
+        [MODEL_LIST_EFFECTIVE_PLANS] = {
+                "SELECT 1 FROM products p, users u WHERE p.sku = ?1 AND u.upn = ?2",
+                "SELECT pl.name FROM products p JOIN users u JOIN plans pl ON pl.product_id = p.id "
+                "WHERE p.sku = ?1 AND u.upn = ?2 AND ("
+                " EXISTS (SELECT 1 FROM seats s WHERE s.product_id = p.id AND s.user_id = u.id "
+                "  AND s.direct = 1 AND NOT EXISTS (SELECT 1 FROM direct_disabled_plans d "
+                "  WHERE d.product_id = p.id AND d.user_id = u.id AND d.plan_id = pl.id))"
+                " OR EXISTS (SELECT 1 FROM members mb JOIN group_licenses gl "
+                "  ON gl.group_id = mb.group_id AND gl.product_id = p.id WHERE mb.user_id = u.id "
+                "  AND NOT EXISTS (SELECT 1 FROM group_disabled_plans gd WHERE gd.group_id = "
+                "  gl.group_id AND gd.product_id = p.id AND gd.plan_id = pl.id))"
+                " OR EXISTS (SELECT 1 FROM suspended_paths sp WHERE sp.user_id = u.id "
+                "  AND sp.product_id = p.id AND NOT EXISTS (SELECT 1 FROM group_disabled_plans gd "
+                "  JOIN security_groups g ON g.id = gd.group_id WHERE g.name = sp.group_name "
+                "  AND gd.product_id = p.id AND gd.plan_id = pl.id))"
+                ") ORDER BY pl.name",
+                "product or user" },
 };
 
 static int list(struct model *m, const struct listing *l, const char *a, const char *b,

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -198,6 +199,27 @@ int model_waiter_get(struct model *m, const char *sku, const char *upn, struct m
 int model_group_waiter_get(struct model *m, const char *group, const char *upn,
                            struct model_waiter *ret);
 
+/* --- service plans and options ------------------------------------------------------------- */
+
+/*
+ * Replaces the product's plan list with `names` (duplicates ignored). Plans it drops leave
+ * every disabled list. EINVAL: a name that is empty, not UTF-8, holds a control character or a
+ * comma, or is longer than MODEL_TEXT_MAX; ENOENT: no such product.
+ */
+int model_plans_set(struct model *m, const char *sku, const char *const *names, size_t count);
+/* Checks plan names as model_plans_set would, without a product: 0 or -EINVAL. */
+int model_plans_check(const char *const *names, size_t count);
+/*
+ * Sets the plans the user's direct path disables (none: count 0), adding the direct path as
+ * model_direct_assign does (same errors) when the user holds the product only through groups.
+ * EINVAL: a name that is not one of the product's plans; nothing changes then.
+ */
+int model_direct_disabled_set(struct model *m, const char *sku, const char *upn,
+                              const char *const *names, size_t count);
+/* The same for a group's license of the product. ENOENT: the group does not have it. */
+int model_group_disabled_set(struct model *m, const char *sku, const char *group,
+                             const char *const *names, size_t count);
+
 /* --- the user lifecycle ------------------------------------------------------------------- */
 
 /*
@@ -245,6 +267,10 @@ enum model_listing {
         MODEL_LIST_SUSPENDED_LICENSES,  /* a = deleted UPN: SKUs it held (or was assigned) */
         MODEL_LIST_INACTIVE_GROUPS,     /* a = deleted UPN: groups it was a member of */
         MODEL_LIST_SUSPENDED_PATHS,     /* a = SKU, b = deleted UPN: groups it held it through */
+        MODEL_LIST_PLANS,               /* a = SKU: its service plans */
+        MODEL_LIST_DIRECT_DISABLED,     /* a = SKU, b = UPN: plans the direct path disables */
+        MODEL_LIST_GROUP_DISABLED,      /* a = SKU, b = group: plans the group's license disables */
+        MODEL_LIST_EFFECTIVE_PLANS,     /* a = SKU, b = UPN (deleted or not): enabled plans */
 };
 
 /* Called once per name; a non-zero return stops the listing and is returned by model_list. */

@@ -45,7 +45,10 @@ static int product_delete(struct model *m, const char *sku)
         if (in_use)
                 return refuse(-ENOTEMPTY, "product '%s' is still held, waited for or assigned "
                               "to a group", sku);
-        r = sql_exec(m, "DELETE FROM products WHERE id = ?", "i", id);
+        /* Its plans go too, and with them (by cascade) any options still naming them. */
+        r = sql_exec(m, "DELETE FROM plans WHERE product_id = ?", "i", id);
+        if (r >= 0)
+                r = sql_exec(m, "DELETE FROM products WHERE id = ?", "i", id);
         return r < 0 ? r : 0;
 }
 

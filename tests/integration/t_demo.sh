@@ -15,7 +15,9 @@ holder() {
     shift 3
     lines=("user=$u" "product=$sku" state=active "direct=$d")
     for g in "$@"; do lines+=("group=$g"); done
-    lines+=(since=T)
+    lines+=(disabled_plans= plan=AAD_PREMIUM)
+    [ "$sku" = AAD_PREMIUM_P2 ] && lines+=(plan=AAD_PREMIUM_P2)
+    lines+=(plan=ADALLOM_S_DISCOVERY plan=EXCHANGE_S_FOUNDATION plan=MFA_PREMIUM since=T)
     [ "$d" = yes ] && mode=644
     expect_record "$M/products/$sku/users/$u" "${lines[@]}"
     expect_record "$M/users/$u/licenses/$sku" "${lines[@]}"
@@ -75,9 +77,9 @@ holder AAD_PREMIUM lee no Engineering
 holder AAD_PREMIUM_P2 lee yes
 holder AAD_PREMIUM_P2 megan no "Security Admins"
 holder AAD_PREMIUM_P2 nestor no "Security Admins"
-expect_record "$P1/groups/Sales" group=Sales product=AAD_PREMIUM members=4 errors=0 since=T
-expect_record "$M/groups/Engineering/licenses/AAD_PREMIUM" group=Engineering product=AAD_PREMIUM members=4 errors=0 since=T
-expect_record "$P2/groups/Security Admins" "group=Security Admins" product=AAD_PREMIUM_P2 members=3 errors=1 since=T
+expect_record "$P1/groups/Sales" group=Sales product=AAD_PREMIUM members=4 errors=0 disabled_plans= since=T
+expect_record "$M/groups/Engineering/licenses/AAD_PREMIUM" group=Engineering product=AAD_PREMIUM members=4 errors=0 disabled_plans= since=T
+expect_record "$P2/groups/Security Admins" "group=Security Admins" product=AAD_PREMIUM_P2 members=3 errors=1 disabled_plans= since=T
 expect_record "$P2/errors/alex@$D" "user=alex@$D" product=AAD_PREMIUM_P2 error=CountViolation direct=no "group=Security Admins" since=T
 expect_record "$SA/errors/alex@$D" "user=alex@$D" "group=Security Admins" error=CountViolation product=AAD_PREMIUM_P2 since=T
 expect_record "$SA/members/megan@$D" "user=megan@$D" "group=Security Admins" since=T
@@ -110,7 +112,7 @@ mode_of() {
         esac
     else
         case $p in
-            tenant/name|tenant/usage_location) echo 644 ;;
+            tenant/name|tenant/usage_location|products/*/plans) echo 644 ;;
             products/*/users/*|users/*/licenses/*) echo holder ;;
             products/*/groups/*|groups/*/licenses/*|groups/*/members/*) echo 644 ;;
             products/*/errors/*|groups/*/errors/*|users/*/groups/*) echo 444 ;;
@@ -139,7 +141,8 @@ check_tree() {
             size=$(stat -c %s "$M/$path")
             # shellcheck disable=SC2002 # wc -c on a file would trust st_size
             bytes=$(cat "$M/$path" | wc -c)
-            if [ "$size" != "$bytes" ] || [ "$size" = 0 ]; then
+            # Only a list (plans) may be empty: a value file always has its newline.
+            if [ "$size" != "$bytes" ] || { [ "$size" = 0 ] && [[ $path != */plans ]]; }; then
                 fail "st_size of $path: $size, cat prints $bytes bytes"
                 bad=1
             fi
@@ -178,7 +181,7 @@ expect_absent "$P2/errors/adele@$D"
 expect_ok touch "$SA/members/adele@$D"
 expect_exists "$P2/errors/adele@$D"
 expect_ls "$SA/errors" "$(upns adele alex)"
-expect_record "$P2/groups/Security Admins" "group=Security Admins" product=AAD_PREMIUM_P2 members=4 errors=2 since=T
+expect_record "$P2/groups/Security Admins" "group=Security Admins" product=AAD_PREMIUM_P2 members=4 errors=2 disabled_plans= since=T
 expect_ok putln "$P2/total" 4
 expect_exists "$P2/users/alex@$D"
 expect_absent "$P2/errors/alex@$D"

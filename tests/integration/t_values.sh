@@ -111,12 +111,18 @@ expect_ok putln "$P/total" 3
 expect_ok touch "$M/groups/G/members/bob@example.com" "$P/groups/G"
 expect_file "$P/assigned" 3
 expect_ls "$P/errors" bob@example.com
-for f in "$P/assigned" "$P/available" "$P/users/ann@example.com" "$U/licenses/$SKU" \
-         "$P/groups/G" "$M/groups/G/licenses/$SKU" "$M/groups/G/members/bob@example.com" \
+for f in "$P/assigned" "$P/available" "$M/groups/G/members/bob@example.com" \
          "$M/users/bob@example.com/groups/G" "$P/errors/bob@example.com" \
          "$M/groups/G/errors/bob@example.com"; do
     expect_bad_write "Operation not permitted" "$f" 1
     expect_fail "Operation not permitted" putln "$f" 1
+    expect_exists "$f"
+done
+# Assignment records take only their options line (disabled_plans=...): anything else is EINVAL.
+for f in "$P/users/ann@example.com" "$U/licenses/$SKU" "$P/groups/G" \
+         "$M/groups/G/licenses/$SKU"; do
+    expect_bad_write "Invalid argument" "$f" 1
+    expect_fail "Invalid argument" putln "$f" 1
     expect_exists "$f"
 done
 expect_ls "$P/errors" bob@example.com

@@ -24,6 +24,7 @@ holder() { # holder UPN DIRECT GROUP...: expected lines of a holder file for $SK
     shift 2
     printf '%s\n' "user=$u@$D" "product=${LF_SKU:-$SKU}" state=active "direct=$d"
     for g in "$@"; do printf 'group=%s\n' "$g"; done
+    echo disabled_plans=
     echo since=T
 }
 # expect_holder UPN DIRECT GROUP...: both paths of the holder file show the record; mode 0644
@@ -72,7 +73,7 @@ for f in "$M/tenant/name" "$M/tenant/usage_location"; do expect_mode "$f" 644; d
 note "create a product with seats"
 expect_ok mkdir "$P"
 expect_ls "$M/products" $SKU
-expect_ls "$P" assigned available errors expiring_soon groups name total users
+expect_ls "$P" assigned available errors expiring_soon groups name plans total users
 expect_file "$P/name" $SKU
 expect_counts $SKU 0 0 0 0
 expect_mode "$P" 555
@@ -166,8 +167,8 @@ expect_counts $SKU 5 5 0
 expect_ls "$P/users" "$(upns ann bob dan gus nolo)"
 expect_ls "$P/errors" "$(upns cat eve hal ida)"
 expect_ls "$G/errors" "$(upns cat eve hal ida)"
-expect_record "$P/groups/Team" group=Team product=$SKU members=8 errors=4 since=T
-expect_record "$G/licenses/$SKU" group=Team product=$SKU members=8 errors=4 since=T
+expect_record "$P/groups/Team" group=Team product=$SKU members=8 errors=4 disabled_plans= since=T
+expect_record "$G/licenses/$SKU" group=Team product=$SKU members=8 errors=4 disabled_plans= since=T
 expect_holder dan no Team
 expect_holder bob no Team
 expect_holder nolo no Team
@@ -232,7 +233,7 @@ expect_logged "/users/fay@$D/licenses/$SKU" "No space left on device" ENOSPC
 expect_ok touch "$G/members/fay@$D"
 expect_ls "$P/errors" "$(upns cat eve fay hal ida)"
 expect_ls "$G/errors" "$(upns cat eve fay hal ida)"
-expect_record "$P/groups/Team" group=Team product=$SKU members=9 errors=5 since=T
+expect_record "$P/groups/Team" group=Team product=$SKU members=9 errors=5 disabled_plans= since=T
 expect_counts $SKU 5 5 0
 
 note "seats free up: the longest-waiting get them first"
@@ -261,7 +262,7 @@ expect_ls "$P/errors" "$(upns fay)"
 expect_ls "$G/errors" "$(upns fay)"
 expect_ls "$M/users/ida@$D/groups"
 expect_waiting fay Team
-expect_record "$P/groups/Team" group=Team product=$SKU members=7 errors=1 since=T
+expect_record "$P/groups/Team" group=Team product=$SKU members=7 errors=1 disabled_plans= since=T
 expect_ok putln "$P/total" 7
 expect_counts $SKU 7 7 0
 expect_ls "$P/errors"
@@ -277,7 +278,7 @@ expect_ok touch "$G/members/kim@$D"
 expect_counts $SKU 9 9 0
 expect_holder jo no Team
 expect_waiting kim Team
-expect_record "$G/licenses/$SKU" group=Team product=$SKU members=9 errors=1 since=T
+expect_record "$G/licenses/$SKU" group=Team product=$SKU members=9 errors=1 disabled_plans= since=T
 
 note "remove the group license"
 expect_ok rm "$P/groups/Team"
@@ -296,7 +297,7 @@ expect_ok touch "$G/licenses/$SKU"
 expect_counts $SKU 9 9 0
 expect_ls "$P/users" "$(upns ann cat dan eve fay gus hal jo nolo)"
 expect_ls "$P/errors" "$(upns kim)"
-expect_record "$P/groups/Team" group=Team product=$SKU members=9 errors=1 since=T
+expect_record "$P/groups/Team" group=Team product=$SKU members=9 errors=1 disabled_plans= since=T
 expect_ok rm "$G/licenses/$SKU"
 expect_counts $SKU 9 1 8
 expect_ls "$P/errors"

@@ -1,0 +1,160 @@
+/*
+ * Service plans and assignment options. A product has a list of plan names; a direct path and
+ * a group's license can each disable some of them. A holder's effective plans are the union,
+ * over all its paths, of the plans that path leaves enabled. Removing a plan from a product
+ * drops it from every disabled list (the schema cascades).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+int check_plan_names(const char *const *names, size_t count)
+{
+        size_t i;
+        int r;
+
+        for (i = 0; i < count; i++) {
+                r = check_text(names[i], "plan name");
+                if (r < 0)
+                        return r;
+                if (strchr(names[i], ','))
+                        return refuse(-EINVAL, "plan name '%s' contains a comma", names[i]);
+        }
+        return 0;
+}
+
+int model_plans_check(const char *const *names, size_t count)
+{
+        reason_clear();
+        return check_plan_names(names, count);
+}
+
+int plans_set(struct model *m, const char *sku, const char *const *names, size_t count)
+{
+        int64_t pid = product_id(m, sku);
+        size_t i;
+        int r;
+
+        if (pid < 0)
+                return pid;
+        r = check_plan_names(names, count);
+        /* Mark, insert, sweep: plans kept keep their ids, so disabled lists keep them too. */
+        if (r >= 0)
+                r = sql_exec(m, "CREATE TEMP TABLE IF NOT EXISTS wanted_plans (name TEXT PRIMARY "
+                             "KEY)", "");
+        if (r >= 0)
+                r = sql_exec(m, "DELETE FROM temp.wanted_plans", "");
+        for (i = 0; r >= 0 && i < count; i++)
+                r = sql_exec(m, "INSERT OR IGNORE INTO temp.wanted_plans (name) VALUES (?)", "t",
+                             names[i]);
+        if (r >= 0)
+                r = sql_exec(m, "DELETE FROM plans WHERE product_id = ? AND name NOT IN "
+                             "(SELECT name FROM temp.wanted_plans)", "i", pid);
+        if (r >= 0)
+                r = sql_exec(m, "INSERT OR IGNORE INTO plans (product_id, name) SELECT ?, name "
+                             "FROM temp.wanted_plans", "i", pid);
+        return r < 0 ? r : 0;
+}
+
+int model_plans_set(struct model *m, const char *sku, const char *const *names, size_t count)
+{
+        return WRITE_TX(m, plans_set(m, sku, names, count));
+}
+
+/* Resolves names to plan ids of the product; EINVAL names the first unknown one. */
+static int plan_ids(struct model *m, int64_t product, const char *const *names, size_t count,
+                    int64_t *ret)
+{
+        size_t i;
+        int r;
+
+        for (i = 0; i < count; i++) {
+                r = sql_int(m, &ret[i], "SELECT id FROM plans WHERE product_id = ? AND name = ?",
+                            "it", product, names[i]);
+                if (r == -ENOENT)
+                        return refuse(-EINVAL, "the product has no plan named '%s'", names[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/*
+ * Replaces a path's disabled list: `clear` and `insert` are the statements for the path's
+ * table, each taking (product, owner[, plan]).
+ */
+static int disabled_set(struct model *m, int64_t product, int64_t owner, const char *clear,
+                        const char *insert, const char *const *names, size_t count)
+{
+        int64_t *ids;
+        size_t i;
+        int r;
+
+        ids = calloc(count ? count : 1, sizeof(*ids));
+        if (!ids)
+                return refuse(-ENOMEM, "out of memory");
+        r = plan_ids(m, product, names, count, ids);
+        if (r >= 0)
+                r = sql_exec(m, clear, "ii", product, owner);
+        for (i = 0; r >= 0 && i < count; i++)
+                r = sql_exec(m, insert, "iii", product, owner, ids[i]);
+        free(ids);
+        return r < 0 ? r : 0;
+}
+
+static int direct_disabled_set(struct model *m, const char *sku, const char *upn,
+                               const char *const *names, size_t count)
+{
+        int64_t pid, uid;
+        int r;
+
+        /* Options belong to the direct path: make it as touch would (its checks included). */
+        r = direct_assign(m, sku, upn);
+        if (r < 0)
+                return r;
+        pid = product_id(m, sku);
+        uid = user_id(m, upn);
+        return disabled_set(m, pid, uid,
+                            "DELETE FROM direct_disabled_plans WHERE product_id = ? AND "
+                            "user_id = ?",
+                            "INSERT OR IGNORE INTO direct_disabled_plans (product_id, user_id, "
+                            "plan_id) VALUES (?, ?, ?)", names, count);
+}
+
+int model_direct_disabled_set(struct model *m, const char *sku, const char *upn,
+                              const char *const *names, size_t count)
+{
+        return WRITE_TX(m, direct_disabled_set(m, sku, upn, names, count));
+}
+
+static int group_disabled_set(struct model *m, const char *sku, const char *group,
+                              const char *const *names, size_t count)
+{
+        int64_t pid = product_id(m, sku), gid, licensed;
+        int r;
+
+        if (pid < 0)
+                return pid;
+        gid = group_id(m, group);
+        if (gid < 0)
+                return gid;
+        r = sql_int(m, &licensed, "SELECT 1 FROM group_licenses WHERE group_id = ? AND "
+                    "product_id = ?", "ii", gid, pid);
+        if (r == -ENOENT)
+                return refuse(-ENOENT, "'%s' is not assigned to group '%s'", sku, group);
+        if (r < 0)
+                return r;
+        return disabled_set(m, pid, gid,
+                            "DELETE FROM group_disabled_plans WHERE product_id = ? AND "
+                            "group_id = ?",
+                            "INSERT OR IGNORE INTO group_disabled_plans (product_id, group_id, "
+                            "plan_id) VALUES (?, ?, ?)", names, count);
+}
+
+int model_group_disabled_set(struct model *m, const char *sku, const char *group,
+                             const char *const *names, size_t count)
+{
+        return WRITE_TX(m, group_disabled_set(m, sku, group, names, count));
+}
