@@ -96,22 +96,24 @@ int model_direct_remove(struct model *m, const char *sku, const char *upn)
         return WRITE_TX(m, direct_remove(m, sku, upn));
 }
 
-/* Reads the seats row of (sku, upn) in the given state: direct, since and group paths. */
-static int seat_get(struct model *m, const char *sku, const char *upn, int64_t active,
-                    struct model_holder *ret)
+int seat_get(struct model *m, const char *sku, const char *upn, int64_t state,
+             struct model_holder *ret)
 {
+        static const char *const what[] = { "does not wait for", "does not hold",
+                                            "has no suspended" };
         sqlite3_stmt *s;
         int r;
 
-        r = sql_prepare(m, &s, "SELECT s.direct, s.since, " GROUP_PATHS_SQL " FROM seats s "
-                        "JOIN products p ON p.id = s.product_id JOIN users u ON u.id = s.user_id "
-                        "WHERE p.sku = ? AND u.upn = ? AND s.active = ?", "tti", sku, upn,
-                        active);
+        r = sql_prepare(m, &s, "SELECT s.direct, s.since, CASE WHEN s.active = 2 THEN "
+                        "(SELECT count(*) FROM suspended_paths sp WHERE sp.user_id = s.user_id "
+                        "AND sp.product_id = s.product_id) ELSE " GROUP_PATHS_SQL " END "
+                        "FROM seats s JOIN products p ON p.id = s.product_id "
+                        "JOIN users u ON u.id = s.user_id "
+                        "WHERE p.sku = ? AND u.upn = ? AND s.active = ?", "tti", sku, upn, state);
         if (r >= 0)
                 r = sql_step(s);
         if (r == 0)
-                r = refuse(-ENOENT, "'%s' %s '%s'", upn,
-                           active ? "does not hold" : "does not wait for", sku);
+                r = refuse(-ENOENT, "'%s' %s '%s'", upn, what[state], sku);
         if (r < 0)
                 return r;
         ret->direct = sqlite3_column_int64(s, 0);
@@ -123,7 +125,7 @@ static int seat_get(struct model *m, const char *sku, const char *upn, int64_t a
 
 int model_holder_get(struct model *m, const char *sku, const char *upn, struct model_holder *ret)
 {
-        return READ_TX(m, seat_get(m, sku, upn, 1, ret));
+        return READ_TX(m, seat_get(m, sku, upn, SEAT_HELD, ret));
 }
 
 static int waiter_get(struct model *m, const char *sku, const char *upn,
@@ -132,7 +134,7 @@ static int waiter_get(struct model *m, const char *sku, const char *upn,
         struct model_holder seat;
         int r;
 
-        r = seat_get(m, sku, upn, 0, &seat);
+        r = seat_get(m, sku, upn, SEAT_WAITING, &seat);
         if (r < 0)
                 return r;
         ret->direct = seat.direct;

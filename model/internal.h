@@ -102,6 +102,13 @@ void column_text(sqlite3_stmt *s, int col, char *buf, size_t size);
 
 /* --- the seat engine (seats.c); callers are inside a write transaction --- */
 
+/* seats.active: a claim waits, holds a seat, or is a deleted user's, suspended. */
+enum { SEAT_WAITING = 0, SEAT_HELD = 1, SEAT_SUSPENDED = 2 };
+
+/* The seats row of (sku, upn) in the given state; ENOENT when there is none. */
+int seat_get(struct model *m, const char *sku, const char *upn, int64_t state,
+             struct model_holder *ret);
+
 /* Makes the user want the product: a seat if one is free, else a place in the queue. */
 int seat_want(struct model *m, int64_t product, int64_t user);
 /* Drops the user's claim when neither a direct path nor a licensed group is left. */

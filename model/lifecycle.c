@@ -214,35 +214,10 @@ int model_deleted_user_get(struct model *m, const char *upn, struct model_user *
         return READ_TX(m, deleted_user_get(m, upn, ret));
 }
 
-static int suspended_get(struct model *m, const char *sku, const char *upn,
-                         struct model_holder *ret)
-{
-        sqlite3_stmt *s;
-        int r;
-
-        r = sql_prepare(m, &s, "SELECT s.direct, s.since, (SELECT count(*) FROM suspended_paths "
-                        "sp WHERE sp.user_id = s.user_id AND sp.product_id = s.product_id) "
-                        "FROM seats s JOIN products p ON p.id = s.product_id "
-                        "JOIN users u ON u.id = s.user_id "
-                        "WHERE p.sku = ? AND u.upn = ? AND u.deleted IS NOT NULL AND s.active = 2",
-                        "tt", sku, upn);
-        if (r >= 0)
-                r = sql_step(s);
-        if (r == 0)
-                r = refuse(-ENOENT, "deleted user '%s' has no suspended '%s'", upn, sku);
-        if (r < 0)
-                return r;
-        ret->direct = sqlite3_column_int64(s, 0);
-        ret->since = sqlite3_column_int64(s, 1);
-        ret->groups = sqlite3_column_int64(s, 2);
-        sqlite3_reset(s);
-        return 0;
-}
-
 int model_suspended_get(struct model *m, const char *sku, const char *upn,
                         struct model_holder *ret)
 {
-        return READ_TX(m, suspended_get(m, sku, upn, ret));
+        return READ_TX(m, seat_get(m, sku, upn, SEAT_SUSPENDED, ret));
 }
 
 static int inactive_member_get(struct model *m, const char *group, const char *upn,
