@@ -60,14 +60,13 @@ static int options_write(const char *value,
                          int (*set)(const char *const *names, size_t count, const void *ctx),
                          const void *ctx)
 {
-        static const char key[] = "disabled_plans=";
         const char **names;
         char *copy;
         int count = 0, r;
 
-        if (strncmp(value, key, sizeof(key) - 1) != 0)
+        if (strncmp(value, "disabled_plans=", 15) != 0)
                 return fs_refuse(-EINVAL, "a record takes one line: disabled_plans=PLAN[,PLAN...]");
-        copy = strdup(value + sizeof(key) - 1);
+        copy = strdup(strchr(value, '=') + 1);
         names = calloc(strlen(value) + 1, sizeof(*names));
         if (!copy || !names)
                 r = fs_refuse(-ENOMEM, "out of memory");

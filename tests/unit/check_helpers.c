@@ -430,10 +430,12 @@ static bool waiters_wait_through_licensed_groups(const struct product_view *view
                                  errno_name(rc));
                         return false;
                 }
-                if (expected_groups == 0 || waiter.groups != expected_groups) {
+                /* Only a restore makes a direct wait; every other wait comes from groups. */
+                if ((expected_groups == 0 && !waiter.direct) ||
+                    waiter.groups != expected_groups) {
                         snprintf(why, size, "waiter %s has groups=%" PRId64 " but is a member "
-                                 "of %" PRId64 " licensed groups", upn, waiter.groups,
-                                 expected_groups);
+                                 "of %" PRId64 " licensed groups (direct=%d)", upn, waiter.groups,
+                                 expected_groups, waiter.direct);
                         return false;
                 }
         }
@@ -541,7 +543,8 @@ static const struct product_rule product_rules[] = {
         { "nobody both holds and waits", nobody_holds_and_waits },
         { "a holder's paths match its memberships", holders_have_their_paths },
         { "a holder lists the product in USER_LICENSES", holders_list_the_license },
-        { "a waiter waits through each of its licensed groups", waiters_wait_through_licensed_groups },
+        { "a waiter waits directly or through each of its licensed groups",
+          waiters_wait_through_licensed_groups },
         { "a waiter shows in GROUP_WAITERS and WAITER_PRODUCTS", waiters_show_in_their_groups },
         { "every member of a licensed group holds or waits", licensed_members_hold_or_wait },
         { "group license members= and errors= are right", group_licenses_count_members_and_errors },
