@@ -80,6 +80,8 @@ static const struct listing listings[] = {
                 "JOIN seats s ON s.product_id = p.id AND s.user_id = u.id AND s.active = 0 "
                 "WHERE g.name = ?1 AND u.upn = ?2 ORDER BY p.sku",
                 "group or user" },
+        [MODEL_LIST_PRODUCTS_BY_NAME] = {
+                NULL, "SELECT sku FROM products ORDER BY name, sku", NULL },
 };
 
 static int list(struct model *m, const struct listing *l, const char *a, const char *b,
