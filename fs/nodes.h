@@ -22,6 +22,7 @@ enum fs_kind {
         FS_USER_LICENSE, FS_USER_GROUPS, FS_USER_GROUP,
         FS_GROUPS, FS_GROUP, FS_GROUP_MEMBERS, FS_GROUP_MEMBER, FS_GROUP_LICENSES,
         FS_GROUP_LICENSE, FS_GROUP_ERRORS, FS_GROUP_ERROR,
+        FS_AUDIT, FS_SUMMARY,
         FS_KIND_COUNT
 };
 
@@ -50,6 +51,13 @@ int fs_path_parse(const char *path, struct fs_node *ret);
 int fs_node_stat(struct model *m, const struct fs_node *node, struct stat *ret);
 /* Renders a file's content (and mode and time) into ret, which the caller frees. */
 int fs_node_render(struct model *m, const struct fs_node *node, struct fs_file *ret);
+/*
+ * Files read in place rather than rendered at open (the audit log, which may be long): whether
+ * the node is one, and `size` bytes of it from `offset` into buf (returns the count, 0 at the end).
+ */
+bool fs_node_is_streamed(const struct fs_node *node);
+int fs_node_read(struct model *m, const struct fs_node *node, char *buf, size_t size,
+                 off_t offset);
 /* Calls fill for every entry of a directory (".", "..", fixed names, then escaped names). */
 typedef int (*fs_fill_fn)(void *ctx, const char *name);
 int fs_node_list(struct model *m, const struct fs_node *node, fs_fill_fn fill, void *ctx);

@@ -109,6 +109,7 @@ mode_of() {
         esac
     else
         case $p in
+            audit|summary) echo 444 ;;
             tenant/name|tenant/usage_location) echo 644 ;;
             products/*/users/*|users/*/licenses/*) echo holder ;;
             products/*/groups/*|groups/*/licenses/*|groups/*/members/*) echo 644 ;;

@@ -57,7 +57,7 @@ upns() { local u; for u in "$@"; do echo "$u@$D"; done; }
 lf_mount
 
 note "an empty tenant"
-expect_ls "$M" groups products tenant users
+expect_ls "$M" audit groups products summary tenant users
 expect_ls "$M/products"
 expect_ls "$M/users"
 expect_ls "$M/groups"
