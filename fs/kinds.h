@@ -23,6 +23,10 @@ struct fs_kind_ops {
         /* named directories */
         int (*mkdir)(struct model *m, const struct fs_node *node);
         int (*rmdir)(struct model *m, const struct fs_node *node);
+        /* files read in place instead of rendered (render unused): the size, bytes at offset */
+        int (*size)(struct model *m, const struct fs_node *node, off_t *ret);
+        int (*read)(struct model *m, const struct fs_node *node, char *buf, size_t size,
+                    off_t offset);
 };
 
 struct fs_kind_info {
@@ -53,6 +57,7 @@ int fs_split(char *text, char sep, bool skip_empty, const char **pieces, size_t 
 extern const struct fs_kind_ops fs_product_dir_ops, fs_user_dir_ops, fs_group_dir_ops;
 extern const struct fs_kind_ops fs_deleted_user_dir_ops, fs_deleted_user_attr_ops,
         fs_suspended_ops;
+extern const struct fs_kind_ops fs_audit_ops, fs_summary_ops;
 
 /* The one name a directory node carries (its object's), or NULL for top-level ones. */
 const char *fs_node_key(const struct fs_node *node);

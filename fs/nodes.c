@@ -90,6 +90,8 @@ const struct fs_kind_info fs_kinds[FS_KIND_COUNT] = {
         [FS_DELETED_GROUPS] = { "groups", FS_DELETED_USER, FIELD_NONE, 0, DIR_RO, NULL },
         [FS_DELETED_GROUP] = { NULL, FS_DELETED_GROUPS, FIELD_GROUP, MODEL_LIST_INACTIVE_GROUPS,
                                FILE_RO, &fs_membership_ops },
+        [FS_AUDIT] = { "audit", FS_ROOT, FIELD_NONE, 0, FILE_RO, &fs_audit_ops },
+        [FS_SUMMARY] = { "summary", FS_ROOT, FIELD_NONE, 0, FILE_RO, &fs_summary_ops },
 };
 
 static const struct fs_kind_ops no_ops;
@@ -201,7 +203,8 @@ int fs_node_render(struct model *m, const struct fs_node *node, struct fs_file *
 
 int fs_node_stat(struct model *m, const struct fs_node *node, struct stat *ret)
 {
-        struct fs_file file;
+        struct fs_file file = { .mode = fs_kinds[node->kind].mode };
+        off_t size = 0;
         int r;
 
         memset(ret, 0, sizeof(*ret));
@@ -214,16 +217,34 @@ int fs_node_stat(struct model *m, const struct fs_node *node, struct stat *ret)
                 ret->st_mtime = ret->st_ctime = time(NULL);
                 return 0;
         }
-        r = fs_node_render(m, node, &file);
+        if (fs_node_is_streamed(node)) {
+                r = ops_of(node)->size(m, node, &size);
+        } else {
+                r = fs_node_render(m, node, &file);
+                size = (off_t)file.content.len;
+        }
         if (r < 0)
                 return r;
         ret->st_mode = file.mode;
         ret->st_nlink = 1;
-        ret->st_size = (off_t)file.content.len;
+        ret->st_size = size;
         /* Like procfs, content without a time of its own is as new as the moment it is read. */
         ret->st_mtime = ret->st_ctime = file.mtime ? file.mtime : time(NULL);
         fs_buf_free(&file.content);
         return 0;
+}
+
+bool fs_node_is_streamed(const struct fs_node *node)
+{
+        return ops_of(node)->size && ops_of(node)->read;
+}
+
+int fs_node_read(struct model *m, const struct fs_node *node, char *buf, size_t size,
+                 off_t offset)
+{
+        if (!fs_node_is_streamed(node))
+                return -EINVAL;
+        return ops_of(node)->read(m, node, buf, size, offset);
 }
 
 struct list_ctx {

@@ -27,6 +27,7 @@ enum fs_kind {
         FS_DELETED_USERS, FS_DELETED_USER, FS_DELETED_TIME, FS_DELETED_DISPLAY_NAME,
         FS_DELETED_LOCATION, FS_DELETED_LICENSES, FS_DELETED_LICENSE, FS_DELETED_GROUPS,
         FS_DELETED_GROUP,
+        FS_AUDIT, FS_SUMMARY,
         FS_KIND_COUNT
 };
 
@@ -55,6 +56,13 @@ int fs_path_parse(const char *path, struct fs_node *ret);
 int fs_node_stat(struct model *m, const struct fs_node *node, struct stat *ret);
 /* Renders a file's content (and mode and time) into ret, which the caller frees. */
 int fs_node_render(struct model *m, const struct fs_node *node, struct fs_file *ret);
+/*
+ * Files read in place rather than rendered at open (the audit log, which may be long): whether
+ * the node is one, and `size` bytes of it from `offset` into buf (returns the count, 0 at the end).
+ */
+bool fs_node_is_streamed(const struct fs_node *node);
+int fs_node_read(struct model *m, const struct fs_node *node, char *buf, size_t size,
+                 off_t offset);
 /* Calls fill for every entry of a directory (".", "..", fixed names, then escaped names). */
 typedef int (*fs_fill_fn)(void *ctx, const char *name);
 int fs_node_list(struct model *m, const struct fs_node *node, fs_fill_fn fill, void *ctx);

@@ -1,8 +1,10 @@
 /*
  * The FUSE operations: each parses its path once into a node, dispatches to fs_node_*, and
- * returns its -errno. Changes that are refused are reported with their reason. A file's
- * content is rendered once, at open, and served from the handle (direct_io, so the kernel
- * caches nothing of it).
+ * returns its -errno. Every operation that may change the tenant runs between begin() and
+ * report(): the model audits its changes and refusals as the caller's (uid, verb, path), and
+ * report() logs a refusal with its reason and audits the refusals the model did not see. A
+ * file's content is rendered once, at open, and served from the handle (direct_io, so the
+ * kernel caches nothing of it); the audit log is read in place instead, piece by piece.
  *
  * A value is what one open file was given from offset 0. Most writers give it in one write();
  * bash's printf gives a value of several lines in one write per line, so each write applies
@@ -33,6 +35,19 @@ static struct fs_config *config(void)
         return fuse_get_context()->private_data;
 }
 
+/*
+ * Starts an operation that may change the tenant: `op` is its verb in the audit log (a fixed
+ * set, see README), `path` the object as used.
+ */
+static void begin(const char *op, const char *path)
+{
+        struct model_actor actor = { fuse_get_context()->uid, op, path };
+
+        fs_reason_clear();
+        model_set_actor(&actor);
+}
+
+/* Ends what begin() started: a refusal is logged, and audited unless the model did. */
 static int report(const char *op, const char *path, int r)
 {
         struct fs_config *cfg = config();
@@ -40,6 +55,9 @@ static int report(const char *op, const char *path, int r)
         if (r < 0 && cfg->log)
                 cfg->log("%s %s: %s%s%s", op, path, strerror(-r), fs_reason()[0] ? ": " : "",
                          fs_reason());
+        if (r < 0)
+                model_audit_refusal(cfg->model, r, fs_reason());
+        model_set_actor(NULL);
         return r;
 }
 
@@ -111,14 +129,14 @@ static int lf_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
         return r < 0 ? r : fs_node_list(config()->model, &node, fill_entry, &ctx);
 }
 
-/* Makes the handle of an open file, with its content as it is now. */
+/* Makes the handle of an open file, with its content as it is now (none when streamed). */
 static int open_handle(const struct fs_node *node, struct fuse_file_info *fi)
 {
         struct handle *h;
         struct fs_file file = { 0 };
         int r;
 
-        r = fs_node_render(config()->model, node, &file);
+        r = fs_node_is_streamed(node) ? 0 : fs_node_render(config()->model, node, &file);
         if (r < 0)
                 return r;
         h = calloc(1, sizeof(*h));
@@ -134,17 +152,20 @@ static int open_handle(const struct fs_node *node, struct fuse_file_info *fi)
 
 static int lf_open(const char *path, struct fuse_file_info *fi)
 {
+        bool writing = (fi->flags & O_ACCMODE) != O_RDONLY;
         struct fs_node node;
         int r;
 
+        if (writing)
+                begin("open", path);
         r = parse(path, &node);
-        if (r >= 0 && (fi->flags & O_ACCMODE) != O_RDONLY)
+        if (r >= 0 && writing)
                 r = fs_node_may_write(&node);
         if (r >= 0 && (fi->flags & O_TRUNC))
                 r = fs_node_truncate(&node, 0);
         if (r >= 0)
                 r = open_handle(&node, fi);
-        return (fi->flags & O_ACCMODE) != O_RDONLY ? report("open", path, r) : r;
+        return writing ? report("open", path, r) : r;
 }
 
 static int lf_create(const char *path, mode_t mode, struct fuse_file_info *fi)
@@ -153,6 +174,7 @@ static int lf_create(const char *path, mode_t mode, struct fuse_file_info *fi)
         int r;
 
         (void)mode;
+        begin("create", path);
         r = parse_new(path, &node);
         if (r >= 0)
                 r = fs_node_create(config()->model, &node);
@@ -167,6 +189,8 @@ static int lf_read(const char *path, char *buf, size_t size, off_t offset,
         struct handle *h = (struct handle *)(uintptr_t)fi->fh;
 
         (void)path;
+        if (fs_node_is_streamed(&h->node))
+                return fs_node_read(config()->model, &h->node, buf, size, offset);
         if (offset < 0 || (size_t)offset >= h->content.len)
                 return 0;
         if (size > h->content.len - (size_t)offset)
@@ -195,7 +219,7 @@ static int lf_write(const char *path, const char *data, size_t size, off_t offse
         struct model *m = config()->model;
         int r;
 
-        fs_reason_clear();
+        begin("write", path);
         if (memchr(data, '\0', size))
                 return report("write", path, fs_refuse(-EINVAL, "a value cannot contain NUL "
                                                        "bytes"));
@@ -203,23 +227,19 @@ static int lf_write(const char *path, const char *data, size_t size, off_t offse
         if (r >= 0 && fs_node_applies_at_close(&h->node)) {
                 r = fs_node_check(&h->node, h->written.data, h->written.len);
                 h->pending = r >= 0;
-                return r < 0 ? report("write", path, r) : (int)size;
+                return report("write", path, r < 0 ? r : (int)size);
         }
         if (r >= 0)
                 r = fs_node_write(m, &h->node, h->written.data, h->written.len);
-        if (r < 0 && h->applied) {
-                char why[512];
-
-                snprintf(why, sizeof(why), "%s", fs_reason());
-                if (fs_node_write(m, &h->node, h->content.data, h->content.len) >= 0)
+        if (r < 0) {
+                r = report("write", path, r);
+                /* After report(), so the value's return is no call of its own in the log. */
+                if (h->applied && fs_node_write(m, &h->node, h->content.data, h->content.len) >= 0)
                         h->applied = false;
-                fs_reason_clear();
-                r = fs_refuse(r, "%s", why);
+                return r;
         }
-        if (r < 0)
-                return report("write", path, r);
         h->applied = true;
-        return (int)size;
+        return report("write", path, (int)size);
 }
 
 /* Applies a checked list; close(2) returns what this returns. */
@@ -230,7 +250,7 @@ static int lf_flush(const char *path, struct fuse_file_info *fi)
 
         if (!h->pending)
                 return 0;
-        fs_reason_clear();
+        begin("write", path);
         h->pending = false;
         r = fs_node_write(config()->model, &h->node, h->written.data, h->written.len);
         return report("write", path, r);
@@ -252,6 +272,7 @@ static int lf_truncate(const char *path, off_t size, struct fuse_file_info *fi)
         struct fs_node node;
         int r = 0;
 
+        begin("truncate", path);
         if (fi)
                 node = ((struct handle *)(uintptr_t)fi->fh)->node;
         else
@@ -268,6 +289,7 @@ static int lf_utimens(const char *path, const struct timespec tv[2], struct fuse
 
         (void)tv;
         (void)fi;
+        begin("touch", path);
         r = parse(path, &node);
         if (r >= 0)
                 r = fs_node_touch(config()->model, &node);
@@ -279,6 +301,7 @@ static int lf_unlink(const char *path)
         struct fs_node node;
         int r;
 
+        begin("unlink", path);
         r = parse(path, &node);
         if (r >= 0)
                 r = fs_node_unlink(config()->model, &node);
@@ -291,6 +314,7 @@ static int lf_mkdir(const char *path, mode_t mode)
         int r;
 
         (void)mode;
+        begin("mkdir", path);
         r = parse_new(path, &node);
         if (r >= 0)
                 r = fs_node_mkdir(config()->model, &node);
@@ -302,6 +326,7 @@ static int lf_rmdir(const char *path)
         struct fs_node node;
         int r;
 
+        begin("rmdir", path);
         r = parse(path, &node);
         if (r >= 0)
                 r = fs_node_rmdir(config()->model, &node);
@@ -309,10 +334,10 @@ static int lf_rmdir(const char *path)
 }
 
 /* What the tree never allows: renames, links, special files, mode and owner changes. */
-static int refuse_path(const char *op, const char *path)
+static int refuse_path(const char *op, const char *path, const char *what)
 {
-        fs_reason_clear();
-        return report(op, path, fs_refuse(-EPERM, "the tree has no %ss", op));
+        begin(op, path);
+        return report(op, path, fs_refuse(-EPERM, "the tree has no %s", what));
 }
 
 static int lf_rename(const char *from, const char *to, unsigned int flags)
@@ -320,7 +345,8 @@ static int lf_rename(const char *from, const char *to, unsigned int flags)
         struct fs_node source, target;
         int r;
 
-        r = parse(from, &source);
+        begin("rename", from);
+        r = fs_path_parse(from, &source);
         /* A target the tree lacks is no restore either: EPERM, as for any other rename. */
         if (r >= 0 && fs_path_parse(to, &target) < 0)
                 target.kind = FS_ROOT;
@@ -332,27 +358,27 @@ static int lf_rename(const char *from, const char *to, unsigned int flags)
 static int lf_link(const char *from, const char *to)
 {
         (void)from;
-        return refuse_path("link", to);
+        return refuse_path("link", to, "hard links");
 }
 
 static int lf_symlink(const char *target, const char *path)
 {
         (void)target;
-        return refuse_path("symlink", path);
+        return refuse_path("symlink", path, "symlinks");
 }
 
 static int lf_mknod(const char *path, mode_t mode, dev_t dev)
 {
         (void)mode;
         (void)dev;
-        return refuse_path("special file", path);
+        return refuse_path("mknod", path, "special files");
 }
 
 static int lf_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
         (void)mode;
         (void)fi;
-        return refuse_path("mode change", path);
+        return refuse_path("chmod", path, "mode changes");
 }
 
 static int lf_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
@@ -360,7 +386,7 @@ static int lf_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
         (void)uid;
         (void)gid;
         (void)fi;
-        return refuse_path("owner change", path);
+        return refuse_path("chown", path, "owner changes");
 }
 
 static const struct fuse_operations operations = {

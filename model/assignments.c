@@ -58,8 +58,9 @@ int direct_assign(struct model *m, const char *sku, const char *upn)
                 if (r < 0)
                         return r;
         }
-        r = sql_exec(m, "UPDATE seats SET direct = 1 WHERE product_id = ? AND user_id = ?", "ii",
-                     pid, uid);
+        /* Only when it changes, so a touch that changes nothing leaves no audit line. */
+        r = sql_exec(m, "UPDATE seats SET direct = 1 WHERE product_id = ? AND user_id = ? AND "
+                     "direct = 0", "ii", pid, uid);
         return r < 0 ? r : 0;
 }
 
@@ -192,7 +193,7 @@ int group_license_add(struct model *m, const char *sku, const char *group)
         r = collect_ids(m, &users, &count, "SELECT user_id FROM members WHERE group_id = ? "
                         "ORDER BY id", "i", gid);
         for (i = 0; r >= 0 && i < count; i++)
-                r = seat_want(m, pid, users[i]);
+                r = seat_want_group(m, pid, users[i], group);
         free(users);
         return r < 0 ? r : 0;
 }

@@ -313,6 +313,25 @@ int sql_int(struct model *m, int64_t *ret, const char *sql, const char *types, .
         return 0;
 }
 
+int sql_text(struct model *m, char *buf, size_t size, const char *sql, const char *types, ...)
+{
+        sqlite3_stmt *s = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = prepare_va(m, &s, sql, types, ap);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        r = sql_step(s);
+        if (r <= 0)
+                return r < 0 ? r : -ENOENT;
+        column_text(s, 0, buf, size);
+        sqlite3_reset(s);
+        return 0;
+}
+
 int collect_ids(struct model *m, int64_t **ret, size_t *ret_count, const char *sql,
                 const char *types, ...)
 {
@@ -409,14 +428,21 @@ int tx_begin(struct model *m, bool write)
         r = exec_plain(m, write ? "BEGIN IMMEDIATE" : "BEGIN", "starting a transaction");
         if (r < 0)
                 pthread_mutex_unlock(&m->lock);
+        else
+                audit_tx_begin(m, write);
         return r;
 }
 
 int tx_end(struct model *m, int r)
 {
         sqlite3_stmt *s = NULL;
-        int end;
+        int end = 0;
 
+        /* The actor's line of a change goes in before COMMIT, so the two commit together. */
+        if (r >= 0)
+                end = audit_tx_success(m);
+        if (end < 0)
+                r = end;
         /* A statement left mid-result would keep the transaction's read lock: reset them all. */
         while ((s = sqlite3_next_stmt(m->db, s)))
                 if (sqlite3_stmt_busy(s))
@@ -430,6 +456,7 @@ int tx_end(struct model *m, int r)
         } else {
                 sqlite3_exec(m->db, "ROLLBACK", NULL, NULL, NULL);
         }
+        audit_tx_end(m, r);
         pthread_mutex_unlock(&m->lock);
         return r;
 }
@@ -521,6 +548,7 @@ int model_open(const char *path, struct model **ret)
         if (!m)
                 return refuse(-ENOMEM, "out of memory");
         pthread_mutex_init(&m->lock, NULL);
+        m->audit_limit = MODEL_AUDIT_LINES_DEFAULT;
 
         r = in_memory ? 0 : create_file_private(path);
         if (r < 0)

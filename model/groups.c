@@ -101,7 +101,7 @@ int member_add(struct model *m, const char *group, const char *upn)
         r = collect_ids(m, &products, &count, "SELECT product_id FROM group_licenses "
                         "WHERE group_id = ? ORDER BY product_id", "i", gid);
         for (i = 0; r >= 0 && i < count; i++)
-                r = seat_want(m, products[i], uid);
+                r = seat_want_group(m, products[i], uid, group);
         free(products);
         return r < 0 ? r : 0;
 }

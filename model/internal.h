@@ -26,6 +26,11 @@ struct model {
         pthread_mutex_t lock;
         sqlite3 *db;
         time_t fixed_now;               /* 0: the real clock */
+        int64_t audit_limit;            /* lines the audit log keeps */
+        /* The open transaction, for its audit lines (audit.c). */
+        bool tx_write;
+        int64_t tx_changes;             /* sqlite3_total_changes64() at its BEGIN */
+        bool tx_actor_line;             /* the actor's line is in it */
         struct stmt_slot stmts[STMT_CACHE_SIZE];
 };
 
@@ -72,6 +77,32 @@ int sql_step(sqlite3_stmt *s);
 int sql_exec(struct model *m, const char *sql, const char *types, ...);
 /* Runs a query for one integer: 0 and *ret, -ENOENT when there is no row, or -errno. */
 int sql_int(struct model *m, int64_t *ret, const char *sql, const char *types, ...);
+/* The same for one text value, copied into buf (size bytes, truncated, always terminated). */
+int sql_text(struct model *m, char *buf, size_t size, const char *sql, const char *types, ...);
+
+/* --- the audit log (audit.c); see model_set_actor() --- */
+
+/* Called by tx_begin once the transaction is open. */
+void audit_tx_begin(struct model *m, bool write);
+/* Called by tx_end before COMMIT when the work succeeded: adds the actor's ok line if due. */
+int audit_tx_success(struct model *m);
+/* Called by tx_end after COMMIT (r >= 0) or ROLLBACK (r < 0), the lock still held. */
+void audit_tx_end(struct model *m, int r);
+/*
+ * Adds an `info` line of licensefs's own processing (uid `-`) inside the caller's write
+ * transaction: `op` one of the documented verbs, `object` a path of the tree, `reason` a short
+ * text. The actor's line, if one is due, goes first, so a cause precedes its consequences.
+ */
+int audit_info(struct model *m, const char *op, const char *object, const char *reason);
+/*
+ * The info line of a seat given (`grant`, object /products/SKU/users/UPN) or of a wait begun
+ * (`queue`, object /products/SKU/errors/UPN), the reason formatted from fmt.
+ */
+/* A line about a user: OBJECT is `dir` (e.g. "/deleted_users/") and its escaped UPN. */
+int audit_user(struct model *m, const char *op, const char *dir, int64_t user,
+               const char *reason);
+int audit_seat(struct model *m, int64_t product, int64_t user, bool granted, const char *fmt,
+               ...) __attribute__((format(printf, 5, 6)));
 
 /* --- names and values (names.c) --- */
 
@@ -111,6 +142,10 @@ int seat_get(struct model *m, const char *sku, const char *upn, int64_t state,
 
 /* Makes the user want the product: a seat if one is free, else a place in the queue. */
 int seat_want(struct model *m, int64_t product, int64_t user);
+/* The same through the licensed group `group`, with an audit line for the seat or the wait. */
+int seat_want_group(struct model *m, int64_t product, int64_t user, const char *group);
+/* The same for a claim a restore brings back (audited as such). */
+int seat_want_restored(struct model *m, int64_t product, int64_t user);
 /* Drops the user's claim when neither a direct path nor a licensed group is left. */
 int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user);
 /*

@@ -89,7 +89,7 @@ static int resume_direct(struct model *m, int64_t product, int64_t user)
         r = sql_exec(m, "DELETE FROM seats WHERE product_id = ? AND user_id = ?", "ii", product,
                      user);
         if (r >= 0)
-                r = seat_want(m, product, user);
+                r = seat_want_restored(m, product, user);
         if (r >= 0)
                 r = sql_exec(m, "UPDATE seats SET direct = 1 WHERE product_id = ? AND user_id = ?",
                              "ii", product, user);
@@ -130,7 +130,7 @@ static int user_restore(struct model *m, const char *upn)
                                 "JOIN group_licenses gl ON gl.group_id = mb.group_id "
                                 "WHERE mb.user_id = ? ORDER BY gl.product_id", "i", uid);
         for (i = 0; r >= 0 && i < count; i++)
-                r = seat_want(m, ids[i], uid);
+                r = seat_want_restored(m, ids[i], uid);
         free(ids);
         return r < 0 ? r : 0;
 }
@@ -177,8 +177,12 @@ static int purge_expired(struct model *m)
 
         r = collect_ids(m, &ids, &count, "SELECT id FROM users WHERE deleted IS NOT NULL AND "
                         "deleted < ?", "i", (int64_t)model_now(m) - PURGE_AFTER);
-        for (i = 0; r >= 0 && i < count; i++)
-                r = purge(m, ids[i]);
+        for (i = 0; r >= 0 && i < count; i++) {
+                r = audit_user(m, "purge", "/deleted_users/", ids[i],
+                               "deleted more than 30 days ago");
+                if (r >= 0)
+                        r = purge(m, ids[i]);
+        }
         free(ids);
         return r < 0 ? r : (int)count;
 }

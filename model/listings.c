@@ -138,6 +138,8 @@ static const struct listing listings[] = {
                 "  AND gd.product_id = p.id AND gd.plan_id = pl.id))"
                 ") ORDER BY pl.name",
                 "product or user" },
+        [MODEL_LIST_PRODUCTS_BY_NAME] = {
+                NULL, "SELECT sku FROM products ORDER BY name, sku", NULL },
 };
 
 static int list(struct model *m, const struct listing *l, const char *a, const char *b,

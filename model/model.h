@@ -271,13 +271,15 @@ enum model_listing {
         MODEL_LIST_DIRECT_DISABLED,     /* a = SKU, b = UPN: plans the direct path disables */
         MODEL_LIST_GROUP_DISABLED,      /* a = SKU, b = group: plans the group's license disables */
         MODEL_LIST_EFFECTIVE_PLANS,     /* a = SKU, b = UPN (deleted or not): enabled plans */
+        MODEL_LIST_PRODUCTS_BY_NAME,    /* SKUs, sorted by display name (then SKU) */
 };
 
 /* Called once per name; a non-zero return stops the listing and is returned by model_list. */
 typedef int (*model_list_fn)(void *ctx, const char *name);
 
 /*
- * Calls fn for each name of the listing, sorted bytewise. `a` and `b` name the parent objects
+ * Calls fn for each name of the listing, sorted bytewise (MODEL_LIST_PRODUCTS_BY_NAME: by the
+ * products' display names, bytewise). `a` and `b` name the parent objects
  * as the listing says (NULL where unused). ENOENT when a parent does not exist.
  */
 int model_list(struct model *m, enum model_listing listing, const char *a, const char *b,
@@ -291,3 +293,45 @@ int model_list(struct model *m, enum model_listing listing, const char *a, const
  * filled the tenant, 0 when the tenant was not empty (and is left as it was), or -errno.
  */
 int model_demo_fill(struct model *m);
+
+/* --- the audit log -------------------------------------------------------------------------- */
+
+/*
+ * Who makes this thread's model calls: the caller's uid, the verb and the object (the path as
+ * used). While an actor is set, a write transaction that changes the tenant adds the actor's
+ * `ok` line inside the same transaction (so the change and its line commit together), and a
+ * refused write transaction adds, after its rollback, a line with the errno's name and the
+ * reason. Read transactions and writes that change nothing add no line. Lines of licensefs's
+ * own processing (who got a seat, who started waiting) are added whether or not an actor is
+ * set, with the uid `-`. The strings must stay valid until the actor is cleared.
+ */
+struct model_actor {
+        int64_t uid;
+        const char *op;
+        const char *object;
+};
+
+/* Sets this thread's actor, starting a call the model has not audited yet; NULL clears it. */
+void model_set_actor(const struct model_actor *actor);
+/*
+ * Adds the refusal line of this thread's actor (the name of the errno -err, and the reason, or
+ * strerror's text when it is empty) unless the model already wrote a line for the actor's call;
+ * for refusals decided without a model write. Does nothing without an actor. Leaves
+ * model_reason() as it was. Returns 0 or -errno.
+ */
+int model_audit_refusal(struct model *m, int err, const char *reason);
+
+#define MODEL_AUDIT_LINES_DEFAULT 1000000
+/*
+ * Keeps the newest `lines` lines of the log: drops older ones at once, then in batches as lines
+ * come (the log holds at most lines / 10, and at most 1000, lines more). EINVAL below 1.
+ */
+int model_set_audit_limit(struct model *m, int64_t lines);
+/* The log's size in bytes: the retained lines, each ending in a newline. */
+int model_audit_size(struct model *m, int64_t *ret);
+/*
+ * Copies up to `size` bytes of the log, from `offset`, into buf; the cost is that of the lines
+ * copied, whatever the log's length. Returns the number of bytes (0 at the end), -EINVAL for a
+ * negative offset, or -errno.
+ */
+int model_audit_read(struct model *m, char *buf, size_t size, int64_t offset);

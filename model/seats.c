@@ -3,9 +3,12 @@
  * a product through a direct path or a licensed group; a claim holds a seat when one is free
  * and otherwise waits in the product's queue. A freed seat is handed straight to the head of
  * the queue, so at no moment does anyone wait while a seat is free (the schema checks that
- * too). Every function here runs inside the caller's write transaction.
+ * too). Every function here runs inside the caller's write transaction. Group processing is
+ * audited here: who got a seat through a group or from the queue, who started waiting.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "internal.h"
 
@@ -48,7 +51,11 @@ static int next_queue_position(struct model *m, int64_t *ret)
         return r;
 }
 
-int seat_want(struct model *m, int64_t product, int64_t user)
+/*
+ * A claim that `why` explains ("through group Sales"; NULL: a direct assignment, which its
+ * caller's own audit line explains) is audited: the seat or the wait it got.
+ */
+static int claim(struct model *m, int64_t product, int64_t user, const char *why)
 {
         struct seat_counts counts;
         int64_t queue, exists;
@@ -70,16 +77,50 @@ int seat_want(struct model *m, int64_t product, int64_t user)
                              (int64_t)seat_free, (int64_t)model_now(m), queue);
         if (r >= 0)
                 r = counts_add(m, product, seat_free ? 1 : 0, seat_free ? 0 : 1);
+        if (r >= 0 && why)
+                r = seat_free ? audit_seat(m, product, user, true, "seat granted %s", why)
+                              : audit_seat(m, product, user, false, "no seat available (%s)",
+                                           why);
         return r < 0 ? r : 0;
+}
+
+int seat_want(struct model *m, int64_t product, int64_t user)
+{
+        return claim(m, product, user, NULL);
+}
+
+int seat_want_group(struct model *m, int64_t product, int64_t user, const char *group)
+{
+        char why[MODEL_NAME_MAX + 32];
+
+        snprintf(why, sizeof(why), "through group %s", group);
+        return claim(m, product, user, why);
+}
+
+int seat_want_restored(struct model *m, int64_t product, int64_t user)
+{
+        return claim(m, product, user, "on restore");
 }
 
 /* Gives up to `seats` free seats to the longest-waiting users; returns how many it gave. */
 static int promote_waiters(struct model *m, int64_t product, int64_t seats)
 {
-        return sql_exec(m, "UPDATE seats SET active = 1, since = ? WHERE product_id = ? AND "
-                        "user_id IN (SELECT user_id FROM seats WHERE product_id = ? AND "
-                        "active = 0 ORDER BY queue LIMIT ?)", "iiii", (int64_t)model_now(m),
-                        product, product, seats);
+        int64_t *users = NULL;
+        size_t count = 0, i;
+        int r;
+
+        /* One by one, so that the audit log names each user who got a seat. */
+        r = collect_ids(m, &users, &count, "SELECT user_id FROM seats WHERE product_id = ? AND "
+                        "active = 0 ORDER BY queue LIMIT ?", "ii", product, seats);
+        for (i = 0; r >= 0 && i < count; i++) {
+                r = sql_exec(m, "UPDATE seats SET active = 1, since = ? WHERE product_id = ? AND "
+                             "user_id = ?", "iii", (int64_t)model_now(m), product, users[i]);
+                if (r >= 0)
+                        r = audit_seat(m, product, users[i], true, "a freed seat went to the "
+                                       "longest-waiting user");
+        }
+        free(users);
+        return r < 0 ? r : (int)count;
 }
 
 int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user)

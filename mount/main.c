@@ -140,8 +140,11 @@ static int run(struct options *o)
 
         status = EXIT_DATABASE;
         r = model_open(database, &config.model);
+        if (r >= 0 && o->audit_lines)
+                r = model_set_audit_limit(config.model, o->audit_lines);
         if (r < 0) {
                 log_line("%s: %s", database, model_reason());
+                config.model = model_close(config.model);
                 goto handlers;
         }
         set_clock(config.model);

@@ -1,14 +1,18 @@
 /*
  * Parsing the command line on top of fuse_opt_parse, so that -o options may stand before or
- * after the two paths (as mount.fuse3 passes them) and go on to FUSE unchanged.
+ * after the two paths (as mount.fuse3 passes them) and go on to FUSE unchanged, but for
+ * licensefs's own -o audit_lines=N.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "options.h"
 
-enum { KEY_HELP, KEY_VERSION, KEY_FOREGROUND, KEY_DEBUG, KEY_SINGLE, KEY_DEMO };
+enum { KEY_HELP, KEY_VERSION, KEY_FOREGROUND, KEY_DEBUG, KEY_SINGLE, KEY_DEMO, KEY_AUDIT_LINES };
+
+#define AUDIT_LINES_MAX 2147483647
 
 static const struct fuse_opt option_spec[] = {
         FUSE_OPT_KEY("-h", KEY_HELP),
@@ -19,6 +23,7 @@ static const struct fuse_opt option_spec[] = {
         FUSE_OPT_KEY("-d", KEY_DEBUG),
         FUSE_OPT_KEY("-s", KEY_SINGLE),
         FUSE_OPT_KEY("--demo", KEY_DEMO),
+        FUSE_OPT_KEY("audit_lines=", KEY_AUDIT_LINES),
         FUSE_OPT_END
 };
 
@@ -34,6 +39,7 @@ void options_usage(FILE *out)
               "  -d            debug: print every FUSE request (implies -f)\n"
               "  -s            serve requests on a single thread\n"
               "  -o OPT[,OPT]  mount options passed to FUSE (e.g. allow_other)\n"
+              "  -o audit_lines=N  keep the newest N lines of the audit log (default 1000000)\n"
               "  --demo        fill an empty tenant with the demo tenant first\n"
               "  -h, --help    show this help and exit\n"
               "  -V, --version show the version and exit\n"
@@ -48,6 +54,20 @@ static int usage_error(const char *fmt, const char *arg)
         fprintf(stderr, fmt, arg);
         fputs(" (try licensefs --help)\n", stderr);
         return -1;
+}
+
+/* N of audit_lines=N: decimal digits, 1 to AUDIT_LINES_MAX. */
+static int parse_audit_lines(const char *arg, struct options *o)
+{
+        const char *value = strchr(arg, '=') + 1;
+        size_t digits = strspn(value, "0123456789");
+        long long n;
+
+        if (digits == 0 || value[digits] != '\0' || digits > 10 ||
+            (n = strtoll(value, NULL, 10)) < 1 || n > AUDIT_LINES_MAX)
+                return usage_error("'%s': N must be a number from 1 to 2147483647", arg);
+        o->audit_lines = n;
+        return 0;
 }
 
 static int process(void *data, const char *arg, int key, struct fuse_args *outargs)
@@ -74,6 +94,8 @@ static int process(void *data, const char *arg, int key, struct fuse_args *outar
         case KEY_DEMO:
                 o->demo = true;
                 return 0;
+        case KEY_AUDIT_LINES:
+                return parse_audit_lines(arg, o);
         case FUSE_OPT_KEY_NONOPT:
                 if (!o->database)
                         o->database = arg;

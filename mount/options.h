@@ -12,6 +12,7 @@ struct options {
         const char *database;           /* as given; points into argv */
         const char *mountpoint;
         bool foreground, debug, single_thread, demo, help, version;
+        long long audit_lines;          /* -o audit_lines=N; 0: the model's default */
         struct fuse_args fuse_args;     /* what goes on to fuse_new; free with fuse_opt_free_args */
 };
 

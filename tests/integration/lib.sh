@@ -446,9 +446,10 @@ expect_logged() {
     fi
 }
 
-# lf_snapshot DIR: every file's path, mode and content below DIR (for "nothing changed").
+# lf_snapshot DIR: every file's path, mode and content below DIR (for "nothing changed"), but
+# the audit log, which records every call, refused or not.
 lf_snapshot() {
-    (cd -- "$1" && find . -print0 | sort -z | while IFS= read -r -d '' f; do
+    (cd -- "$1" && find . -path ./audit -prune -o -print0 | sort -z | while IFS= read -r -d '' f; do
         printf '%s %s\n' "$(stat -c '%a %F' -- "$f")" "$f"
         [ -f "$f" ] && cat -- "$f" | sed 's/^/    /'
     done)

@@ -40,6 +40,9 @@ expect_refusal "unknown short option" 2 -Z "$DB" "$M"
 expect_refusal "-o without value" 2 "$DB" "$M" -o
 expect_refusal "unknown FUSE option" 2 -f -o no_such_fuse_option "$DB" "$M"
 expect_refusal "unknown FUSE option (daemon mode)" 2 -o no_such_fuse_option "$DB" "$M"
+expect_refusal "audit_lines=0" 2 -f -o audit_lines=0 "$DB" "$M"
+expect_refusal "audit_lines not a number" 2 -f -o allow_other,audit_lines=1k "$DB" "$M"
+expect_refusal "audit_lines too large" 2 -o audit_lines=2147483648 "$DB" "$M"
 rm -f -- "$DB"
 expect_eq "" "$(find "$LF_TMP" -mindepth 1 -maxdepth 1 ! -name mnt ! -name out ! -name err -printf '%P\n')" "usage errors create no database"
 
@@ -86,7 +89,7 @@ lf_mount
 expect_mode "$DB" 600
 line=$(awk -v m="$M" '$2 == m' /proc/mounts)
 expect_eq "$DB $M fuse.licensefs" "$(echo "$line" | awk '{ print $1, $2, $3 }')" "/proc/mounts line"
-expect_ls "$M" deleted_users groups products tenant users
+expect_ls "$M" audit deleted_users groups products summary tenant users
 expect_mode "$M" 555
 expect_ok mkdir "$M/products/PERSIST"
 put "$M/products/PERSIST/total" 7

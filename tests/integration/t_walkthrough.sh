@@ -58,7 +58,7 @@ upns() { local u; for u in "$@"; do echo "$u@$D"; done; }
 lf_mount
 
 note "an empty tenant"
-expect_ls "$M" deleted_users groups products tenant users
+expect_ls "$M" audit deleted_users groups products summary tenant users
 expect_ls "$M/products"
 expect_ls "$M/users"
 expect_ls "$M/groups"

@@ -139,6 +139,7 @@ static const char *listing_name(enum model_listing listing)
                 [MODEL_LIST_GROUP_WAITERS] = "GROUP_WAITERS",
                 [MODEL_LIST_PATH_GROUPS] = "PATH_GROUPS",
                 [MODEL_LIST_WAITER_PRODUCTS] = "WAITER_PRODUCTS",
+                [MODEL_LIST_PRODUCTS_BY_NAME] = "PRODUCTS_BY_NAME",
         };
 
         if ((size_t)listing < sizeof(names) / sizeof(names[0]) && names[listing])

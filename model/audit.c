@@ -1,0 +1,390 @@
+/*
+ * The audit log: one line per change and per refusal made by an actor (a caller of the tree),
+ * and per step of licensefs's own processing, kept in the audit table so that it survives
+ * remounts, and bounded. The transaction bracket writes the actor's lines: a change's line
+ * inside its transaction, so the two commit together, and a refusal's line after the rollback,
+ * in a small transaction of its own. The log's bytes are the retained lines; every row keeps
+ * the byte offset of its line in the whole log (`start`, the previous line's start + len) and
+ * the line's length, so the size takes two lookups and a read at any offset one index lookup
+ * plus the lines it returns. A line is rendered from its row the same way when it is added
+ * (for its length) and when it is read.
+ *
+ * Objects are paths of the tree as used, so the lines of licensefs's own processing escape
+ * names the way the tree does ('%' as %25, '/' as %2F). Control bytes in objects and reasons
+ * are written \xNN, so that one line is always one event and a tab always separates fields.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define PATH_BYTES 4096                  /* the longest path the kernel passes, with its NUL */
+#define OBJECT_MAX (4 * PATH_BYTES)      /* an escaped object, with its NUL */
+#define REASON_MAX 2048                  /* an escaped reason (reasons are < 512 bytes) */
+#define LINE_MAX_BYTES (OBJECT_MAX + REASON_MAX + 128)
+#define PRUNE_BATCH_MAX 1000
+
+static __thread struct model_actor thread_actor;
+static __thread bool thread_has_actor;
+static __thread bool thread_audited;     /* a line for the actor's call is committed */
+
+void model_set_actor(const struct model_actor *actor)
+{
+        thread_has_actor = actor != NULL;
+        if (actor)
+                thread_actor = *actor;
+        thread_audited = false;
+}
+
+/* --- lines ------------------------------------------------------------------------------------ */
+
+struct line {
+        time_t time;
+        int64_t uid;                    /* -1: licensefs itself (NULL in the table) */
+        const char *op, *object, *result, *reason;     /* object and reason escaped */
+};
+
+/* Renders the line into buf (size bytes; NULL, 0 to measure); returns its length. */
+static int line_format(char *buf, size_t size, const struct line *l)
+{
+        char when[32], uid[24] = "-";
+        struct tm tm;
+
+        gmtime_r(&l->time, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (l->uid >= 0)
+                snprintf(uid, sizeof(uid), "%lld", (long long)l->uid);
+        return snprintf(buf, size, "%s\t%s\t%s\t%s\t%s%s%s\n", when, uid, l->op, l->object,
+                        l->result, l->reason[0] ? "\t" : "", l->reason);
+}
+
+/*
+ * Appends text to out (size bytes, n used) with control bytes as \xNN and, for a name, '%' and
+ * '/' as the tree writes them. Stops before an escape that does not fit; returns the new n.
+ */
+static size_t escape(const char *text, bool name, char *out, size_t size, size_t n)
+{
+        for (; *text; text++) {
+                unsigned char c = (unsigned char)*text;
+                char piece[8];
+                size_t len;
+
+                if (c < 0x20 || c == 0x7f)
+                        len = (size_t)snprintf(piece, sizeof(piece), "\\x%02x", c);
+                else if (name && (c == '%' || c == '/'))
+                        len = (size_t)snprintf(piece, sizeof(piece), "%s",
+                                               c == '%' ? "%25" : "%2F");
+                else
+                        len = (size_t)snprintf(piece, sizeof(piece), "%c", c);
+                if (n + len >= size)
+                        break;
+                memcpy(out + n, piece, len);
+                n += len;
+        }
+        out[n] = '\0';
+        return n;
+}
+
+/* Lines are added in batches of up to a tenth of the limit between two prunings. */
+static int64_t prune_batch(const struct model *m)
+{
+        int64_t batch = m->audit_limit / 10;
+
+        return batch < 1 ? 1 : batch > PRUNE_BATCH_MAX ? PRUNE_BATCH_MAX : batch;
+}
+
+static int prune(struct model *m, int64_t newest)
+{
+        int r = sql_exec(m, "DELETE FROM audit WHERE id <= ?", "i", newest - m->audit_limit);
+
+        return r < 0 ? r : 0;
+}
+
+/* Adds a line inside the open write transaction. uid -1: licensefs itself. */
+static int line_insert(struct model *m, int64_t uid, const char *op, const char *object,
+                       const char *result, const char *reason)
+{
+        char escaped_object[OBJECT_MAX], escaped_reason[REASON_MAX];
+        struct line l = { model_now(m), uid, op, escaped_object, result, escaped_reason };
+        int64_t start = 0, id;
+        int r;
+
+        escape(object ? object : "", false, escaped_object, sizeof(escaped_object), 0);
+        escape(reason ? reason : "", false, escaped_reason, sizeof(escaped_reason), 0);
+        r = sql_int(m, &start, "SELECT start + len FROM audit ORDER BY id DESC LIMIT 1", "");
+        if (r < 0 && r != -ENOENT)
+                return r;
+        r = sql_exec(m, "INSERT INTO audit (time, uid, op, object, result, reason, start, len) "
+                     "VALUES (?, nullif(?, -1), ?, ?, ?, ?, ?, ?)", "iittttii", (int64_t)l.time,
+                     uid, op, l.object, result, l.reason, start,
+                     (int64_t)line_format(NULL, 0, &l));
+        if (r < 0)
+                return r;
+        /* By id, so the batches hold across remounts and other writers. */
+        id = sqlite3_last_insert_rowid(m->db);
+        return id % prune_batch(m) == 0 ? prune(m, id) : 0;
+}
+
+/* The errno's name ("ENOSPC"), or its number when it has none. */
+static const char *errno_name(int err, char buf[16])
+{
+        const char *name = strerrorname_np(-err);
+
+        if (name)
+                return name;
+        snprintf(buf, 16, "%d", -err);
+        return buf;
+}
+
+/* --- the actor's lines ------------------------------------------------------------------------ */
+
+static int actor_line(struct model *m, const char *result, const char *reason)
+{
+        int r = line_insert(m, thread_actor.uid, thread_actor.op, thread_actor.object, result,
+                            reason);
+
+        if (r >= 0)
+                m->tx_actor_line = true;
+        return r;
+}
+
+void audit_tx_begin(struct model *m, bool write)
+{
+        m->tx_write = write;
+        m->tx_changes = sqlite3_total_changes64(m->db);
+        m->tx_actor_line = false;
+}
+
+int audit_tx_success(struct model *m)
+{
+        if (!m->tx_write || !thread_has_actor || m->tx_actor_line ||
+            sqlite3_total_changes64(m->db) == m->tx_changes)
+                return 0;
+        return actor_line(m, "ok", "");
+}
+
+/*
+ * The refusal line in a transaction of its own, the lock held and no transaction open; it
+ * keeps the calling thread's reason, which the caller still reports.
+ */
+static int refusal_line(struct model *m, int err, const char *reason)
+{
+        char kept[512], why[512], name[16];
+        int r;
+
+        snprintf(kept, sizeof(kept), "%s", model_reason());
+        snprintf(why, sizeof(why), "%s", reason && reason[0] ? reason : strerror(-err));
+        r = errno_from_sqlite(sqlite3_exec(m->db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
+        if (r >= 0) {
+                r = line_insert(m, thread_actor.uid, thread_actor.op, thread_actor.object,
+                                errno_name(err, name), why);
+                if (r >= 0)
+                        r = errno_from_sqlite(sqlite3_exec(m->db, "COMMIT", NULL, NULL, NULL));
+                if (r < 0)
+                        sqlite3_exec(m->db, "ROLLBACK", NULL, NULL, NULL);
+        }
+        if (r >= 0)
+                thread_audited = true;
+        refuse(0, "%s", kept);
+        return r;
+}
+
+void audit_tx_end(struct model *m, int r)
+{
+        if (!m->tx_write || !thread_has_actor)
+                return;
+        if (r >= 0)
+                thread_audited = thread_audited || m->tx_actor_line;
+        else
+                refusal_line(m, r, model_reason());
+        m->tx_write = false;
+}
+
+int model_audit_refusal(struct model *m, int err, const char *reason)
+{
+        int r;
+
+        if (!thread_has_actor || thread_audited)
+                return 0;
+        pthread_mutex_lock(&m->lock);
+        r = refusal_line(m, err, reason);
+        pthread_mutex_unlock(&m->lock);
+        return r;
+}
+
+/* --- licensefs's own lines -------------------------------------------------------------------- */
+
+int audit_info(struct model *m, const char *op, const char *object, const char *reason)
+{
+        int r = 0;
+
+        if (thread_has_actor && !m->tx_actor_line)
+                r = actor_line(m, "ok", "");
+        return r < 0 ? r : line_insert(m, -1, op, object, "info", reason);
+}
+
+int audit_seat(struct model *m, int64_t product, int64_t user, bool granted, const char *fmt,
+               ...)
+{
+        char object[3 * 2 * (MODEL_NAME_MAX + 1) + 32], sku[MODEL_NAME_MAX + 1],
+                upn[MODEL_NAME_MAX + 1], reason[512];
+        sqlite3_stmt *s;
+        va_list ap;
+        size_t n;
+        int r;
+
+        r = sql_prepare(m, &s, "SELECT p.sku, u.upn FROM products p, users u WHERE p.id = ? "
+                        "AND u.id = ?", "ii", product, user);
+        if (r >= 0)
+                r = sql_step(s);
+        if (r == 0)
+                r = refuse(-EIO, "product %lld or user %lld vanished", (long long)product,
+                           (long long)user);
+        if (r < 0)
+                return r;
+        column_text(s, 0, sku, sizeof(sku));
+        column_text(s, 1, upn, sizeof(upn));
+        sqlite3_reset(s);
+        n = escape("/products/", false, object, sizeof(object), 0);
+        n = escape(sku, true, object, sizeof(object), n);
+        n = escape(granted ? "/users/" : "/errors/", false, object, sizeof(object), n);
+        escape(upn, true, object, sizeof(object), n);
+        va_start(ap, fmt);
+        vsnprintf(reason, sizeof(reason), fmt, ap);
+        va_end(ap);
+        return audit_info(m, granted ? "grant" : "queue", object, reason);
+}
+
+int audit_user(struct model *m, const char *op, const char *dir, int64_t user,
+               const char *reason)
+{
+        char object[3 * (MODEL_NAME_MAX + 1) + 64], upn[MODEL_NAME_MAX + 1];
+        int r;
+
+        r = sql_text(m, upn, sizeof(upn), "SELECT upn FROM users WHERE id = ?", "i", user);
+        if (r < 0)
+                return r;
+        escape(upn, true, object, sizeof(object), escape(dir, false, object, sizeof(object), 0));
+        return audit_info(m, op, object, reason);
+}
+
+/* --- the limit, the size and reading ---------------------------------------------------------- */
+
+static int set_limit(struct model *m, int64_t lines)
+{
+        int64_t newest;
+        int r;
+
+        m->audit_limit = lines;
+        r = sql_int(m, &newest, "SELECT max(id) FROM audit", "");
+        return r < 0 ? r : prune(m, newest);
+}
+
+int model_set_audit_limit(struct model *m, int64_t lines)
+{
+        if (lines < 1)
+                return refuse(-EINVAL, "the audit log keeps at least 1 line");
+        return WRITE_TX(m, set_limit(m, lines));
+}
+
+/* The offset in the whole log of the first retained line; -ENOENT when there is none. */
+static int first_start(struct model *m, int64_t *ret)
+{
+        return sql_int(m, ret, "SELECT start FROM audit ORDER BY id LIMIT 1", "");
+}
+
+static int audit_size(struct model *m, int64_t *ret)
+{
+        int64_t first, end;
+        int r;
+
+        r = first_start(m, &first);
+        if (r == -ENOENT) {
+                *ret = 0;
+                return 0;
+        }
+        if (r >= 0)
+                r = sql_int(m, &end, "SELECT start + len FROM audit ORDER BY id DESC LIMIT 1", "");
+        if (r < 0)
+                return r;
+        *ret = end - first;
+        return 0;
+}
+
+int model_audit_size(struct model *m, int64_t *ret)
+{
+        return READ_TX(m, audit_size(m, ret));
+}
+
+/* Renders the current row of s (see audit_read) into buf; -EIO when its length is not len. */
+static int row_line(sqlite3_stmt *s, char *buf, size_t size)
+{
+        struct line l = {
+                .time = sqlite3_column_int64(s, 0),
+                .uid = sqlite3_column_type(s, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 1),
+                .op = (const char *)sqlite3_column_text(s, 2),
+                .object = (const char *)sqlite3_column_text(s, 3),
+                .result = (const char *)sqlite3_column_text(s, 4),
+                .reason = (const char *)sqlite3_column_text(s, 5),
+        };
+        int len;
+
+        if (!l.op || !l.object || !l.result || !l.reason)
+                return refuse(-ENOMEM, "out of memory");
+        len = line_format(buf, size, &l);
+        if (len != sqlite3_column_int64(s, 7) || (size_t)len >= size)
+                return refuse(-EIO, "audit line at %lld is not %lld bytes long",
+                              (long long)sqlite3_column_int64(s, 6),
+                              (long long)sqlite3_column_int64(s, 7));
+        return len;
+}
+
+static int audit_read(struct model *m, char *buf, size_t size, int64_t offset)
+{
+        sqlite3_stmt *s = NULL;
+        int64_t pos, skip;
+        size_t n = 0, piece;
+        char *line = NULL;
+        int len, r;
+
+        r = first_start(m, &pos);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        pos += offset;
+        line = malloc(LINE_MAX_BYTES);
+        if (!line)
+                return refuse(-ENOMEM, "out of memory");
+        /* The line holding pos, by the start index, then the lines after it by id. */
+        r = sql_prepare(m, &s, "SELECT time, uid, op, object, result, reason, start, len "
+                        "FROM audit WHERE id >= (SELECT id FROM audit WHERE start <= ?1 "
+                        "ORDER BY start DESC LIMIT 1) ORDER BY id", "i", pos);
+        while (r >= 0 && n < size && (r = sql_step(s)) > 0) {
+                len = r = row_line(s, line, LINE_MAX_BYTES);
+                if (r < 0)
+                        break;
+                /* Lines are contiguous: only the line holding pos starts before it. */
+                skip = pos - sqlite3_column_int64(s, 6);
+                if (skip < 0 || skip >= len)
+                        continue;       /* pos is at the end of the log */
+                piece = (size_t)(len - skip) < size - n ? (size_t)(len - skip) : size - n;
+                memcpy(buf + n, line + skip, piece);
+                n += piece;
+                pos += (int64_t)piece;
+        }
+        sqlite3_reset(s);               /* when filled before the last row */
+        free(line);
+        return r < 0 ? r : (int)n;
+}
+
+int model_audit_read(struct model *m, char *buf, size_t size, int64_t offset)
+{
+        if (offset < 0)
+                return refuse(-EINVAL, "a negative offset");
+        if (size > 1 << 30)
+                size = 1 << 30;         /* the count must fit the int returned */
+        return READ_TX(m, audit_read(m, buf, size, offset));
+}
