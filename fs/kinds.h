@@ -16,6 +16,11 @@ struct fs_kind_ops {
         int (*write)(struct model *m, const struct fs_node *node, const char *value);
         /* list files: checks a value at write(); write() then applies it at close */
         int (*check)(const struct fs_node *node, const char *value);
+        /*
+         * Puts back what `before` (the content rendered at open) shows, after a value given in
+         * several writes was refused part-way; NULL: write() `before` back as the value.
+         */
+        int (*undo)(struct model *m, const struct fs_node *node, const char *before);
         /* named files: touch of a new one; touch of an existing one (else a no-op) */
         int (*create)(struct model *m, const struct fs_node *node);
         int (*touch)(struct model *m, const struct fs_node *node);

@@ -343,6 +343,21 @@ int fs_node_write(struct model *m, const struct fs_node *node, const char *data,
         return r;
 }
 
+int fs_node_undo(struct model *m, const struct fs_node *node, const struct fs_buf *before)
+{
+        char *text;
+        int r;
+
+        if (!ops_of(node)->undo)
+                return fs_node_write(m, node, before->data, before->len);
+        text = strndup(before->data ? before->data : "", before->len);
+        if (!text)
+                return -ENOMEM;
+        r = ops_of(node)->undo(m, node, text);
+        free(text);
+        return r;
+}
+
 bool fs_node_applies_at_close(const struct fs_node *node)
 {
         return ops_of(node)->check != NULL;

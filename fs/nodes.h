@@ -77,6 +77,8 @@ int fs_node_write(struct model *m, const struct fs_node *node, const char *data,
  * closed (a list, which a writer may give line by line); fs_node_check does the checking.
  */
 bool fs_node_applies_at_close(const struct fs_node *node);
+/* Puts back the state `before` (the content rendered at open) shows; see kinds.h. */
+int fs_node_undo(struct model *m, const struct fs_node *node, const struct fs_buf *before);
 int fs_node_check(const struct fs_node *node, const char *data, size_t len);
 /* A truncate to `size` (only 0, a no-op, is accepted on writable files). */
 int fs_node_truncate(const struct fs_node *node, off_t size);

@@ -28,6 +28,7 @@ struct handle {
         struct fs_buf written;          /* what this open file was given, from offset 0 */
         bool applied;                   /* a write of this handle changed the value */
         bool pending;                   /* a checked list waits to be applied at close */
+        bool refused;                   /* a write was refused: so are the rest */
 };
 
 static struct fs_config *config(void)
@@ -223,18 +224,24 @@ static int lf_write(const char *path, const char *data, size_t size, off_t offse
         if (memchr(data, '\0', size))
                 return report("write", path, fs_refuse(-EINVAL, "a value cannot contain NUL "
                                                        "bytes"));
+        /* After a refusal the writer's offset stays put, so what follows would start afresh. */
+        if (h->refused)
+                return report("write", path, fs_refuse(-EINVAL, "an earlier write of this value "
+                                                       "was refused"));
         r = gather(h, data, size, offset);
         if (r >= 0 && fs_node_applies_at_close(&h->node)) {
                 r = fs_node_check(&h->node, h->written.data, h->written.len);
                 h->pending = r >= 0;
+                h->refused = r < 0;
                 return report("write", path, r < 0 ? r : (int)size);
         }
         if (r >= 0)
                 r = fs_node_write(m, &h->node, h->written.data, h->written.len);
         if (r < 0) {
+                h->refused = true;
                 r = report("write", path, r);
                 /* After report(), so the value's return is no call of its own in the log. */
-                if (h->applied && fs_node_write(m, &h->node, h->content.data, h->content.len) >= 0)
+                if (h->applied && fs_node_undo(m, &h->node, &h->content) >= 0)
                         h->applied = false;
                 return r;
         }

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,23 @@ static int options_write(const char *value,
         free(names);
         free(copy);
         return r;
+}
+
+/* The value of a `key=` line of a rendered record ("" when absent), copied into out. */
+static void record_value(const char *record, const char *key, char *out, size_t size)
+{
+        size_t key_len = strlen(key);
+        const char *line;
+
+        out[0] = '\0';
+        for (line = record; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1
+                                                                     : NULL) {
+                if (strncmp(line, key, key_len) == 0 && line[key_len] == '=') {
+                        snprintf(out, size, "%.*s", (int)strcspn(line + key_len + 1, "\n"),
+                                 line + key_len + 1);
+                        return;
+                }
+        }
 }
 
 struct options_target {
@@ -176,9 +194,24 @@ static int holder_options(struct model *m, const struct fs_node *node, const cha
         return options_write(value, set_direct_disabled, &target);
 }
 
+/* Undoes an options write: the direct path it added, or the options it replaced. */
+static int holder_undo(struct model *m, const struct fs_node *node, const char *before)
+{
+        char direct[8], value[FS_VALUE_MAX];
+
+        record_value(before, "direct", direct, sizeof(direct));
+        if (strcmp(direct, "no") == 0)
+                return model_direct_remove(m, node->sku, node->upn);
+        snprintf(value, sizeof(value), "disabled_plans=");
+        record_value(before, "disabled_plans", value + strlen(value),
+                     sizeof(value) - strlen(value));
+        return holder_options(m, node, value);
+}
+
 const struct fs_kind_ops fs_holder_ops = {
         .render = holder_render,
         .write = holder_options,
+        .undo = holder_undo,
         .create = holder_assign,
         .touch = holder_assign,
         .unlink = holder_remove,
@@ -224,9 +257,20 @@ static int group_license_options(struct model *m, const struct fs_node *node,
         return options_write(value, set_group_disabled, &target);
 }
 
+static int group_license_undo(struct model *m, const struct fs_node *node, const char *before)
+{
+        char value[FS_VALUE_MAX];
+
+        snprintf(value, sizeof(value), "disabled_plans=");
+        record_value(before, "disabled_plans", value + strlen(value),
+                     sizeof(value) - strlen(value));
+        return group_license_options(m, node, value);
+}
+
 const struct fs_kind_ops fs_group_license_ops = {
         .render = group_license_render,
         .write = group_license_options,
+        .undo = group_license_undo,
         .create = group_license_add,
         .unlink = group_license_remove,
 };

@@ -197,5 +197,15 @@ note "writes elsewhere: directories and static read-only files"
 expect_fail "Is a directory" putln "$P/users" 1
 expect_fail "Operation not permitted" putln "$P/errors/nobody@example.com" 1
 
+note "a refused write refuses the rest of its open file (bash's printf: one write per line)"
+lf_read "$P/total"
+before=$LF_DATA
+# shellcheck disable=SC2016 # $1 is for the inner shell
+expect_fail "Invalid argument" bash -c 'printf "abc\n12\n" > "$1"' sh "$P/total"
+expect_file "$P/total" "${before%$'\n'}"
+# shellcheck disable=SC2016 # $1 is for the inner shell
+expect_fail "Invalid argument" bash -c 'printf "12\nabc\n" > "$1"' sh "$P/total"
+expect_file "$P/total" "${before%$'\n'}"
+
 lf_unmount
 lf_finish
