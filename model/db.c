@@ -122,8 +122,28 @@ static const char schema_v2[] =
         "  len INTEGER NOT NULL);"      /* its length in bytes, newline included */
         "CREATE INDEX audit_by_start ON audit (start);";
 
+/*
+ * Version 3: the ids real data carries. A part number seen with several skuIds keeps them all
+ * (sku_aliases; products.sku_id is the first seen, which export uses); plans get their GUID and
+ * friendly name; users, groups and the tenant keep their directory object ids.
+ */
+static const char schema_v3[] =
+        "CREATE TABLE sku_aliases ("
+        "  sku_id TEXT PRIMARY KEY,"    /* lower-case GUID */
+        "  product_id INTEGER NOT NULL REFERENCES products(id),"
+        "  seen INTEGER NOT NULL);"     /* order first seen */
+        "CREATE INDEX sku_aliases_by_product ON sku_aliases (product_id, seen);"
+        "ALTER TABLE plans ADD COLUMN guid TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE plans ADD COLUMN friendly_name TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE users ADD COLUMN object_id TEXT;"
+        "CREATE UNIQUE INDEX users_by_object_id ON users (object_id) WHERE object_id IS NOT NULL;"
+        "ALTER TABLE security_groups ADD COLUMN object_id TEXT;"
+        "CREATE UNIQUE INDEX groups_by_object_id ON security_groups (object_id) "
+        "WHERE object_id IS NOT NULL;"
+        "ALTER TABLE tenant ADD COLUMN object_id TEXT;";
+
 /* migrations[v] brings a version-v database to version v + 1. */
-static const char *const migrations[] = { schema_v1, schema_v2 };
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 static __thread char thread_reason[512];
@@ -419,10 +439,23 @@ static int exec_plain(struct model *m, const char *sql, const char *doing)
         return rc == SQLITE_OK ? 0 : sqlite_failure(m, rc, doing);
 }
 
+static bool in_own_batch(struct model *m)
+{
+        return m->batch_depth > 0 && pthread_equal(m->batch_owner, pthread_self());
+}
+
 int tx_begin(struct model *m, bool write)
 {
         int r;
 
+        /* Inside its own batch a call is a savepoint: all or nothing, and the batch decides. */
+        if (in_own_batch(m)) {
+                reason_clear();
+                r = exec_plain(m, "SAVEPOINT call", "starting a call");
+                if (r >= 0)
+                        m->batch_depth++;
+                return r;
+        }
         pthread_mutex_lock(&m->lock);
         reason_clear();
         r = exec_plain(m, write ? "BEGIN IMMEDIATE" : "BEGIN", "starting a transaction");
@@ -437,6 +470,14 @@ int tx_end(struct model *m, int r)
 {
         sqlite3_stmt *s = NULL;
         int end = 0;
+
+        if (in_own_batch(m) && m->batch_depth > 1) {
+                m->batch_depth--;
+                if (r < 0)
+                        sqlite3_exec(m->db, "ROLLBACK TO call", NULL, NULL, NULL);
+                end = exec_plain(m, "RELEASE call", "ending a call");
+                return r < 0 ? r : end < 0 ? end : r;
+        }
 
         /* The actor's line of a change goes in before COMMIT, so the two commit together. */
         if (r >= 0)
@@ -459,6 +500,28 @@ int tx_end(struct model *m, int r)
         audit_tx_end(m, r);
         pthread_mutex_unlock(&m->lock);
         return r;
+}
+
+int model_batch_begin(struct model *m)
+{
+        int r = tx_begin(m, true);
+
+        if (r < 0)
+                return r;
+        m->batch_owner = pthread_self();
+        m->batch_depth = 1;
+        return 0;
+}
+
+int model_batch_end(struct model *m, bool commit)
+{
+        int r;
+
+        if (!in_own_batch(m))
+                return refuse(-EINVAL, "no batch of this thread is open");
+        m->batch_depth = 0;
+        r = tx_end(m, commit ? 0 : -ECANCELED);
+        return commit ? r : 0;
 }
 
 /* --- opening ---------------------------------------------------------------------------------- */

@@ -31,6 +31,9 @@ struct model {
         bool tx_write;
         int64_t tx_changes;             /* sqlite3_total_changes64() at its BEGIN */
         bool tx_actor_line;             /* the actor's line is in it */
+        /* A batch (model_batch_begin) holds `lock` for its thread across many calls. */
+        pthread_t batch_owner;
+        int batch_depth;                /* 0: no batch; calls inside nest as savepoints */
         struct stmt_slot stmts[STMT_CACHE_SIZE];
 };
 

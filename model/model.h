@@ -51,6 +51,15 @@ struct model *model_close(struct model *m);
 /* Why this thread's last model call failed; "" when it succeeded. Never NULL. */
 const char *model_reason(void);
 
+/*
+ * A batch: the calling thread's model calls between these two are one transaction, which
+ * model_batch_end commits (commit true) or rolls back. Each call inside is still all or
+ * nothing (a savepoint), so a caller may go on after a refused call. Other threads wait for
+ * the batch to end. For importers; returns 0 or -errno.
+ */
+int model_batch_begin(struct model *m);
+int model_batch_end(struct model *m, bool commit);
+
 /* Fixes the model's clock at `now` (epoch seconds) for tests; 0 returns to the real clock. */
 void model_set_clock(struct model *m, time_t now);
 

@@ -13,13 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "fs.h"
 #include "log.h"
 #include "model.h"
 #include "options.h"
 #include "purge.h"
 
-enum { EXIT_USAGE = 2, EXIT_DATABASE = 3, EXIT_MOUNT = 4 };
 
 static int fail(int status, const char *what, const char *why)
 {
@@ -169,10 +169,14 @@ unmount:
 
 int main(int argc, char **argv)
 {
+        const struct command *command;
         struct options o;
         int status;
 
         log_capture_fuse();
+        command = argc > 1 ? command_find(argv[1]) : NULL;
+        if (command)
+                return command->run(argc - 1, argv + 1);
         if (options_parse(argc, argv, &o) < 0)
                 return EXIT_USAGE;
         if (o.help) {

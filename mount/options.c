@@ -30,9 +30,16 @@ static const struct fuse_opt option_spec[] = {
 void options_usage(FILE *out)
 {
         fputs("usage: licensefs [options] DATABASE MOUNTPOINT\n"
+              "       licensefs import-catalog DATABASE FILE.csv\n"
+              "       licensefs import [--replace] DATABASE FILE.json\n"
+              "       licensefs export DATABASE\n"
+              "       licensefs export-csv DATABASE\n"
               "\n"
               "Mounts the license tenant kept in the SQLite file DATABASE (created if\n"
-              "missing) at MOUNTPOINT.\n"
+              "missing) at MOUNTPOINT. The verbs work on DATABASE, mounted or not, each in\n"
+              "one transaction: import-catalog loads Microsoft's product catalog, import a\n"
+              "Microsoft Graph snapshot, export writes one (JSON), export-csv the licensed\n"
+              "users (CSV), on stdout.\n"
               "\n"
               "options:\n"
               "  -f            stay in the foreground, report refusals on stderr\n"
@@ -44,7 +51,8 @@ void options_usage(FILE *out)
               "  -h, --help    show this help and exit\n"
               "  -V, --version show the version and exit\n"
               "\n"
-              "exit status: 0 ok, 2 usage error, 3 database error, 4 mount error\n",
+              "exit status: 0 ok, 1 input refused (nothing changed), 2 usage error,\n"
+              "3 database error, 4 mount error\n",
               out);
 }
 

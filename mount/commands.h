@@ -1,0 +1,28 @@
+/*
+ * The offline verbs of the licensefs program (`licensefs VERB ...`), which work on a DATABASE
+ * directly, mounted or not: each opens the model, does its work in one transaction, and
+ * returns the program's exit status.
+ */
+#pragma once
+
+enum {
+        EXIT_REFUSED = 1,               /* the input was refused; the database is unchanged */
+        EXIT_USAGE = 2,
+        EXIT_DATABASE = 3,
+        EXIT_MOUNT = 4,
+};
+
+struct command {
+        const char *verb;
+        const char *usage;              /* the arguments after the verb */
+        int (*run)(int argc, char **argv); /* argv[0] is the verb */
+};
+
+/* The command named `verb`, or NULL: then argv is a mount. */
+const struct command *command_find(const char *verb);
+
+/* Each verb's implementation (cmd_catalog.c, cmd_snapshot.c). */
+int cmd_import_catalog(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_export_csv(int argc, char **argv);
