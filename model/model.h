@@ -229,6 +229,32 @@ int model_direct_disabled_set(struct model *m, const char *sku, const char *upn,
 int model_group_disabled_set(struct model *m, const char *sku, const char *group,
                              const char *const *names, size_t count);
 
+/* --- real data: skuIds and plan GUIDs (catalog.c) -------------------------------------------- */
+
+enum model_upsert { MODEL_UNCHANGED, MODEL_CREATED, MODEL_UPDATED };
+
+/*
+ * Creates the product if it is new, sets its display name (NULL: keep), and records sku_id
+ * (NULL: none) as one of its skuIds; the first one recorded is the product's own. Never touches
+ * seats or assignments. *ret says what it did. EINVAL: a bad SKU, name or GUID; EEXIST: the
+ * skuId belongs to another product.
+ */
+int model_product_upsert(struct model *m, const char *sku, const char *display_name,
+                         const char *sku_id, enum model_upsert *ret);
+/*
+ * Adds a plan to a product, or gives an existing plan of that name its GUID (guid NULL: none).
+ * Within a product one name has one GUID and one GUID one name: the first seen stays, and a
+ * conflicting one is EEXIST (with the reason). Never deletes. EINVAL: bad name or GUID;
+ * ENOENT: no such product.
+ */
+int model_plan_upsert(struct model *m, const char *sku, const char *name, const char *guid,
+                      const char *friendly_name, enum model_upsert *ret);
+/* The SKU of the product that has skuId `sku_id` (any of its skuIds); ENOENT when none. */
+int model_product_by_sku_id(struct model *m, const char *sku_id, char *ret, size_t size);
+/* The name of the product's plan with GUID `guid`; ENOENT when none. */
+int model_plan_by_guid(struct model *m, const char *sku, const char *guid, char *ret,
+                       size_t size);
+
 /* --- the user lifecycle ------------------------------------------------------------------- */
 
 /*
