@@ -1,0 +1,42 @@
+#!/bin/bash
+# A database written by the first licensefs (schema version 1, the demo tenant plus patti in
+# Sales) mounts with this one: the schema is upgraded in place, the tenant is as it was, and
+# the features of the later versions work on it.
+# shellcheck source=lib.sh
+. "$(dirname -- "$0")/lib.sh"
+
+D=contoso.com
+cp -- "$(dirname -- "$0")/../data/v1-demo.db" "$DB"
+chmod 600 "$DB"
+expect_eq 1 "$(sqlite3 "$DB" 'PRAGMA user_version')" "schema version before"
+
+lf_mount
+expect_eq 3 "$(sqlite3 "$DB" 'PRAGMA user_version')" "schema version after the upgrade"
+expect_eq 600 "$(stat -c %a "$DB")" "mode of the upgraded database"
+
+note "the tenant as version 1 left it"
+expect_ls "$M/products" AAD_PREMIUM AAD_PREMIUM_P2
+expect_counts AAD_PREMIUM 10 10 0
+expect_counts AAD_PREMIUM_P2 3 3 0
+expect_ls "$M/products/AAD_PREMIUM_P2/errors" "alex@$D"
+expect_ls "$M/groups/Sales/members" "adele@$D" "alex@$D" "diego@$D" "grady@$D" "patti@$D"
+expect_mode "$M/products/AAD_PREMIUM/users/patti@$D" 444
+expect_file "$M/users/patti@$D/usage_location" ""
+expect_file "$M/products/AAD_PREMIUM/plans"
+expect_ls "$M/deleted_users"
+
+note "what later versions added works on it"
+expect_ok sh -c "printf 'AAD_PREMIUM\nMFA_PREMIUM\n' > '$M/products/AAD_PREMIUM/plans'"
+expect_file "$M/products/AAD_PREMIUM/plans" AAD_PREMIUM MFA_PREMIUM
+expect_ok rmdir "$M/users/lee@$D"
+expect_ls "$M/products/AAD_PREMIUM_P2/errors"
+expect_ls "$M/products/AAD_PREMIUM_P2/users" "alex@$D" "megan@$D" "nestor@$D"
+expect_match "rmdir	/users/lee@$D	ok" "$(cat "$M/audit")" "the audit log records the deletion"
+lf_unmount
+
+note "a second mount finds the upgraded database as it left it"
+lf_mount
+expect_ls "$M/deleted_users" "lee@$D"
+expect_eq 3 "$(sqlite3 "$DB" 'PRAGMA user_version')" "schema version stays"
+lf_unmount
+lf_finish
