@@ -45,14 +45,19 @@ int cmd_import(int argc, char **argv)
         bool replace = argc > 1 && strcmp(argv[1], "--replace") == 0;
         int first = replace ? 2 : 1, status;
         struct model *m;
+        json_t *root;
 
         if (!paths_ok(argc - first, argv + first, 2))
                 return usage(argv[0]);
+        /* The file first: a file that cannot be read leaves no new database behind. */
+        status = snapshot_load(argv[first + 1], &root);
+        if (status)
+                return status;
         m = open_database(argv[first]);
-        if (!m)
-                return EXIT_DATABASE;
-        status = snapshot_import(m, argv[first], argv[first + 1], replace);
+        status = m ? snapshot_import(m, argv[first], argv[first + 1], root, replace)
+                   : EXIT_DATABASE;
         model_close(m);
+        json_decref(root);
         return status;
 }
 

@@ -13,12 +13,18 @@
 #include "model.h"
 
 /*
- * Imports the snapshot in `file` into the tenant of `m` (the database at `database`, for
- * messages): all of it, or nothing when anything is refused. The tenant must have no users and
- * groups yet unless `replace`, which empties the directory first. Warnings (renamed groups,
- * users waiting for seats) go to stderr, a summary to stdout.
+ * Reads the JSON of `file` into *ret (the caller json_decref()s it); on a syntax error prints
+ * `licensefs: FILE:LINE:COLUMN: reason` and returns EXIT_REFUSED.
  */
-int snapshot_import(struct model *m, const char *database, const char *file, bool replace);
+int snapshot_load(const char *file, json_t **ret);
+/*
+ * Imports the snapshot `root` (read from `file`) into the tenant of `m` (the database at
+ * `database`; both names for messages): all of it, or nothing when anything is refused. The
+ * tenant must have no users and groups yet unless `replace`, which empties the directory
+ * first. Warnings (renamed groups, users waiting for seats) go to stderr, a summary to stdout.
+ */
+int snapshot_import(struct model *m, const char *database, const char *file, json_t *root,
+                    bool replace);
 
 /* Writes the tenant as a snapshot to `out`; ids an object lacks are made and kept. */
 int snapshot_export(struct model *m, const char *database, FILE *out);

@@ -642,7 +642,7 @@ static int read_group(struct import *im, json_t *group, const char *path)
 {
         char name[MODEL_TEXT_MAX + 1], id[MODEL_SKU_ID_MAX + 1], at[PATH_BYTES];
         char list_path[PATH_BYTES];
-        json_t *licenses, *license;
+        json_t *licenses = NULL, *license;
         size_t i;
         int status, r;
 
@@ -798,32 +798,38 @@ static int import_all(struct import *im, json_t *root, bool replace)
         return status;
 }
 
-int snapshot_import(struct model *m, const char *database, const char *file, bool replace)
+int snapshot_load(const char *file, json_t **ret)
 {
-        struct import im = {
-                .m = m, .database = database, .file = file,
-                .users_by_id = json_object(), .group_names = json_object(),
-                .skus = json_object(), .directs = json_array(), .group_licenses = json_array(),
-        };
         json_error_t error;
-        json_t *root = NULL;
+        json_t *root;
         FILE *in;
-        int status, r;
 
         in = fopen(file, "r");
         if (!in) {
                 fprintf(stderr, "licensefs: %s: %s\n", file, strerror(errno));
-                status = EXIT_REFUSED;
-                goto out;
+                return EXIT_REFUSED;
         }
         root = json_loadf(in, JSON_REJECT_DUPLICATES, &error);
         fclose(in);
         if (!root) {
                 fprintf(stderr, "licensefs: %s:%d:%d: %s\n", file, error.line, error.column,
                         error.text);
-                status = EXIT_REFUSED;
-                goto out;
+                return EXIT_REFUSED;
         }
+        *ret = root;
+        return 0;
+}
+
+int snapshot_import(struct model *m, const char *database, const char *file, json_t *root,
+                    bool replace)
+{
+        struct import im = {
+                .m = m, .database = database, .file = file,
+                .users_by_id = json_object(), .group_names = json_object(),
+                .skus = json_object(), .directs = json_array(), .group_licenses = json_array(),
+        };
+        int status, r;
+
         if (!json_is_object(root)) {
                 status = refused(&im, "$", "not an object with subscribedSkus, users and groups");
                 goto out;
@@ -838,7 +844,6 @@ int snapshot_import(struct model *m, const char *database, const char *file, boo
         if (r < 0 && status == 0)
                 status = snapshot_database_error(database, r);
 out:
-        json_decref(root);
         json_decref(im.users_by_id);
         json_decref(im.group_names);
         json_decref(im.skus);
