@@ -186,6 +186,18 @@ expect_eq 0 "$(grep -c dan@fabrikam.com "$LF_TMP/live.json")" "a deleted user is
 expect_eq 0 "$(grep -c '"state": "Error"' "$LF_TMP/live.json")" \
     "nobody waits once dan's seat went to finn"
 expect_ls "$M/products/AAD_PREMIUM_P2/errors"
+# Restores queue at the end: dan waits through Security (rejoined last), then carla's direct
+# license waits while group members hold. The round trip keeps who holds: a direct license the
+# snapshot says waits is claimed after the groups.
+expect_ok mv "$M/deleted_users/dan@fabrikam.com" "$M/users/"
+expect_ok rmdir "$M/users/carla@fabrikam.com"
+expect_ok mv "$M/deleted_users/carla@fabrikam.com" "$M/users/"
+expect_ls "$M/products/AAD_PREMIUM_P2/errors" carla@fabrikam.com
+run_lf "$LF_TMP/live1.json" "$LF_TMP/err" export "$LF_TMP/live.db"
+expect_eq 1 "$(grep -c '"state": "Error"' "$LF_TMP/live1.json")" "carla's direct license waits"
+run_lf "$LF_TMP/out" "$LF_TMP/err" import "$LF_TMP/live2.db" "$LF_TMP/live1.json"
+run_lf "$LF_TMP/live2.json" "$LF_TMP/err" export "$LF_TMP/live2.db"
+expect_ok cmp "$LF_TMP/live1.json" "$LF_TMP/live2.json"
 run_lf "$LF_TMP/out" "$LF_TMP/err" import --replace "$LF_TMP/live.db" "$SNAP"
 expect_eq 0 "$LF_RC" "import --replace while mounted ($(cat "$LF_TMP/err"))"
 expect_ls "$M/deleted_users"
