@@ -798,19 +798,52 @@ static int import_all(struct import *im, json_t *root, bool replace)
         return status;
 }
 
+/* Reads all of `in` into a malloc'd buffer; NULL (errno set) on failure. */
+static char *read_all(FILE *in, size_t *ret_size)
+{
+        size_t size = 0, capacity = 65536, n;
+        char *text = malloc(capacity), *grown;
+
+        while (text && (n = fread(text + size, 1, capacity - size, in)) > 0) {
+                size += n;
+                if (size == capacity) {
+                        grown = realloc(text, capacity *= 2);
+                        if (!grown)
+                                free(text);
+                        text = grown;
+                }
+        }
+        if (text && ferror(in)) {
+                free(text);
+                return NULL;
+        }
+        *ret_size = size;
+        return text;
+}
+
 int snapshot_load(const char *file, json_t **ret)
 {
+        static const char bom[] = "\xef\xbb\xbf";
+        size_t size = 0, skip;
         json_error_t error;
+        char *text = NULL;
         json_t *root;
         FILE *in;
 
         in = fopen(file, "r");
-        if (!in) {
+        if (in)
+                text = read_all(in, &size);
+        if (!text) {
                 fprintf(stderr, "licensefs: %s: %s\n", file, strerror(errno));
+                if (in)
+                        fclose(in);
                 return EXIT_REFUSED;
         }
-        root = json_loadf(in, JSON_REJECT_DUPLICATES, &error);
         fclose(in);
+        /* PowerShell writes UTF-8 with a byte order mark. */
+        skip = size >= 3 && memcmp(text, bom, 3) == 0 ? 3 : 0;
+        root = json_loadb(text + skip, size - skip, JSON_REJECT_DUPLICATES, &error);
+        free(text);
         if (!root) {
                 fprintf(stderr, "licensefs: %s:%d:%d: %s\n", file, error.line, error.column,
                         error.text);

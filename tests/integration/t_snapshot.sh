@@ -118,6 +118,13 @@ expect_eq 2 "$(grep -c '"id": "60000000-0000-4000-8000-00000000000[ab]"' "$LF_TM
 expect_eq "0 9" "$(grep -c 84A661C4 "$LF_TMP/e1.json") $(grep -c 84a661c4 "$LF_TMP/e1.json")" \
     "skuIds exported lower-case (the product, 3 + 4 user entries, a group)"
 
+# The same snapshot with a UTF-8 byte order mark (as PowerShell writes it) is the same tenant.
+{ printf '\xef\xbb\xbf'; cat "$SNAP"; } >"$LF_TMP/bom.json"
+run_lf "$LF_TMP/out" "$LF_TMP/err" import "$LF_TMP/bom.db" "$LF_TMP/bom.json"
+expect_eq 0 "$LF_RC" "import of a snapshot with a byte order mark"
+run_lf "$LF_TMP/bom.out" "$LF_TMP/err" export "$LF_TMP/bom.db"
+expect_ok cmp "$LF_TMP/e1.json" "$LF_TMP/bom.out"
+
 note "every license fact of the snapshot is in the export, unchanged"
 facts "$SNAP" | sort >"$LF_TMP/facts.in"
 facts "$LF_TMP/e1.json" | sort >"$LF_TMP/facts.out"
