@@ -9,6 +9,7 @@
 
 #include "internal.h"
 
+/* Writes the lower-case form of a GUID to out (37 bytes); -EINVAL when it is not one. */
 int guid_lower(const char *guid, char out[MODEL_SKU_ID_MAX + 1])
 {
         static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
