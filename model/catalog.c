@@ -10,7 +10,7 @@
 #include "internal.h"
 
 /* Writes the lower-case form of a GUID to out (37 bytes); -EINVAL when it is not one. */
-static int guid_lower(const char *guid, char out[MODEL_SKU_ID_MAX + 1])
+int guid_lower(const char *guid, char out[MODEL_SKU_ID_MAX + 1])
 {
         static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
         size_t i;

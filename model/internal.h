@@ -116,6 +116,8 @@ int check_text(const char *text, const char *what);
 /* Writes the upper-case code to ret (3 bytes). 0, or -EINVAL when not an assigned code. */
 int check_country(const char *code, char ret[3]);
 int check_count(int64_t n, const char *what);
+/* (catalog.c) Writes the lower-case form of a GUID to out (37 bytes); -EINVAL if not one. */
+int guid_lower(const char *guid, char out[MODEL_SKU_ID_MAX + 1]);
 
 /* --- lookups by name (db.c): the row id, or -ENOENT with a reason --- */
 
@@ -177,4 +179,7 @@ int group_license_add(struct model *m, const char *sku, const char *group);
 int tenant_set_name(struct model *m, const char *name);
 int plans_set(struct model *m, const char *sku, const char *const *names, size_t count);
 int check_plan_names(const char *const *names, size_t count);
+/* Replaces the plans the direct path of (product, user) disables; EINVAL: an unknown name. */
+int direct_disabled_replace(struct model *m, int64_t product, int64_t user,
+                            const char *const *names, size_t count);
 int tenant_set_usage_location(struct model *m, const char *code);

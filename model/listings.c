@@ -140,6 +140,26 @@ static const struct listing listings[] = {
                 "product or user" },
         [MODEL_LIST_PRODUCTS_BY_NAME] = {
                 NULL, "SELECT sku FROM products ORDER BY name, sku", NULL },
+        /* Creation and join order: the row ids, which are never reused. */
+        [MODEL_LIST_USERS_CREATED] = {
+                NULL, "SELECT upn FROM users WHERE deleted IS NULL ORDER BY id", NULL },
+        [MODEL_LIST_GROUPS_CREATED] = {
+                NULL, "SELECT name FROM security_groups ORDER BY id", NULL },
+        [MODEL_LIST_MEMBERS_JOINED] = {
+                "SELECT 1 FROM security_groups WHERE name = ?1",
+                "SELECT u.upn FROM security_groups g JOIN members mb ON mb.group_id = g.id "
+                "JOIN users u ON u.id = mb.user_id WHERE g.name = ?1 ORDER BY mb.id",
+                "group" },
+        [MODEL_LIST_USER_WAITS] = {
+                "SELECT 1 FROM users WHERE upn = ?1 AND deleted IS NULL",
+                "SELECT p.sku FROM users u JOIN seats s ON s.user_id = u.id AND s.active = 0 "
+                "JOIN products p ON p.id = s.product_id WHERE u.upn = ?1 ORDER BY p.sku",
+                "user" },
+        [MODEL_LIST_PRODUCTS_SUBSCRIBED] = {
+                NULL, "SELECT sku FROM products p WHERE total > 0 "
+                "OR EXISTS (SELECT 1 FROM seats WHERE product_id = p.id) "
+                "OR EXISTS (SELECT 1 FROM group_licenses WHERE product_id = p.id) ORDER BY sku",
+                NULL },
 };
 
 static int list(struct model *m, const struct listing *l, const char *a, const char *b,

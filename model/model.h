@@ -255,6 +255,46 @@ int model_product_by_sku_id(struct model *m, const char *sku_id, char *ret, size
 int model_plan_by_guid(struct model *m, const char *sku, const char *guid, char *ret,
                        size_t size);
 
+/* --- the directory of a snapshot (directory.c) -------------------------------------------- */
+
+enum model_object { MODEL_OBJECT_TENANT, MODEL_OBJECT_USER, MODEL_OBJECT_GROUP };
+
+/*
+ * Gives the tenant (name unused), a user (name: its UPN) or a group its directory object id,
+ * stored lower-case. EINVAL: not a GUID; EEXIST: another user or group has it; ENOENT: no such
+ * user (deleted ones have none to set) or group.
+ */
+int model_object_id_set(struct model *m, enum model_object kind, const char *name,
+                        const char *id);
+/* Its object id, "" when it has none. ENOENT: no such user or group. */
+int model_object_id_get(struct model *m, enum model_object kind, const char *name,
+                        char ret[MODEL_SKU_ID_MAX + 1]);
+/*
+ * Gives the tenant, every user (deleted ones too) and every group that has no object id a new
+ * random one (a version 4 GUID), kept from then on. Returns how many it made, or -errno.
+ */
+int model_object_ids_complete(struct model *m);
+/* Returns 1 when the tenant has no users (deleted ones included) and no groups, 0, or -errno. */
+int model_directory_is_empty(struct model *m);
+/*
+ * Empties the directory for a snapshot that replaces it: every user (deleted ones too), group,
+ * membership, assignment, wait and option goes, and every product keeps 0 seats. Products, their
+ * plans and skuIds (a catalog), the tenant's name, usage location and id, and the audit log stay.
+ */
+int model_directory_clear(struct model *m);
+/*
+ * A direct license as a snapshot has it: the user gets the direct path without the usage
+ * location that new assignments need, and a seat if one is free, else a place at the end of the
+ * queue (a claim it has through groups stays as it is); `disabled` names the plans the direct
+ * path disables. Returns 0 when the user holds the product, 1 when it waits, or -errno:
+ * ENOENT no such product or user; EINVAL a name that is not one of the product's plans.
+ */
+int model_direct_import(struct model *m, const char *sku, const char *upn,
+                        const char *const *disabled, size_t count);
+/* The GUID of the product's plan `name`, "" when it has none. ENOENT: no such product or plan. */
+int model_plan_guid(struct model *m, const char *sku, const char *name,
+                    char ret[MODEL_SKU_ID_MAX + 1]);
+
 /* --- the user lifecycle ------------------------------------------------------------------- */
 
 /*
@@ -307,6 +347,11 @@ enum model_listing {
         MODEL_LIST_GROUP_DISABLED,      /* a = SKU, b = group: plans the group's license disables */
         MODEL_LIST_EFFECTIVE_PLANS,     /* a = SKU, b = UPN (deleted or not): enabled plans */
         MODEL_LIST_PRODUCTS_BY_NAME,    /* SKUs, sorted by display name (then SKU) */
+        MODEL_LIST_USERS_CREATED,       /* UPNs, in the order the users were created */
+        MODEL_LIST_GROUPS_CREATED,      /* group names, in the order the groups were created */
+        MODEL_LIST_MEMBERS_JOINED,      /* a = group: UPNs of the members, in join order */
+        MODEL_LIST_USER_WAITS,          /* a = UPN: SKUs the user waits for */
+        MODEL_LIST_PRODUCTS_SUBSCRIBED, /* SKUs with seats, holders, waiters or group licenses */
 };
 
 /* Called once per name; a non-zero return stops the listing and is returned by model_list. */
@@ -314,7 +359,8 @@ typedef int (*model_list_fn)(void *ctx, const char *name);
 
 /*
  * Calls fn for each name of the listing, sorted bytewise (MODEL_LIST_PRODUCTS_BY_NAME: by the
- * products' display names, bytewise). `a` and `b` name the parent objects
+ * products' display names, bytewise; the *_CREATED and *_JOINED ones: in that order). `a` and
+ * `b` name the parent objects
  * as the listing says (NULL where unused). ENOENT when a parent does not exist.
  */
 int model_list(struct model *m, enum model_listing listing, const char *a, const char *b,

@@ -104,6 +104,16 @@ static int disabled_set(struct model *m, int64_t product, int64_t owner, const c
         return r < 0 ? r : 0;
 }
 
+int direct_disabled_replace(struct model *m, int64_t product, int64_t user,
+                            const char *const *names, size_t count)
+{
+        return disabled_set(m, product, user,
+                            "DELETE FROM direct_disabled_plans WHERE product_id = ? AND "
+                            "user_id = ?",
+                            "INSERT OR IGNORE INTO direct_disabled_plans (product_id, user_id, "
+                            "plan_id) VALUES (?, ?, ?)", names, count);
+}
+
 static int direct_disabled_set(struct model *m, const char *sku, const char *upn,
                                const char *const *names, size_t count)
 {
@@ -116,11 +126,7 @@ static int direct_disabled_set(struct model *m, const char *sku, const char *upn
                 return r;
         pid = product_id(m, sku);
         uid = user_id(m, upn);
-        return disabled_set(m, pid, uid,
-                            "DELETE FROM direct_disabled_plans WHERE product_id = ? AND "
-                            "user_id = ?",
-                            "INSERT OR IGNORE INTO direct_disabled_plans (product_id, user_id, "
-                            "plan_id) VALUES (?, ?, ?)", names, count);
+        return direct_disabled_replace(m, pid, uid, names, count);
 }
 
 int model_direct_disabled_set(struct model *m, const char *sku, const char *upn,

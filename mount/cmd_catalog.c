@@ -396,11 +396,9 @@ static int import_rows(struct import *im, struct model *m, const char *file)
         size_t i;
         int r;
 
-        model_set_actor(&actor);
         r = model_batch_begin(m);
         if (r < 0) {
                 snprintf(im->failure, sizeof(im->failure), "%s", model_reason());
-                model_set_actor(NULL);
                 return r;
         }
         for (i = 0; r >= 0 && i < im->count; i++) {
@@ -411,9 +409,10 @@ static int import_rows(struct import *im, struct model *m, const char *file)
         if (r < 0) {
                 progress(im->count, im->count);
                 model_batch_end(m, false);
-                model_set_actor(NULL);
                 return r;
         }
+        /* Only a committed import is a change to record; a failed one leaves no trace. */
+        model_set_actor(&actor);
         r = model_batch_end(m, true);
         if (r < 0)
                 snprintf(im->failure, sizeof(im->failure), "%s", model_reason());

@@ -1,0 +1,200 @@
+/*
+ * licensefs export-csv: the licensed users, as the portal lists them, in RFC 4180 CSV (CRLF
+ * line ends, fields quoted when they hold a comma, a quote, CR or LF): one row per user and
+ * product the user holds (`active`), waits for (`error`) or, deleted, keeps suspended
+ * (`suspended`), with the paths that give it: `Direct` first, then `Inherited (GROUP)` by
+ * group name, joined by "; ". Rows are sorted by UPN, then by SKU. Read in one batch.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "snapshot.h"
+
+enum claim { CLAIM_ACTIVE, CLAIM_ERROR, CLAIM_SUSPENDED };
+
+static const char *const states[] = { "active", "error", "suspended" };
+
+static void field(FILE *out, const char *text, const char *end)
+{
+        const char *p;
+
+        if (!strpbrk(text, ",\"\r\n")) {
+                fprintf(out, "%s%s", text, end);
+                return;
+        }
+        fputc('"', out);
+        for (p = text; *p; p++) {
+                if (*p == '"')
+                        fputc('"', out);
+                fputc(*p, out);
+        }
+        fprintf(out, "\"%s", end);
+}
+
+static int names(struct model *m, enum model_listing listing, const char *a, const char *b,
+                 json_t **ret)
+{
+        json_t *list = json_array();
+        int r = list ? model_list(m, listing, a, b, snapshot_append_name, list) : -ENOMEM;
+
+        if (r < 0)
+                json_decref(list);
+        else
+                *ret = list;
+        return r;
+}
+
+/* "Direct; Inherited (A); Inherited (B)", malloc'd, or NULL when out of memory. */
+static char *paths_text(bool direct, json_t *groups)
+{
+        char *text = NULL;
+        size_t size = 0, i;
+        json_t *group;
+        FILE *buf;
+
+        buf = open_memstream(&text, &size);
+        if (!buf)
+                return NULL;
+        fputs(direct ? "Direct" : "", buf);
+        json_array_foreach(groups, i, group)
+                fprintf(buf, "%sInherited (%s)", direct || i > 0 ? "; " : "",
+                        json_string_value(group));
+        if (fclose(buf) != 0) {
+                free(text);
+                return NULL;
+        }
+        return text;
+}
+
+/* One row: the user's claim to sku, in the given state. */
+static int row(struct model *m, FILE *out, const char *upn, const char *display_name,
+               const char *sku, enum claim claim)
+{
+        struct model_holder seat;
+        struct model_waiter wait;
+        json_t *groups;
+        char *paths;
+        bool direct;
+        int r;
+
+        if (claim == CLAIM_ERROR) {
+                r = model_waiter_get(m, sku, upn, &wait);
+                direct = wait.direct;
+        } else {
+                r = claim == CLAIM_ACTIVE ? model_holder_get(m, sku, upn, &seat)
+                                          : model_suspended_get(m, sku, upn, &seat);
+                direct = seat.direct;
+        }
+        if (r >= 0)
+                r = names(m, claim == CLAIM_SUSPENDED ? MODEL_LIST_SUSPENDED_PATHS
+                                                      : MODEL_LIST_PATH_GROUPS, sku, upn, &groups);
+        if (r < 0)
+                return r;
+        paths = paths_text(direct, groups);
+        json_decref(groups);
+        if (!paths)
+                return -ENOMEM;
+        field(out, upn, ",");
+        field(out, display_name, ",");
+        field(out, sku, ",");
+        fprintf(out, "%s,", states[claim]);
+        field(out, paths, "\r\n");
+        free(paths);
+        return 0;
+}
+
+struct user_rows {
+        struct model *m;
+        FILE *out;
+        const char *upn;
+        struct model_user user;
+        bool deleted;
+};
+
+static int user_row(void *ctx, const char *sku, bool held)
+{
+        struct user_rows *ur = ctx;
+
+        return row(ur->m, ur->out, ur->upn, ur->user.display_name, sku,
+                   !held ? CLAIM_ERROR : ur->deleted ? CLAIM_SUSPENDED : CLAIM_ACTIVE);
+}
+
+/* The rows of one user (deleted or not), by SKU. */
+static int user_rows(struct model *m, FILE *out, const char *upn, bool deleted)
+{
+        struct user_rows ur = { .m = m, .out = out, .upn = upn, .deleted = deleted };
+        json_t *held = NULL, *waits = NULL;
+        struct model_user *u = &ur.user;
+        int r;
+
+        r = deleted ? model_deleted_user_get(m, upn, u) : model_user_get(m, upn, u);
+        if (r >= 0)
+                r = names(m, deleted ? MODEL_LIST_SUSPENDED_LICENSES : MODEL_LIST_USER_LICENSES,
+                          upn, NULL, &held);
+        if (r >= 0 && !deleted)
+                r = names(m, MODEL_LIST_USER_WAITS, upn, NULL, &waits);
+        if (r >= 0)
+                r = snapshot_merge(held, waits, user_row, &ur);
+        json_decref(held);
+        json_decref(waits);
+        return r;
+}
+
+struct all_rows {
+        struct model *m;
+        FILE *out;
+};
+
+static int any_user_rows(void *ctx, const char *upn, bool undeleted)
+{
+        struct all_rows *ar = ctx;
+
+        return user_rows(ar->m, ar->out, upn, !undeleted);
+}
+
+static int all_rows(struct model *m, FILE *out)
+{
+        struct all_rows ar = { m, out };
+        json_t *users = NULL, *deleted = NULL;
+        int r;
+
+        r = names(m, MODEL_LIST_USERS, NULL, NULL, &users);
+        if (r >= 0)
+                r = names(m, MODEL_LIST_DELETED_USERS, NULL, NULL, &deleted);
+        /* Users and deleted users (never the same UPN), in UPN order. */
+        if (r >= 0)
+                r = snapshot_merge(users, deleted, any_user_rows, &ar);
+        json_decref(users);
+        json_decref(deleted);
+        return r;
+}
+
+int csv_export(struct model *m, const char *database, FILE *out)
+{
+        char *text = NULL;
+        size_t size = 0;
+        FILE *buf;
+        int status = 0, r;
+
+        /* Into memory first, so that a failure half-way prints no rows. */
+        buf = open_memstream(&text, &size);
+        if (!buf)
+                return snapshot_database_error(database, -ENOMEM);
+        r = model_batch_begin(m);
+        if (r >= 0) {
+                fputs("userPrincipalName,displayName,product,state,assignmentPaths\r\n", buf);
+                r = all_rows(m, buf);
+                model_batch_end(m, false);
+        }
+        if (fclose(buf) != 0 && r >= 0)
+                r = -ENOMEM;
+        if (r < 0)
+                status = snapshot_database_error(database, r);
+        else if (fwrite(text, 1, size, out) != size || fflush(out) == EOF)
+                status = snapshot_output_error();
+        free(text);
+        return status;
+}
