@@ -143,6 +143,23 @@ expect_ok rm "$M/products/DURABLE/users/d@example.com"
 expect_ok rmdir "$M/products/DURABLE"
 lf_unmount
 
+note "a database named like a verb mounts as ./NAME"
+mkdir "$LF_TMP/verb" "$LF_TMP/verb/mnt"
+(cd "$LF_TMP/verb" && exec env --default-signal=INT "$LICENSEFS" -f ./export mnt </dev/null >"$LF_TMP/verb.log" 2>&1) &
+LF_PID=$! LF_MNT=$LF_TMP/verb/mnt LF_LOG=$LF_TMP/verb.log
+if lf_wait_mounted "$LF_MNT" "$LF_PID"; then
+    pass
+    expect_eq "$LF_TMP/verb/export" "$(awk -v m="$LF_MNT" '$2 == m { print $1 }' /proc/mounts)" "the database ./export"
+    expect_ls "$LF_MNT/products"
+    lf_unmount
+else
+    fail "mount of ./export did not appear: $(cat "$LF_TMP/verb.log")"
+    lf_kill_daemon
+fi
+# As the first argument the name is the verb: `licensefs export` alone is a usage error.
+run_prog "$LF_TMP/out" "$LF_TMP/err" export
+expect_eq 2 "$LF_RC" "export without DATABASE is a usage error"
+
 note "relative database path shows absolute in /proc/mounts"
 mkdir "$LF_TMP/rel" "$LF_TMP/rel/mnt"
 (umask 000 && cd "$LF_TMP/rel" && exec env --default-signal=INT "$LICENSEFS" -f rel.db mnt </dev/null >"$LF_TMP/rel.log" 2>&1) &
