@@ -451,14 +451,15 @@ int tx_begin(struct model *m, bool write)
         /* Inside its own batch a call is a savepoint: all or nothing, and the batch decides. */
         if (in_own_batch(m)) {
                 reason_clear();
-                r = exec_plain(m, "SAVEPOINT call", "starting a call");
+                r = sql_exec(m, "SAVEPOINT call", "");
                 if (r >= 0)
                         m->batch_depth++;
                 return r;
         }
         pthread_mutex_lock(&m->lock);
         reason_clear();
-        r = exec_plain(m, write ? "BEGIN IMMEDIATE" : "BEGIN", "starting a transaction");
+        /* Cached statements: parsing BEGIN and COMMIT each time showed in profiles. */
+        r = sql_exec(m, write ? "BEGIN IMMEDIATE" : "BEGIN", "");
         if (r < 0)
                 pthread_mutex_unlock(&m->lock);
         else
@@ -474,8 +475,8 @@ int tx_end(struct model *m, int r)
         if (in_own_batch(m) && m->batch_depth > 1) {
                 m->batch_depth--;
                 if (r < 0)
-                        sqlite3_exec(m->db, "ROLLBACK TO call", NULL, NULL, NULL);
-                end = exec_plain(m, "RELEASE call", "ending a call");
+                        sql_exec(m, "ROLLBACK TO call", "");
+                end = sql_exec(m, "RELEASE call", "");
                 return r < 0 ? r : end < 0 ? end : r;
         }
 
@@ -489,13 +490,13 @@ int tx_end(struct model *m, int r)
                 if (sqlite3_stmt_busy(s))
                         sqlite3_reset(s);
         if (r >= 0) {
-                end = exec_plain(m, "COMMIT", "committing");
+                end = sql_exec(m, "COMMIT", "");
                 if (end < 0) {
-                        sqlite3_exec(m->db, "ROLLBACK", NULL, NULL, NULL);
+                        sql_exec(m, "ROLLBACK", "");
                         r = end;
                 }
         } else {
-                sqlite3_exec(m->db, "ROLLBACK", NULL, NULL, NULL);
+                sql_exec(m, "ROLLBACK", "");
         }
         audit_tx_end(m, r);
         pthread_mutex_unlock(&m->lock);
