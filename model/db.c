@@ -449,6 +449,13 @@ int tx_begin(struct model *m, bool write)
         int r;
 
         /* Inside its own batch a call is a savepoint: all or nothing, and the batch decides. */
+        if (in_own_batch(m) && !m->batch_write) {
+                reason_clear();
+                if (write)
+                        return refuse(-EBUSY, "a change inside a read session");
+                m->batch_depth++;       /* reads nest in the session's one read transaction */
+                return 0;
+        }
         if (in_own_batch(m)) {
                 reason_clear();
                 r = sql_exec(m, "SAVEPOINT call", "");
@@ -472,6 +479,10 @@ int tx_end(struct model *m, int r)
         sqlite3_stmt *s = NULL;
         int end = 0;
 
+        if (in_own_batch(m) && m->batch_depth > 1 && !m->batch_write) {
+                m->batch_depth--;
+                return r;
+        }
         if (in_own_batch(m) && m->batch_depth > 1) {
                 m->batch_depth--;
                 if (r < 0)
@@ -503,15 +514,34 @@ int tx_end(struct model *m, int r)
         return r;
 }
 
-int model_batch_begin(struct model *m)
+static int session_begin(struct model *m, bool write)
 {
-        int r = tx_begin(m, true);
+        int r = tx_begin(m, write);
 
         if (r < 0)
                 return r;
         m->batch_owner = pthread_self();
         m->batch_depth = 1;
+        m->batch_write = write;
         return 0;
+}
+
+int model_batch_begin(struct model *m)
+{
+        return session_begin(m, true);
+}
+
+int model_read_begin(struct model *m)
+{
+        return session_begin(m, false);
+}
+
+int model_read_end(struct model *m)
+{
+        if (!in_own_batch(m) || m->batch_write)
+                return refuse(-EINVAL, "no read session of this thread is open");
+        m->batch_depth = 0;
+        return tx_end(m, 0);
 }
 
 int model_batch_end(struct model *m, bool commit)

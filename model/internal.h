@@ -34,6 +34,7 @@ struct model {
         /* A batch (model_batch_begin) holds `lock` for its thread across many calls. */
         pthread_t batch_owner;
         int batch_depth;                /* 0: no batch; calls inside nest as savepoints */
+        bool batch_write;               /* a batch of changes, not a read session */
         struct stmt_slot stmts[STMT_CACHE_SIZE];
 };
 

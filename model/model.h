@@ -59,6 +59,12 @@ const char *model_reason(void);
  */
 int model_batch_begin(struct model *m);
 int model_batch_end(struct model *m, bool commit);
+/*
+ * A read session: the calling thread's reads between these two see one snapshot and cost one
+ * transaction (a change inside is EBUSY). For rendering a record from several reads.
+ */
+int model_read_begin(struct model *m);
+int model_read_end(struct model *m);
 
 /* Fixes the model's clock at `now` (epoch seconds) for tests; 0 returns to the real clock. */
 void model_set_clock(struct model *m, time_t now);

@@ -57,6 +57,26 @@ START_TEST(test_end_without_batch)
 }
 END_TEST
 
+/* A read session: reads nest in one transaction, changes inside are refused. */
+START_TEST(test_read_session)
+{
+        struct model_product product;
+
+        ck_ok(model_product_create(m, "P"));
+        ck_ok(model_read_begin(m));
+        ck_ok(model_product_get(m, "P", &product));
+        ck_ok(model_product_get(m, "P", &product));
+        ck_err(model_product_set_total(m, "P", 1), EBUSY);
+        ck_ok(model_read_end(m));
+        ck_assert_int_eq(total_of("P"), 0);
+        ck_err(model_read_end(m), EINVAL);
+        /* A batch of changes is no read session. */
+        ck_ok(model_batch_begin(m));
+        ck_err(model_read_end(m), EINVAL);
+        ck_ok(model_batch_end(m, false));
+}
+END_TEST
+
 static Suite *batch_suite(void)
 {
         Suite *suite = suite_create("batch");
@@ -66,6 +86,7 @@ static Suite *batch_suite(void)
         tcase_add_test(tcase, test_batch_rolls_back);
         tcase_add_test(tcase, test_refused_call_is_undone_alone);
         tcase_add_test(tcase, test_end_without_batch);
+        tcase_add_test(tcase, test_read_session);
         suite_add_tcase(suite, tcase);
         return suite;
 }
