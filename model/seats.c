@@ -57,7 +57,7 @@ static int next_queue_position(struct model *m, int64_t *ret)
  */
 static int claim(struct model *m, int64_t product, int64_t user, const char *why)
 {
-        struct seat_counts counts;
+        struct seat_counts counts = { 0 };
         int64_t queue, exists;
         bool seat_free;
         int r;
@@ -166,7 +166,7 @@ int seat_vacate(struct model *m, int64_t product)
 
 int seat_set_total(struct model *m, int64_t product, int64_t total)
 {
-        struct seat_counts counts;
+        struct seat_counts counts = { 0 };
         int64_t promoted = 0;
         int r;
 
