@@ -25,6 +25,7 @@
 struct handle {
         struct fs_node node;
         struct fs_buf content;          /* rendered at open */
+        char *path;                     /* as opened, for the log (owned) */
         struct fs_buf written;          /* what this open file was given, from offset 0 */
         bool applied;                   /* a write of this handle changed the value */
         bool pending;                   /* a checked list waits to be applied at close */
@@ -131,7 +132,7 @@ static int lf_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 }
 
 /* Makes the handle of an open file, with its content as it is now (none when streamed). */
-static int open_handle(const struct fs_node *node, struct fuse_file_info *fi)
+static int open_handle(const char *path, const struct fs_node *node, struct fuse_file_info *fi)
 {
         struct handle *h;
         struct fs_file file = { 0 };
@@ -141,7 +142,10 @@ static int open_handle(const struct fs_node *node, struct fuse_file_info *fi)
         if (r < 0)
                 return r;
         h = calloc(1, sizeof(*h));
-        if (!h) {
+        if (h)
+                h->path = strdup(path);
+        if (!h || !h->path) {
+                free(h);
                 fs_buf_free(&file.content);
                 return -ENOMEM;
         }
@@ -165,7 +169,7 @@ static int lf_open(const char *path, struct fuse_file_info *fi)
         if (r >= 0 && (fi->flags & O_TRUNC))
                 r = fs_node_truncate(&node, 0);
         if (r >= 0)
-                r = open_handle(&node, fi);
+                r = open_handle(path, &node, fi);
         return writing ? report("open", path, r) : r;
 }
 
@@ -180,7 +184,7 @@ static int lf_create(const char *path, mode_t mode, struct fuse_file_info *fi)
         if (r >= 0)
                 r = fs_node_create(config()->model, &node);
         if (r >= 0)
-                r = open_handle(&node, fi);
+                r = open_handle(path, &node, fi);
         return report("create", path, r);
 }
 
@@ -220,33 +224,36 @@ static int lf_write(const char *path, const char *data, size_t size, off_t offse
         struct model *m = config()->model;
         int r;
 
+        /* The name it was opened by: the object may be gone, and libfuse's path with it. */
+        path = h->path;
         begin("write", path);
-        if (memchr(data, '\0', size))
-                return report("write", path, fs_refuse(-EINVAL, "a value cannot contain NUL "
-                                                       "bytes"));
         /* After a refusal the writer's offset stays put, so what follows would start afresh. */
         if (h->refused)
                 return report("write", path, fs_refuse(-EINVAL, "an earlier write of this value "
                                                        "was refused"));
-        r = gather(h, data, size, offset);
+        r = memchr(data, '\0', size) ? fs_refuse(-EINVAL, "a value cannot contain NUL bytes")
+                                     : gather(h, data, size, offset);
         if (r >= 0 && fs_node_applies_at_close(&h->node)) {
                 r = fs_node_check(&h->node, h->written.data, h->written.len);
-                h->pending = r >= 0;
-                h->refused = r < 0;
-                return report("write", path, r < 0 ? r : (int)size);
-        }
-        if (r >= 0)
+                if (r >= 0) {
+                        h->pending = true;
+                        return report("write", path, (int)size);
+                }
+        } else if (r >= 0) {
                 r = fs_node_write(m, &h->node, h->written.data, h->written.len);
-        if (r < 0) {
-                h->refused = true;
-                r = report("write", path, r);
-                /* After report(), so the value's return is no call of its own in the log. */
-                if (h->applied && fs_node_undo(m, &h->node, &h->content) >= 0)
-                        h->applied = false;
-                return r;
+                if (r >= 0) {
+                        h->applied = true;
+                        return report("write", path, (int)size);
+                }
         }
-        h->applied = true;
-        return report("write", path, (int)size);
+        /* Refused: so is the rest of this open file, nothing is applied at close, and what its
+         * earlier writes applied is undone (after report(), so that is no call of its own). */
+        h->refused = true;
+        h->pending = false;
+        r = report("write", path, r);
+        if (h->applied && fs_node_undo(m, &h->node, &h->content) >= 0)
+                h->applied = false;
+        return r;
 }
 
 /* Applies a checked list; close(2) returns what this returns. */
@@ -257,6 +264,7 @@ static int lf_flush(const char *path, struct fuse_file_info *fi)
 
         if (!h->pending)
                 return 0;
+        path = h->path;
         begin("write", path);
         h->pending = false;
         r = fs_node_write(config()->model, &h->node, h->written.data, h->written.len);
@@ -270,6 +278,7 @@ static int lf_release(const char *path, struct fuse_file_info *fi)
         (void)path;
         fs_buf_free(&h->content);
         fs_buf_free(&h->written);
+        free(h->path);
         free(h);
         return 0;
 }

@@ -398,11 +398,16 @@ void column_text(sqlite3_stmt *s, int col, char *buf, size_t size)
 
 /* --- lookups by name --------------------------------------------------------------------------- */
 
-static int64_t lookup_id(struct model *m, const char *sql, const char *name, const char *what)
+/* A name that breaks the rules is EINVAL (it can never exist), an unknown one ENOENT. */
+static int64_t lookup_id(struct model *m, const char *sql, const char *name, const char *what,
+                         int (*valid)(const char *name, const char *what))
 {
         int64_t id;
         int r;
 
+        r = valid(name, what);
+        if (r < 0)
+                return r;
         r = sql_int(m, &id, sql, "t", name);
         if (r == -ENOENT)
                 return refuse(-ENOENT, "no %s named '%s'", what, name);
@@ -411,23 +416,25 @@ static int64_t lookup_id(struct model *m, const char *sql, const char *name, con
 
 int64_t product_id(struct model *m, const char *sku)
 {
-        return lookup_id(m, "SELECT id FROM products WHERE sku = ?", sku, "product");
+        return lookup_id(m, "SELECT id FROM products WHERE sku = ?", sku, "product", check_name);
 }
 
 int64_t user_id(struct model *m, const char *upn)
 {
-        return lookup_id(m, "SELECT id FROM users WHERE upn = ? AND deleted IS NULL", upn, "user");
+        return lookup_id(m, "SELECT id FROM users WHERE upn = ? AND deleted IS NULL", upn, "user",
+                         check_upn_named);
 }
 
 int64_t deleted_user_id(struct model *m, const char *upn)
 {
         return lookup_id(m, "SELECT id FROM users WHERE upn = ? AND deleted IS NOT NULL", upn,
-                         "deleted user");
+                         "deleted user", check_upn_named);
 }
 
 int64_t group_id(struct model *m, const char *name)
 {
-        return lookup_id(m, "SELECT id FROM security_groups WHERE name = ?", name, "group");
+        return lookup_id(m, "SELECT id FROM security_groups WHERE name = ?", name, "group",
+                         check_name);
 }
 
 /* --- transactions ------------------------------------------------------------------------------ */

@@ -113,6 +113,8 @@ int audit_seat(struct model *m, int64_t product, int64_t user, bool granted, con
 /* 0 or -EINVAL/-ENAMETOOLONG with a reason naming `what`. */
 int check_name(const char *name, const char *what);
 int check_upn(const char *upn);
+/* check_upn with check_name's signature, for tables of checks. */
+int check_upn_named(const char *upn, const char *what);
 int check_text(const char *text, const char *what);
 /* Writes the upper-case code to ret (3 bytes). 0, or -EINVAL when not an assigned code. */
 int check_country(const char *code, char ret[3]);

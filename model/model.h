@@ -227,6 +227,7 @@ int model_plans_check(const char *const *names, size_t count);
 /*
  * Sets the plans the user's direct path disables (none: count 0), adding the direct path as
  * model_direct_assign does (same errors) when the user holds the product only through groups.
+ * ENOENT: the user does not hold the product (options belong to a holder's record);
  * EINVAL: a name that is not one of the product's plans; nothing changes then.
  */
 int model_direct_disabled_set(struct model *m, const char *sku, const char *upn,

@@ -127,6 +127,12 @@ int check_upn(const char *upn)
         return 0;
 }
 
+int check_upn_named(const char *upn, const char *what)
+{
+        (void)what;
+        return check_upn(upn);
+}
+
 static int compare_code(const void *a, const void *b)
 {
         return memcmp(a, b, 2);

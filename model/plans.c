@@ -117,9 +117,14 @@ int direct_disabled_replace(struct model *m, int64_t product, int64_t user,
 static int direct_disabled_set(struct model *m, const char *sku, const char *upn,
                                const char *const *names, size_t count)
 {
+        struct model_holder holder;
         int64_t pid, uid;
         int r;
 
+        /* Options go to a holder's record: one removed meanwhile is not made again. */
+        r = seat_get(m, sku, upn, SEAT_HELD, &holder);
+        if (r < 0)
+                return r;
         /* Options belong to the direct path: make it as touch would (its checks included). */
         r = direct_assign(m, sku, upn);
         if (r < 0)

@@ -391,9 +391,10 @@ static const struct options_refusal {
         const char *what;
 } options_refusals[] = {
         { "Q", "noloc@x.com", EINVAL, "inherited-only holder without usage location" },
-        { "P", "noloc@x.com", EINVAL, "no usage location and no seat" },
-        { "P", "waiter@x.com", ENOSPC, "user waiting through a group, no seat free" },
-        { "P", "bare@x.com", ENOSPC, "user without a seat, none free" },
+        /* options go to a holder's record: a user who holds no seat has none */
+        { "P", "noloc@x.com", ENOENT, "no usage location and no seat" },
+        { "P", "waiter@x.com", ENOENT, "user waiting through a group, no seat free" },
+        { "P", "bare@x.com", ENOENT, "user without a seat, none free" },
         { "NOPE", "held@x.com", ENOENT, "unknown product" },
         { "P", "nobody@x.com", ENOENT, "unknown user" },
 };
@@ -451,9 +452,9 @@ START_TEST(test_direct_options_unknown_plan)
         ck_holder(m, "P", "i@x.com", false, 1, TEST_T0);
         ck_listing(m, MODEL_LIST_DIRECT_DISABLED, "P", "i@x.com", NULL);
 
-        /* a user without a seat but with room for one: no assignment is made */
+        /* a user without a seat but with room for one: not a holder, no assignment is made */
         make_user("n@x.com", "US");
-        ck_refused_nothing(model_direct_disabled_set(m, "P", "n@x.com", LIST("X")), EINVAL);
+        ck_refused_nothing(model_direct_disabled_set(m, "P", "n@x.com", LIST("X")), ENOENT);
         ck_no_seat(m, "P", "n@x.com");
         ck_product(m, "P", 3, 2, 0);
 
@@ -465,12 +466,16 @@ START_TEST(test_direct_options_unknown_plan)
 }
 END_TEST
 
-START_TEST(test_direct_options_new_assignment)
+START_TEST(test_direct_options_need_a_holder)
 {
         make_planned_product("P", 3);
         make_user("u@x.com", "US");
         clock_at(TEST_T0 + 7);
-        /* a user with a location and a free seat: options make the direct assignment */
+        /* options are a holder's: a user with a location and a free seat gets no assignment */
+        ck_refused_nothing(model_direct_disabled_set(m, "P", "u@x.com", LIST("B")), ENOENT);
+        ck_no_seat(m, "P", "u@x.com");
+        /* once assigned (as touch does before a redirect's write), the options apply */
+        ck_step(model_direct_assign(m, "P", "u@x.com"));
         ck_step(model_direct_disabled_set(m, "P", "u@x.com", LIST("B")));
         ck_holder(m, "P", "u@x.com", true, 0, TEST_T0 + 7);
         ck_product(m, "P", 3, 1, 0);
@@ -489,6 +494,7 @@ START_TEST(test_direct_remove_drops_options)
         ck_ok(model_group_disabled_set(m, "P", "G", LIST("C")));
 
         /* direct only: the seat goes and the options with it */
+        ck_ok(model_direct_assign(m, "P", "u@x.com"));
         ck_ok(model_direct_disabled_set(m, "P", "u@x.com", LIST("A", "B")));
         ck_step(model_direct_remove(m, "P", "u@x.com"));
         ck_no_seat(m, "P", "u@x.com");
@@ -518,6 +524,7 @@ START_TEST(test_withdraw_drops_options)
         make_planned_product("P", 1);
         make_user("u@x.com", "US");
         make_user("w@x.com", "US");
+        ck_ok(model_direct_assign(m, "P", "u@x.com"));
         ck_ok(model_direct_disabled_set(m, "P", "u@x.com", LIST("A")));
         ck_ok(model_user_delete(m, "u@x.com"));
         ck_ok(model_direct_assign(m, "P", "w@x.com"));
@@ -754,6 +761,7 @@ START_TEST(test_deleted_user_keeps_direct_options)
         ck_ok(model_group_license_add(m, "P", "G"));
         ck_ok(model_group_disabled_set(m, "P", "G", LIST("B")));
         ck_ok(model_direct_disabled_set(m, "P", "u@x.com", LIST("A")));
+        ck_ok(model_direct_assign(m, "P", "v@x.com"));
         ck_ok(model_direct_disabled_set(m, "P", "v@x.com", LIST("A", "B")));
 
         clock_at(TEST_T0 + 100);
@@ -807,7 +815,7 @@ static Suite *plans_suite(void)
         tcase_add_test(tcase, test_direct_options_inherited_only);
         tcase_add_loop_test(tcase, test_direct_options_refusals, 0, COUNT(options_refusals));
         tcase_add_test(tcase, test_direct_options_unknown_plan);
-        tcase_add_test(tcase, test_direct_options_new_assignment);
+        tcase_add_test(tcase, test_direct_options_need_a_holder);
         tcase_add_test(tcase, test_direct_remove_drops_options);
         tcase_add_test(tcase, test_withdraw_drops_options);
         suite_add_tcase(suite, tcase);
