@@ -208,8 +208,18 @@ time_t model_now(struct model *m)
         return m->fixed_now ? m->fixed_now : time(NULL);
 }
 
+static bool in_own_batch(struct model *m)
+{
+        return m->batch_depth > 0 && pthread_equal(m->batch_owner, pthread_self());
+}
+
 void model_set_clock(struct model *m, time_t now)
 {
+        /* Inside its own batch or session the thread holds the lock already. */
+        if (in_own_batch(m)) {
+                m->fixed_now = now;
+                return;
+        }
         pthread_mutex_lock(&m->lock);
         m->fixed_now = now;
         pthread_mutex_unlock(&m->lock);
@@ -446,11 +456,6 @@ static int exec_plain(struct model *m, const char *sql, const char *doing)
         return rc == SQLITE_OK ? 0 : sqlite_failure(m, rc, doing);
 }
 
-static bool in_own_batch(struct model *m)
-{
-        return m->batch_depth > 0 && pthread_equal(m->batch_owner, pthread_self());
-}
-
 int tx_begin(struct model *m, bool write)
 {
         int r;
@@ -523,7 +528,12 @@ int tx_end(struct model *m, int r)
 
 static int session_begin(struct model *m, bool write)
 {
-        int r = tx_begin(m, write);
+        int r;
+
+        /* One at a time: a nested one would end the outer one's transaction with its own. */
+        if (in_own_batch(m))
+                return refuse(-EBUSY, "a batch or read session of this thread is open already");
+        r = tx_begin(m, write);
 
         if (r < 0)
                 return r;

@@ -77,6 +77,24 @@ START_TEST(test_read_session)
 }
 END_TEST
 
+/* Found by fuzz_model: sessions do not nest, and the clock can move inside one. */
+START_TEST(test_sessions_do_not_nest)
+{
+        struct model_product product;
+
+        ck_ok(model_batch_begin(m));
+        ck_ok(model_product_create(m, "P"));
+        ck_err(model_read_begin(m), EBUSY);
+        ck_err(model_batch_begin(m), EBUSY);
+        clock_at(TEST_T0 + 1);          /* used to deadlock on the batch's own lock */
+        ck_ok(model_batch_end(m, false));
+        ck_err(model_product_get(m, "P", &product), ENOENT);
+        ck_ok(model_read_begin(m));
+        ck_err(model_batch_begin(m), EBUSY);
+        ck_ok(model_read_end(m));
+}
+END_TEST
+
 static Suite *batch_suite(void)
 {
         Suite *suite = suite_create("batch");
@@ -87,6 +105,7 @@ static Suite *batch_suite(void)
         tcase_add_test(tcase, test_refused_call_is_undone_alone);
         tcase_add_test(tcase, test_end_without_batch);
         tcase_add_test(tcase, test_read_session);
+        tcase_add_test(tcase, test_sessions_do_not_nest);
         suite_add_tcase(suite, tcase);
         return suite;
 }

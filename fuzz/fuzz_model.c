@@ -1,0 +1,344 @@
+/*
+ * libFuzzer target for the model: the input is read as a sequence of model operations (create,
+ * delete, totals, usage locations, direct and group licenses, memberships, the user lifecycle,
+ * plans and options, imports, batches, time passing) over small pools of names, a few of them
+ * invalid, applied to a small starting tenant. Any call may be refused with an errno, but none
+ * may crash, and the seat invariants must hold after every step.
+ *
+ * With FUZZ_TRACE=1 in the environment, running the binary on one input prints the sequence as
+ * C for a Check test in tests/unit/ (the fixture's `m` and clock_at(), the helpers' make_* and
+ * check_invariants), which is how a crash becomes a unit test.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invariants.h"
+
+#define T0 ((time_t)1700000000)         /* TEST_T0 of tests/unit/check_helpers.h */
+#define STEPS_MAX 64
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const products[] = { "P0", "P1", "P2", "" };
+static const char *const users[] = { "u0@x.com", "u1@x.com", "u2@x.com", "u3@x.com",
+                                     "u4@x.com", "nobody" };
+static const char *const groups[] = { "G0", "G1", "G2", "" };
+static const char *const locations[] = { "US", "DE", "", "XX", "us", "U" };
+static const char *const plans[] = { "A", "B", "C", "D", "A,B", "" };
+static const int64_t counts[] = { -1, MODEL_COUNT_MAX, (int64_t)MODEL_COUNT_MAX + 1, INT64_MIN,
+                                  100 };
+
+struct input {
+        const uint8_t *data;
+        size_t size, pos;
+};
+
+static bool trace;
+static time_t now;
+
+static uint8_t next(struct input *in)
+{
+        return in->pos < in->size ? in->data[in->pos++] : 0;
+}
+
+#define PICK(in, pool) ((pool)[next(in) % COUNT(pool)])
+
+static int64_t pick_count(struct input *in)
+{
+        uint8_t b = next(in);
+
+        return b < 240 ? b % 6 : counts[(b - 240) % COUNT(counts)];
+}
+
+/* Up to 6 plan names chosen by the bits of one byte. */
+static size_t pick_plans(struct input *in, const char *ret[COUNT(plans)])
+{
+        uint8_t mask = next(in);
+        size_t count = 0;
+
+        for (size_t i = 0; i < COUNT(plans); i++)
+                if (mask & (1u << i))
+                        ret[count++] = plans[i];
+        return count;
+}
+
+/* --- the trace: each call as a line of a Check test ------------------------------------------ */
+
+static char call_text[1024];
+
+static void text_plans(char *out, size_t size, const char *const *names, size_t count)
+{
+        size_t n;
+
+        if (count == 0) {
+                snprintf(out, size, "NULL, 0");
+                return;
+        }
+        n = (size_t)snprintf(out, size, "(const char *const[]){ ");
+        for (size_t i = 0; i < count; i++)
+                n += (size_t)snprintf(out + n, size - n, "%s\"%s\"", i ? ", " : "", names[i]);
+        snprintf(out + n, size - n, " }, %zu", count);
+}
+
+static void report(int r)
+{
+        if (!trace)
+                return;
+        if (r >= 0)
+                fprintf(stderr, "        ck_assert_int_eq(%s, %d);\n", call_text, r);
+        else
+                fprintf(stderr, "        ck_err(%s, %s);\n", call_text, strerrorname_np(-r));
+        fprintf(stderr, "        check_invariants(m);\n");
+}
+
+#define CALL(...) snprintf(call_text, sizeof(call_text), __VA_ARGS__)
+
+/* --- the starting tenant --------------------------------------------------------------------- */
+
+static void setup(struct model *m)
+{
+        static const char *const p0_plans[] = { "A", "B", "C" };
+        int r = 0;
+
+        now = T0;
+        model_set_clock(m, now);
+        r |= model_product_create(m, "P0");
+        r |= model_product_set_total(m, "P0", 1);
+        r |= model_plans_set(m, "P0", p0_plans, 3);
+        r |= model_product_create(m, "P1");
+        r |= model_product_set_total(m, "P1", 2);
+        for (int i = 0; i < 4; i++) {
+                r |= model_user_create(m, users[i]);
+                r |= model_user_set_usage_location(m, users[i], "US");
+        }
+        r |= model_user_create(m, "u4@x.com");
+        r |= model_group_create(m, "G0");
+        r |= model_member_add(m, "G0", "u0@x.com");
+        r |= model_member_add(m, "G0", "u1@x.com");
+        r |= model_group_create(m, "G1");
+        if (r != 0)
+                abort();
+        if (trace)
+                fprintf(stderr,
+                        "        /* clock at TEST_T0 (the fixture's) */\n"
+                        "        make_product(\"P0\", 1);\n"
+                        "        ck_ok(model_plans_set(m, \"P0\", (const char *const[]){ \"A\", "
+                        "\"B\", \"C\" }, 3));\n"
+                        "        make_product(\"P1\", 2);\n"
+                        "        make_user(\"u0@x.com\", \"US\");\n"
+                        "        make_user(\"u1@x.com\", \"US\");\n"
+                        "        make_user(\"u2@x.com\", \"US\");\n"
+                        "        make_user(\"u3@x.com\", \"US\");\n"
+                        "        make_user(\"u4@x.com\", NULL);\n"
+                        "        make_group(\"G0\", \"u0@x.com\", \"u1@x.com\");\n"
+                        "        ck_ok(model_group_create(m, \"G1\"));\n");
+}
+
+/* --- one step -------------------------------------------------------------------------------- */
+
+enum op {
+        OP_PRODUCT_CREATE, OP_PRODUCT_DELETE, OP_SET_TOTAL, OP_SET_EXPIRING, OP_USER_CREATE,
+        OP_SET_LOCATION, OP_DIRECT_ASSIGN, OP_DIRECT_REMOVE, OP_DIRECT_WITHDRAW, OP_MEMBER_ADD,
+        OP_MEMBER_REMOVE, OP_GROUP_CREATE, OP_GROUP_DELETE, OP_GROUP_LICENSE_ADD,
+        OP_GROUP_LICENSE_REMOVE, OP_USER_DELETE, OP_USER_RESTORE, OP_USER_PURGE, OP_PLANS_SET,
+        OP_DIRECT_DISABLED, OP_GROUP_DISABLED, OP_TIME_PASSES, OP_BATCH_BEGIN, OP_BATCH_END,
+        OP_DIRECT_IMPORT, OP_DIRECTORY_CLEAR, OP_COUNT
+};
+
+static bool in_batch;
+
+/* Moves the clock on (inside a batch too: that once deadlocked, a finding of this target). */
+static void advance(struct model *m, int64_t seconds)
+{
+        now += seconds;
+        model_set_clock(m, now);
+        if (trace)
+                fprintf(stderr, "        clock_at(TEST_T0 + %lld);\n", (long long)(now - T0));
+}
+
+static int step(struct model *m, struct input *in)
+{
+        const char *names[COUNT(plans)], *p, *u, *g;
+        char list[256];
+        size_t count;
+        int64_t n;
+        int r;
+
+        switch ((enum op)(next(in) % OP_COUNT)) {
+        case OP_PRODUCT_CREATE:
+                p = PICK(in, products);
+                CALL("model_product_create(m, \"%s\")", p);
+                return model_product_create(m, p);
+        case OP_PRODUCT_DELETE:
+                p = PICK(in, products);
+                CALL("model_product_delete(m, \"%s\")", p);
+                return model_product_delete(m, p);
+        case OP_SET_TOTAL:
+                p = PICK(in, products);
+                n = pick_count(in);
+                CALL("model_product_set_total(m, \"%s\", %lldLL)", p, (long long)n);
+                return model_product_set_total(m, p, n);
+        case OP_SET_EXPIRING:
+                p = PICK(in, products);
+                n = pick_count(in);
+                CALL("model_product_set_expiring_soon(m, \"%s\", %lldLL)", p, (long long)n);
+                return model_product_set_expiring_soon(m, p, n);
+        case OP_USER_CREATE:
+                u = PICK(in, users);
+                CALL("model_user_create(m, \"%s\")", u);
+                return model_user_create(m, u);
+        case OP_SET_LOCATION:
+                u = PICK(in, users);
+                g = PICK(in, locations);
+                CALL("model_user_set_usage_location(m, \"%s\", \"%s\")", u, g);
+                return model_user_set_usage_location(m, u, g);
+        case OP_DIRECT_ASSIGN:
+                p = PICK(in, products);
+                u = PICK(in, users);
+                CALL("model_direct_assign(m, \"%s\", \"%s\")", p, u);
+                return model_direct_assign(m, p, u);
+        case OP_DIRECT_REMOVE:
+                p = PICK(in, products);
+                u = PICK(in, users);
+                CALL("model_direct_remove(m, \"%s\", \"%s\")", p, u);
+                return model_direct_remove(m, p, u);
+        case OP_DIRECT_WITHDRAW:
+                p = PICK(in, products);
+                u = PICK(in, users);
+                CALL("model_direct_withdraw(m, \"%s\", \"%s\")", p, u);
+                return model_direct_withdraw(m, p, u);
+        case OP_MEMBER_ADD:
+                g = PICK(in, groups);
+                u = PICK(in, users);
+                CALL("model_member_add(m, \"%s\", \"%s\")", g, u);
+                return model_member_add(m, g, u);
+        case OP_MEMBER_REMOVE:
+                g = PICK(in, groups);
+                u = PICK(in, users);
+                CALL("model_member_remove(m, \"%s\", \"%s\")", g, u);
+                return model_member_remove(m, g, u);
+        case OP_GROUP_CREATE:
+                g = PICK(in, groups);
+                CALL("model_group_create(m, \"%s\")", g);
+                return model_group_create(m, g);
+        case OP_GROUP_DELETE:
+                g = PICK(in, groups);
+                CALL("model_group_delete(m, \"%s\")", g);
+                return model_group_delete(m, g);
+        case OP_GROUP_LICENSE_ADD:
+                p = PICK(in, products);
+                g = PICK(in, groups);
+                CALL("model_group_license_add(m, \"%s\", \"%s\")", p, g);
+                return model_group_license_add(m, p, g);
+        case OP_GROUP_LICENSE_REMOVE:
+                p = PICK(in, products);
+                g = PICK(in, groups);
+                CALL("model_group_license_remove(m, \"%s\", \"%s\")", p, g);
+                return model_group_license_remove(m, p, g);
+        case OP_USER_DELETE:
+                u = PICK(in, users);
+                CALL("model_user_delete(m, \"%s\")", u);
+                return model_user_delete(m, u);
+        case OP_USER_RESTORE:
+                u = PICK(in, users);
+                CALL("model_user_restore(m, \"%s\")", u);
+                return model_user_restore(m, u);
+        case OP_USER_PURGE:
+                u = PICK(in, users);
+                CALL("model_user_purge(m, \"%s\")", u);
+                return model_user_purge(m, u);
+        case OP_PLANS_SET:
+                p = PICK(in, products);
+                count = pick_plans(in, names);
+                text_plans(list, sizeof(list), names, count);
+                CALL("model_plans_set(m, \"%s\", %s)", p, list);
+                return model_plans_set(m, p, names, count);
+        case OP_DIRECT_DISABLED:
+                p = PICK(in, products);
+                u = PICK(in, users);
+                count = pick_plans(in, names);
+                text_plans(list, sizeof(list), names, count);
+                CALL("model_direct_disabled_set(m, \"%s\", \"%s\", %s)", p, u, list);
+                return model_direct_disabled_set(m, p, u, names, count);
+        case OP_GROUP_DISABLED:
+                p = PICK(in, products);
+                g = PICK(in, groups);
+                count = pick_plans(in, names);
+                text_plans(list, sizeof(list), names, count);
+                CALL("model_group_disabled_set(m, \"%s\", \"%s\", %s)", p, g, list);
+                return model_group_disabled_set(m, p, g, names, count);
+        case OP_TIME_PASSES:
+                /* up to 63 days, in days or seconds; the purge deletes users gone 30 days */
+                n = next(in);
+                advance(m, n & 0x80 ? (n & 0x3f) * 86400 : n);
+                CALL("model_purge_expired(m)");
+                return model_purge_expired(m);
+        case OP_BATCH_BEGIN:
+                CALL("model_batch_begin(m)");
+                r = model_batch_begin(m);
+                in_batch |= r == 0;
+                return r;
+        case OP_BATCH_END:
+                n = next(in) & 1;
+                CALL("model_batch_end(m, %s)", n ? "true" : "false");
+                r = model_batch_end(m, n);
+                in_batch &= r != 0;
+                return r;
+        case OP_DIRECT_IMPORT:
+                p = PICK(in, products);
+                u = PICK(in, users);
+                count = pick_plans(in, names);
+                text_plans(list, sizeof(list), names, count);
+                CALL("model_direct_import(m, \"%s\", \"%s\", %s)", p, u, list);
+                return model_direct_import(m, p, u, names, count);
+        case OP_DIRECTORY_CLEAR:
+                /* rare: it empties the directory the other steps work on */
+                if (next(in) != 0xff)
+                        return 0;
+                CALL("model_directory_clear(m)");
+                return model_directory_clear(m);
+        default:
+                abort();
+        }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        struct input in = { data, size, 0 };
+        struct model *m = NULL;
+        char after[1100];
+
+        static bool traced;
+
+        /* libFuzzer may run a single input more than once: trace the first run only */
+        trace = getenv("FUZZ_TRACE") != NULL && !traced;
+        traced |= trace;
+        in_batch = false;
+        if (model_open(":memory:", &m) != 0)
+                abort();
+        setup(m);
+        fuzz_invariants(m, "the setup");
+        for (int i = 0; i < STEPS_MAX && in.pos < in.size; i++) {
+                int r;
+
+                call_text[0] = '\0';
+                advance(m, 1);
+                r = step(m, &in);
+                if (!call_text[0])
+                        continue;
+                if (r < -4095 || r > 1000000)
+                        fuzz_fail(call_text, "returned %d", r);
+                report(r);
+                snprintf(after, sizeof(after), "step %d: %s = %d", i, call_text, r);
+                fuzz_invariants(m, after);
+        }
+        if (in_batch) {
+                if (model_batch_end(m, true) != 0)
+                        abort();
+                fuzz_invariants(m, "the closing batch end");
+        }
+        m = model_close(m);
+        return 0;
+}

@@ -1,0 +1,157 @@
+/*
+ * libFuzzer target for the path side of fs/: fs_path_parse and fs_path_parse_new on any bytes
+ * made into an absolute path, and the name escaping. A path that parses must come back from
+ * its node: walking the table of kinds from the node and escaping its names gives the path as
+ * written, with repeated and trailing slashes dropped. The name escaping is a bijection:
+ * decode(encode(x)) == x for every name, and encode(decode(y)) == y for every segment y that
+ * decodes.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kinds.h"
+
+#define PATH_MAX_FUZZ 4096
+
+static void fail(const char *what, const char *path)
+{
+        fprintf(stderr, "\n*** %s: \"%s\"\n", what, path);
+        abort();
+}
+
+/* The path as written, slashes collapsed and without a trailing one ("/" for the root). */
+static void normalize(const char *path, char *out)
+{
+        size_t n = 0;
+
+        for (const char *p = path; *p; p++)
+                if (*p != '/' || (n > 0 && out[n - 1] != '/'))
+                        out[n++] = *p;
+                else if (n == 0)
+                        out[n++] = '/';
+        if (n == 0)
+                out[n++] = '/';
+        if (n > 1 && out[n - 1] == '/')
+                n--;
+        out[n] = '\0';
+}
+
+static const char *field_of(const struct fs_node *node, enum fs_field field)
+{
+        return field == FIELD_SKU ? node->sku : field == FIELD_UPN ? node->upn : node->group;
+}
+
+/* Rebuilds the path of a node from the table of kinds; false when a name cannot be written. */
+static bool path_of(const struct fs_node *node, char *out, size_t size)
+{
+        enum fs_kind chain[16];
+        size_t depth = 0, n = 0;
+
+        for (enum fs_kind k = node->kind; k != FS_ROOT; k = fs_kinds[k].parent) {
+                if (depth == 16)
+                        fail("the table of kinds is deeper than 16", "");
+                chain[depth++] = k;
+        }
+        if (depth == 0)
+                return snprintf(out, size, "/") < (int)size;
+        while (depth-- > 0) {
+                const struct fs_kind_info *info = &fs_kinds[chain[depth]];
+                char name[4 * MODEL_NAME_MAX];
+
+                if (info->name)
+                        snprintf(name, sizeof(name), "%s", info->name);
+                else if (fs_name_encode(field_of(node, info->field), name, sizeof(name)) < 0)
+                        return false;
+                n += (size_t)snprintf(out + n, size - n, "/%s", name);
+                if (n >= size)
+                        return false;
+        }
+        return true;
+}
+
+/* Each name of a node that the path does not give is "". */
+static void check_unused_fields(const struct fs_node *node, const char *path)
+{
+        bool used[4] = { false };
+
+        for (enum fs_kind k = node->kind; k != FS_ROOT; k = fs_kinds[k].parent)
+                if (!fs_kinds[k].name)
+                        used[fs_kinds[k].field] = true;
+        if ((!used[FIELD_SKU] && node->sku[0]) || (!used[FIELD_UPN] && node->upn[0]) ||
+            (!used[FIELD_GROUP] && node->group[0]))
+                fail("a name the path does not give is set", path);
+        if ((used[FIELD_SKU] && !node->sku[0]) || (used[FIELD_UPN] && !node->upn[0]) ||
+            (used[FIELD_GROUP] && !node->group[0]))
+                fail("a name the path gives is empty", path);
+}
+
+static void check_path(const char *path)
+{
+        static char normal[PATH_MAX_FUZZ + 2], again[PATH_MAX_FUZZ * 4];
+        struct fs_node node, reparsed;
+        int r;
+
+        r = fs_path_parse(path, &node);
+        if (r == 0) {
+                if ((unsigned)node.kind >= FS_KIND_COUNT)
+                        fail("a parsed kind out of range", path);
+                check_unused_fields(&node, path);
+                normalize(path, normal);
+                if (!path_of(&node, again, sizeof(again)))
+                        fail("a parsed node has no path", path);
+                if (strcmp(normal, again) != 0) {
+                        fprintf(stderr, "rebuilt: \"%s\"\n", again);
+                        fail("a parsed node rebuilds into another path", path);
+                }
+                if (fs_path_parse(again, &reparsed) != 0 ||
+                    memcmp(&node, &reparsed, sizeof(node)) != 0)
+                        fail("the rebuilt path parses differently", path);
+        } else if (r != -ENOENT && r != -ENOTDIR && r != -EINVAL && r != -ENAMETOOLONG) {
+                fail("fs_path_parse returned an errno it does not document", path);
+        }
+        r = fs_path_parse_new(path, &node);
+        if (r != 0 && r != -ENOENT && r != -ENOTDIR && r != -EINVAL && r != -ENAMETOOLONG &&
+            r != -EPERM)
+                fail("fs_path_parse_new returned an errno it does not document", path);
+}
+
+/* decode(encode(x)) == x for a name x; encode(decode(y)) == y for a segment y that decodes. */
+static void check_names(const uint8_t *data, size_t size)
+{
+        char name[MODEL_NAME_MAX + 1], escaped[4 * MODEL_NAME_MAX], back[4 * MODEL_NAME_MAX];
+        size_t len = 0;
+
+        for (size_t i = 0; i < size && len < MODEL_NAME_MAX; i++)
+                if (data[i])
+                        name[len++] = (char)data[i];
+        name[len] = '\0';
+        if (fs_name_encode(name, escaped, sizeof(escaped)) != 0)
+                fail("a name of at most 255 bytes does not encode", name);
+        if (fs_name_decode(escaped, strlen(escaped), back, MODEL_NAME_MAX + 1) != 0 ||
+            strcmp(back, name) != 0)
+                fail("decode(encode(name)) is not the name", name);
+
+        if (strchr(name, '/'))
+                return;
+        if (fs_name_decode(name, len, back, MODEL_NAME_MAX + 1) == 0) {
+                if (fs_name_encode(back, escaped, sizeof(escaped)) != 0 ||
+                    strcmp(escaped, name) != 0)
+                        fail("encode(decode(segment)) is not the segment", name);
+        }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        static char path[PATH_MAX_FUZZ + 2];
+        size_t len = size < PATH_MAX_FUZZ ? size : PATH_MAX_FUZZ;
+
+        path[0] = '/';
+        memcpy(path + 1, data, len);
+        path[len + 1] = '\0';
+        check_path(path);
+        check_names(data, size);
+        return 0;
+}
