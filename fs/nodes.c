@@ -106,6 +106,16 @@ static bool is_dir(const struct fs_node *node)
         return S_ISDIR(fs_kinds[node->kind].mode);
 }
 
+bool fs_node_is_dir(const struct fs_node *node)
+{
+        return is_dir(node);
+}
+
+bool fs_node_is_named(const struct fs_node *node)
+{
+        return node->kind != FS_ROOT && fs_kinds[node->kind].name == NULL;
+}
+
 static bool is_deleted(const struct fs_node *node)
 {
         return node->kind >= FS_DELETED_USER && node->kind <= FS_DELETED_GROUP;

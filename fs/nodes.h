@@ -52,6 +52,10 @@ struct fs_file {
  */
 int fs_path_parse(const char *path, struct fs_node *ret);
 
+/* Whether the node is a directory; whether its last name is an object's (may vanish). */
+bool fs_node_is_dir(const struct fs_node *node);
+bool fs_node_is_named(const struct fs_node *node);
+
 /* The attributes of an existing node: ENOENT when it does not exist. */
 int fs_node_stat(struct model *m, const struct fs_node *node, struct stat *ret);
 /* Renders a file's content (and mode and time) into ret, which the caller frees. */

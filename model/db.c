@@ -488,7 +488,10 @@ int tx_begin(struct model *m, bool write)
 
 int tx_end(struct model *m, int r)
 {
+        struct model_change *taken;
         sqlite3_stmt *s = NULL;
+        size_t taken_count;
+        bool deliver;
         int end = 0;
 
         if (in_own_batch(m) && m->batch_depth > 1 && !m->batch_write) {
@@ -506,6 +509,8 @@ int tx_end(struct model *m, int r)
         /* The actor's line of a change goes in before COMMIT, so the two commit together. */
         if (r >= 0)
                 end = audit_tx_success(m);
+        if (end >= 0 && r >= 0 && m->tx_write)
+                end = changes_take(m);
         if (end < 0)
                 r = end;
         /* A statement left mid-result would keep the transaction's read lock: reset them all. */
@@ -521,8 +526,17 @@ int tx_end(struct model *m, int r)
         } else {
                 sql_exec(m, "ROLLBACK", "");
         }
+        deliver = r >= 0 && m->tx_write && m->watch_fn;
+        taken = m->taken;
+        taken_count = m->taken_count;
+        m->taken = NULL;
+        m->taken_count = 0;
         audit_tx_end(m, r);
         pthread_mutex_unlock(&m->lock);
+        /* Unlocked: the watcher may read the model to see what still exists. */
+        if (deliver)
+                m->watch_fn(m->watch_ctx, taken, taken_count);
+        changes_free(taken, taken_count);
         return r;
 }
 
@@ -693,6 +707,7 @@ struct model *model_close(struct model *m)
                 return NULL;
         for (i = 0; i < STMT_CACHE_SIZE; i++)
                 sqlite3_finalize(m->stmts[i].stmt);
+        changes_free(m->taken, m->taken_count);
         sqlite3_close(m->db);
         pthread_mutex_destroy(&m->lock);
         free(m);

@@ -36,6 +36,12 @@ struct model {
         int batch_depth;                /* 0: no batch; calls inside nest as savepoints */
         bool batch_write;               /* a batch of changes, not a read session */
         struct stmt_slot stmts[STMT_CACHE_SIZE];
+        /* The watcher of committed changes (changes.c), and what the open transaction took. */
+        bool watching;                  /* the capture's triggers exist */
+        model_watch_fn watch_fn;
+        void *watch_ctx;
+        struct model_change *taken;
+        size_t taken_count;
 };
 
 /* --- errors and reasons (db.c) --- */
@@ -45,6 +51,12 @@ int errno_from_sqlite(int rc);
 /* Records the calling thread's reason and returns `err` (a -errno), for `return refuse(...)`. */
 int refuse(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void reason_clear(void);
+
+/* --- changes (changes.c) --- */
+
+/* Moves what the open write transaction touched into m->taken; before COMMIT. */
+int changes_take(struct model *m);
+void changes_free(struct model_change *list, size_t count);
 
 /* --- transactions (db.c) --- */
 

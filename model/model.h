@@ -66,6 +66,37 @@ int model_batch_end(struct model *m, bool commit);
 int model_read_begin(struct model *m);
 int model_read_end(struct model *m);
 
+/*
+ * Watching committed changes, for a cache of what the model shows (licensefs's kernel caches).
+ * After model_watch, every committed write transaction of this model (whichever thread ran
+ * it) calls fn once, after the model is unlocked, with what it touched (possibly nothing):
+ *   MODEL_CHANGE_USER a: a user (UPN) whose record, seats, paths, options or memberships changed
+ *   MODEL_CHANGE_PRODUCT a: a product (SKU) whose counts changed
+ *   MODEL_CHANGE_GROUP a: a group that was deleted
+ *   MODEL_CHANGE_GROUP_LICENSE a, b: group a's license of product b came or went
+ *   MODEL_CHANGE_ALL: something every record may show (a product renamed, deleted, its plans)
+ * The tenant's own files, the audit log and the summary change with nearly every change and
+ * are not reported. Names and the list are valid during the call only. Changes committed by
+ * other connections are not seen: model_data_version tells that some happened. 0 or -errno.
+ */
+enum model_change_kind {
+        MODEL_CHANGE_USER = 1,
+        MODEL_CHANGE_PRODUCT,
+        MODEL_CHANGE_GROUP,
+        MODEL_CHANGE_GROUP_LICENSE,
+        MODEL_CHANGE_ALL,
+};
+
+struct model_change {
+        enum model_change_kind kind;
+        const char *a, *b;              /* names; "" when unused */
+};
+
+typedef void (*model_watch_fn)(void *ctx, const struct model_change *changes, size_t count);
+int model_watch(struct model *m, model_watch_fn fn, void *ctx);
+/* A number that changes when another connection commits to the database (0 or -errno). */
+int model_data_version(struct model *m, int64_t *ret);
+
 /* Fixes the model's clock at `now` (epoch seconds) for tests; 0 returns to the real clock. */
 void model_set_clock(struct model *m, time_t now);
 

@@ -85,17 +85,17 @@ static int add_mount_names(struct fuse_args *args, const char *database)
         return r;
 }
 
-static int serve(struct fuse *fuse, const struct options *o)
+static int serve(struct fuse_session *se, const struct options *o)
 {
         struct fuse_loop_config *loop;
         int r;
 
         if (o->single_thread)
-                return fuse_loop(fuse);
+                return fuse_session_loop(se);
         loop = fuse_loop_cfg_create();
         if (!loop)
                 return -ENOMEM;
-        r = fuse_loop_mt(fuse, loop);
+        r = fuse_session_loop_mt(se, loop);
         fuse_loop_cfg_destroy(loop);
         return r;
 }
@@ -106,7 +106,7 @@ static int run(struct options *o)
         char database[PATH_MAX], mountpoint[PATH_MAX];
         struct purger *purger;
         struct fuse_session *se;
-        struct fuse *fuse;
+        struct fs *fs;
         struct stat st;
         int status, r;
 
@@ -121,13 +121,13 @@ static int run(struct options *o)
         if (add_mount_names(&o->fuse_args, database) < 0)
                 return fail(EXIT_USAGE, "options", strerror(ENOMEM));
 
-        fuse = fuse_new(&o->fuse_args, fs_operations(), sizeof(struct fuse_operations), &config);
-        if (!fuse)
-                return EXIT_USAGE;      /* fuse_new said which option it rejected */
-        se = fuse_get_session(fuse);
-        if (fuse_mount(fuse, mountpoint) != 0) {
-                fuse_destroy(fuse);
-                return EXIT_MOUNT;      /* fuse_mount said why */
+        fs = fs_new(&o->fuse_args, &config);
+        if (!fs)
+                return EXIT_USAGE;      /* fuse_session_new said which option it rejected */
+        se = fs_session(fs);
+        if (fuse_session_mount(se, mountpoint) != 0) {
+                fs_free(fs);
+                return EXIT_MOUNT;      /* fuse_session_mount said why */
         }
         status = EXIT_MOUNT;
         if (fuse_set_signal_handlers(se) != 0)
@@ -148,22 +148,28 @@ static int run(struct options *o)
                 goto handlers;
         }
         set_clock(config.model);
+        if (fs_start(fs) < 0) {
+                log_line("cannot start watching the database for changes: %s", model_reason());
+                goto close;
+        }
         purger = purger_start(config.model);
         if (!purger) {
                 log_line("cannot start the purge of deleted users");
-                goto close;
+                goto stop;
         }
-        r = serve(fuse, o);
+        r = serve(se, o);
         purger = purger_stop(purger);
-        /* 0 after an unmount, the signal's number after SIGINT/SIGTERM: both a clean end. */
+        /* 0 after an unmount or SIGINT/SIGTERM: both a clean end. */
         status = r >= 0 ? 0 : EXIT_MOUNT;
+stop:
+        fs_stop(fs);
 close:
         config.model = model_close(config.model);
 handlers:
         fuse_remove_signal_handlers(se);
 unmount:
-        fuse_unmount(fuse);
-        fuse_destroy(fuse);
+        fuse_session_unmount(se);
+        fs_free(fs);
         return status;
 }
 

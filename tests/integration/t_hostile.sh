@@ -13,7 +13,6 @@ EINVAL="Invalid argument"
 EPERM="Operation not permitted"
 ENOENT="No such file or directory"
 # libfuse answers for a directory removed while a process still stands in it (README).
-ESTALE="Stale file handle"
 ENAMETOOLONG="File name too long"
 EEXIST="File exists"
 EISDIR="Is a directory"
@@ -263,16 +262,17 @@ ROWS=(
 'gone: read an open holder after rm through the other path|'"$ENOENT"'|mkuser $TU; tmpsku; s touch "$TP/users/$TU"; exec 3<"$TP/users/$TU"; s rm "$M/users/$TU/licenses/TMPX"; cat <&3; rc=$?; exec 3<&-; gone_user $TU; rmdir "$TP"; exit $rc'
 'gone: fstat an open holder after rm through the other path|'"$ENOENT"'|mkuser $TU; tmpsku; s touch "$TP/users/$TU"; exec 3<"$TP/users/$TU"; s rm "$M/users/$TU/licenses/TMPX"; python3 -c "import os; os.fstat(3)"; rc=$?; exec 3<&-; gone_user $TU; rmdir "$TP"; exit $rc'
 'gone: write options to an open holder after rm through the other path|'"$ENOENT"'|mkuser $TU; tmpsku; s touch "$TP/users/$TU"; exec 3>"$TP/users/$TU"; s rm "$M/users/$TU/licenses/TMPX"; echo disabled_plans= >&3; rc=$?; exec 3>&-; [ -z "$(ls "$TP/users")" ] || { echo "holder came back" >&2; rc=0; }; gone_user $TU; rmdir "$TP"; exit $rc'
-'gone: ls in a product dir removed meanwhile|'"$ESTALE"'|tmpsku; (cd "$TP" && rmdir "$TP" && ls); rc=$?; rmdir "$TP" 2>/dev/null; exit $rc'
+'gone: ls in a product dir removed meanwhile|'"$ENOENT"'|tmpsku; (cd "$TP" && rmdir "$TP" && ls); rc=$?; rmdir "$TP" 2>/dev/null; exit $rc'
 'gone: touch inside a product dir removed meanwhile|'"$ENOENT"'|tmpsku; mkuser $TU; (cd "$TP" && rmdir "$TP" && touch "users/$TU"); rc=$?; rmdir "$TP" 2>/dev/null; gone_user $TU; exit $rc'
-'gone: ls in products/SKU/users of a product removed meanwhile|'"$ESTALE"'|tmpsku; (cd "$TP/users" && rmdir "$TP" && ls); rc=$?; rmdir "$TP" 2>/dev/null; exit $rc'
-'gone: touch in products/SKU/users of a product removed meanwhile|'"$ESTALE"'|tmpsku; mkuser $TU; (cd "$TP/users" && rmdir "$TP" && touch "$TU"); rc=$?; rmdir "$TP" 2>/dev/null; gone_user $TU; exit $rc'
+'gone: ls in products/SKU/users of a product removed meanwhile|'"$ENOENT"'|tmpsku; (cd "$TP/users" && rmdir "$TP" && ls); rc=$?; rmdir "$TP" 2>/dev/null; exit $rc'
+'gone: touch in products/SKU/users of a product removed meanwhile|'"$ENOENT"'|tmpsku; mkuser $TU; (cd "$TP/users" && rmdir "$TP" && touch "$TU"); rc=$?; rmdir "$TP" 2>/dev/null; gone_user $TU; exit $rc'
 'gone: cat ../total after the product went|'"$ENOENT"'|tmpsku; (cd "$TP/users" && rmdir "$TP" && cat ../total); rc=$?; rmdir "$TP" 2>/dev/null; exit $rc'
-'gone: touch in users/U/licenses of a user deleted meanwhile|'"$ESTALE"'|tmpsku; mkuser $TU; (cd "$M/users/$TU/licenses" && rmdir "$M/users/$TU" && touch TMPX); rc=$?; [ -z "$(ls "$TP/users")" ] || { echo "deleted user got a seat" >&2; rc=0; }; gone_user $TU; rmdir "$TP"; exit $rc'
+'gone: touch in users/U/licenses of a user deleted meanwhile|'"$ENOENT"'|tmpsku; mkuser $TU; (cd "$M/users/$TU/licenses" && rmdir "$M/users/$TU" && touch TMPX); rc=$?; [ -z "$(ls "$TP/users")" ] || { echo "deleted user got a seat" >&2; rc=0; }; gone_user $TU; rmdir "$TP"; exit $rc'
 'gone: write display_name of a user deleted meanwhile|'"$ENOENT"'|mkuser $TU; exec 3>"$M/users/$TU/display_name"; s rmdir "$M/users/$TU"; echo Evil >&3; rc=$?; exec 3>&-; [ "$(cat "$M/deleted_users/$TU/display_name")" = $TU ] || { echo "deleted user changed" >&2; rc=0; }; gone_user $TU; exit $rc'
 'gone: write total of a product removed meanwhile|'"$ENOENT"'|tmpsku; exec 3>"$TP/total"; s rmdir "$TP"; echo 5 >&3; rc=$?; exec 3>&-; rmdir "$TP" 2>/dev/null; exit $rc'
-'gone: touch member in a group removed meanwhile|'"$ESTALE"'|s mkdir "$TG"; (cd "$TG/members" && rmdir "$TG" && touch "$U"); rc=$?; [ ! -e "$M/users/$U/groups/TMPG" ] || { echo "membership of a removed group" >&2; rc=0; }; rmdir "$TG" 2>/dev/null; exit $rc'
-'gone: touch license in a group removed meanwhile|'"$ESTALE"'|s mkdir "$TG"; (cd "$TG/licenses" && rmdir "$TG" && touch AAD_PREMIUM); rc=$?; rmdir "$TG" 2>/dev/null; exit $rc'
+'gone: touch member in a group removed meanwhile|'"$ENOENT"'|s mkdir "$TG"; (cd "$TG/members" && rmdir "$TG" && touch "$U"); rc=$?; [ ! -e "$M/users/$U/groups/TMPG" ] || { echo "membership of a removed group" >&2; rc=0; }; rmdir "$TG" 2>/dev/null; exit $rc'
+'gone: touch member in a group removed and made again meanwhile|'"$ENOENT"'|s mkdir "$TG"; (cd "$TG/members" && rmdir "$TG" && mkdir "$TG" && touch "$U"); rc=$?; [ -z "$(ls "$TG/members")" ] || { echo "joined the new group" >&2; rc=0; }; rmdir "$TG" 2>/dev/null; exit $rc'
+'gone: touch license in a group removed meanwhile|'"$ENOENT"'|s mkdir "$TG"; (cd "$TG/licenses" && rmdir "$TG" && touch AAD_PREMIUM); rc=$?; rmdir "$TG" 2>/dev/null; exit $rc'
 )
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,38 @@
+/*
+ * The mounted filesystem's state, shared by the files of fs/: the program's configuration, the
+ * FUSE session, the inodes the kernel knows and the invalidation of the kernel's caches.
+ */
+#pragma once
+
+#include "fs.h"
+#include "inodes.h"
+
+struct fs_invalidator;
+
+struct fs {
+        struct fs_config *config;       /* the program's; outlives the fs */
+        struct fuse_session *se;
+        struct fs_inodes *inodes;
+        struct fs_invalidator *invalidator;     /* from fs_start to fs_stop */
+};
+
+/* How long the kernel may keep an entry or attribute: a backstop, changes invalidate them. */
+#define FS_CACHE_SECONDS 1.0
+
+/*
+ * The invalidation of the kernel's caches (invalidate.c). fs_invalidator_start registers the
+ * model watcher: after every committed change it forgets the attributes of the files the
+ * change touched and the entries of the objects it removed, and a poller does the same for
+ * everything the kernel holds when another process changed the database. A request that
+ * made a change returns only after its invalidations are done (or a bounded wait passed).
+ */
+struct fs_invalidator *fs_invalidator_start(struct fs *fs);
+struct fs_invalidator *fs_invalidator_stop(struct fs_invalidator *inv);
+/*
+ * Names the calling request's own targets (made or removed by it, up to two): the kernel
+ * updates their entries itself, and invalidating them from the request would deadlock.
+ * NULL, NULL when the request is over.
+ */
+void fs_invalidate_skip(const char *path, const char *other);
+/* Makes the kernel forget the attributes of the nodes of `list`. */
+void fs_invalidate_attributes(struct fs *fs, const struct fs_stale *list, size_t count);

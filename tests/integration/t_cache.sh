@@ -1,0 +1,143 @@
+#!/bin/bash
+# Kernel caching (issue 5): the kernel keeps entries and attributes, so a repeated stat never
+# reaches the daemon, and still nothing stale is ever shown. Each check primes the kernel's
+# caches (stat, cd) and then looks right after a change, with no sleep: sizes of count files,
+# holders that lose their last path through another directory, modes that change with a
+# record, waiters promoted, a restore over a cached subtree, a group made again under a cached
+# name, and directories that still exist keep working (a shell standing in them is unaffected).
+# shellcheck source=lib.sh
+. "$(dirname -- "$0")/lib.sh" || exit 1
+
+D=example.com
+P=$M/products/P
+G=$M/groups/G
+
+# stat_all PATH...: stat each path (the kernel caches the entries and attributes)
+stat_all() { stat -- "$@" >/dev/null 2>&1; }
+
+lf_mount || lf_finish
+
+note "a tenant: product P with 10 seats, users u1..u12, group G of u1..u3"
+expect_ok mkdir "$P"
+expect_ok putln "$P/total" 10
+for i in $(seq 1 12); do
+    mkdir "$M/users/u$i@$D" && echo US > "$M/users/u$i@$D/usage_location"
+done
+expect_ok mkdir "$G"
+expect_ok touch "$G/members/u1@$D" "$G/members/u2@$D" "$G/members/u3@$D"
+
+note "count files: st_size and content right after each change"
+stat_all "$P/assigned" "$P/available" "$P/total"
+expect_ok touch "$P/users/u4@$D"
+for f in assigned available total; do lf_size_ok "$P/$f"; done
+expect_file "$P/available" 9
+expect_ok touch "$G/licenses/P"
+for f in assigned available; do lf_size_ok "$P/$f"; done
+expect_file "$P/assigned" 4
+stat_all "$M/summary" "$M/audit"
+expect_ok rm "$P/users/u4@$D"
+lf_size_ok "$M/summary"
+lf_size_ok "$M/audit"
+expect_file "$P/available" 7
+
+note "an inherited holder vanishes at once when its group loses the license"
+stat_all "$P/users/u1@$D" "$M/users/u1@$D/licenses/P" "$P/groups/G" "$G/licenses/P"
+expect_ok rm "$P/groups/G"
+expect_absent "$P/users/u1@$D"
+expect_absent "$M/users/u1@$D/licenses/P"
+expect_absent "$G/licenses/P"
+expect_fail "No such file or directory" cat "$P/users/u2@$D"
+expect_file "$P/assigned" 0
+
+note "a holder's mode follows its paths: 0444 inherited-only, 0644 with a direct path"
+expect_ok touch "$G/licenses/P"
+expect_mode "$P/users/u1@$D" 444
+expect_ok touch "$P/users/u1@$D"
+expect_mode "$P/users/u1@$D" 644
+expect_mode "$M/users/u1@$D/licenses/P" 644
+expect_ok rm "$M/users/u1@$D/licenses/P"
+expect_mode "$P/users/u1@$D" 444
+lf_size_ok "$P/users/u1@$D"
+
+note "a membership ends: the inherited holder and the member file go through other paths"
+stat_all "$M/users/u3@$D/groups/G" "$P/users/u3@$D"
+expect_ok rm "$G/members/u3@$D"
+expect_absent "$M/users/u3@$D/groups/G"
+expect_absent "$P/users/u3@$D"
+
+note "waiters promoted by a raise: errors/ entries go, holders come, at once"
+expect_ok putln "$P/total" 2
+for i in 5 6; do touch "$G/members/u$i@$D"; done
+stat_all "$P/errors/u5@$D" "$P/errors/u6@$D" "$G/errors/u5@$D"
+expect_exists "$P/errors/u5@$D"
+expect_ok putln "$P/total" 10
+expect_absent "$P/errors/u5@$D"
+expect_absent "$G/errors/u5@$D"
+expect_absent "$P/errors/u6@$D"
+expect_exists "$P/users/u6@$D"
+
+note "a shell standing in a directory that still exists is not disturbed by changes"
+out=$(cd "$M/users/u7@$D/licenses" && touch "$P/users/u7@$D" && ls && rm "$P/users/u7@$D" &&
+      ls && pwd -P 2>&1)
+expect_eq "P
+$M/users/u7@$D/licenses" "$out" "ls and pwd inside users/u7/licenses across changes"
+
+note "a delete and a restore over cached subtrees"
+expect_ok touch "$P/users/u8@$D"
+stat_all "$M/users/u8@$D/licenses/P" "$M/users/u8@$D/licenses" "$M/users/u8@$D/display_name"
+expect_ok rmdir "$M/users/u8@$D"
+expect_absent "$M/users/u8@$D/licenses/P"
+expect_absent "$P/users/u8@$D"
+stat_all "$M/deleted_users/u8@$D/licenses" "$M/deleted_users/u8@$D/licenses/P"
+expect_mode "$M/deleted_users/u8@$D/licenses" 555
+expect_ok mv "$M/deleted_users/u8@$D" "$M/users/"
+expect_mode "$M/users/u8@$D/licenses" 755
+expect_ls "$M/users/u8@$D/licenses" P
+expect_absent "$M/users/u8@$D/deleted"
+expect_exists "$P/users/u8@$D"
+expect_absent "$M/deleted_users/u8@$D"
+
+note "a group removed and made again: the new one starts empty"
+expect_ok rm "$P/groups/G"
+for i in 1 2 5 6; do rm -f "$G/members/u$i@$D"; done
+expect_ok touch "$G/members/u9@$D"
+stat_all "$G/members/u9@$D" "$M/users/u9@$D/groups/G"
+expect_ok rm "$G/members/u9@$D"
+expect_ok rmdir "$G"
+expect_absent "$G"
+expect_ok mkdir "$G"
+expect_ls "$G/members"
+expect_absent "$G/members/u9@$D"
+expect_absent "$M/users/u9@$D/groups/G"
+
+note "a renamed product's records (a catalog-wide change) show the new name at once"
+stat_all "$P/users/u8@$D" "$P/name"
+expect_ok putln "$P/name" "Product Renamed"
+lf_size_ok "$P/name"
+lf_size_ok "$P/users/u8@$D"
+lf_unmount
+
+note "the kernel serves repeated stats from its cache (the daemon's request log, -d)"
+LOG=$LF_TMP/debug.log
+"$LICENSEFS" -d "$DB" "$M" </dev/null >"$LOG" 2>&1 &
+DPID=$!
+if lf_wait_mounted "$M" "$DPID"; then
+    stat -- "$P/users/u8@$D" "$P/available" >/dev/null
+    before=$(grep -cE 'opcode: (LOOKUP|GETATTR)' "$LOG")
+    for _ in $(seq 1 200); do stat -- "$P/users/u8@$D" "$P/available" >/dev/null; done
+    after=$(grep -cE 'opcode: (LOOKUP|GETATTR)' "$LOG")
+    asked=$((after - before))
+    # 400 stats within the cache's second: at most a refresh or two reach the daemon
+    [ "$asked" -le 20 ] && pass || fail "400 stats of cached files sent $asked lookups/getattrs"
+    # and a change still shows at once
+    expect_ok touch "$P/users/u10@$D"
+    expect_exists "$P/users/u10@$D"
+    lf_size_ok "$P/available"
+    fusermount3 -u -- "$M"
+    lf_wait_pid "$DPID" 10
+    expect_eq 0 "$LF_RC" "debug daemon's exit status"
+else
+    fail "the -d mount did not appear: $(tail -5 "$LOG")"
+fi
+
+lf_finish
