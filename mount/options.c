@@ -1,7 +1,8 @@
 /*
  * Parsing the command line on top of fuse_opt_parse, so that -o options may stand before or
  * after the two paths (as mount.fuse3 passes them) and go on to FUSE unchanged, but for
- * licensefs's own -o audit_lines=N.
+ * licensefs's own -o audit_lines=N and the generic mount options FUSE does not know, which are
+ * dropped.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +25,27 @@ static const struct fuse_opt option_spec[] = {
         FUSE_OPT_KEY("-s", KEY_SINGLE),
         FUSE_OPT_KEY("--demo", KEY_DEMO),
         FUSE_OPT_KEY("audit_lines=", KEY_AUDIT_LINES),
+        /*
+         * Generic mount options that mount(8) hands on from fstab and libfuse 3.14 refuses.
+         * They mean nothing here (licensefs reports its own times; FUSE has no i_version, no
+         * lazy time updates, no mandatory locks), so they are dropped rather than failing the
+         * mount. libfuse itself takes rw, ro, [no]atime, [no]dev, [no]suid, [no]exec, sync,
+         * async and dirsync; mount.fuse3 drops _netdev, nofail, [no]auto, user, users, nouser.
+         */
+        FUSE_OPT_KEY("relatime", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("norelatime", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("strictatime", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("nostrictatime", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("diratime", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("nodiratime", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("lazytime", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("nolazytime", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("iversion", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("noiversion", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("mand", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("nomand", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("silent", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("loud", FUSE_OPT_KEY_DISCARD),
         FUSE_OPT_END
 };
 

@@ -243,4 +243,12 @@ lf_mount -o allow_other
 expect_file "$M/products/PERSIST/total" 7
 lf_unmount
 
+note "generic mount options libfuse does not know (as fstab lines carry them) are ignored"
+lf_mount -o relatime,norelatime,strictatime,nostrictatime,diratime,nodiratime,lazytime,nolazytime
+expect_file "$M/products/PERSIST/total" 7
+lf_unmount
+lf_mount -o iversion,noiversion,mand,nomand,silent,loud,noatime
+expect_match '(^|,)noatime(,|$)' "$(awk -v m="$M" '$2 == m { print $4 }' /proc/mounts)" "noatime still goes to the kernel"
+lf_unmount
+
 lf_finish
