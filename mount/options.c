@@ -49,6 +49,7 @@ static const struct fuse_opt option_spec[] = {
         FUSE_OPT_END
 };
 
+/* Within 80 columns, and listing the options of licensefs(1) (tests/integration/t_install.sh). */
 void options_usage(FILE *out)
 {
         fputs("usage: licensefs [options] DATABASE MOUNTPOINT\n"
@@ -64,17 +65,26 @@ void options_usage(FILE *out)
               "users (CSV), on stdout.\n"
               "\n"
               "options:\n"
-              "  -f            stay in the foreground, report refusals on stderr\n"
-              "  -d            debug: print every FUSE request (implies -f)\n"
-              "  -s            serve requests on a single thread\n"
-              "  -o OPT[,OPT]  mount options passed to FUSE (e.g. allow_other)\n"
-              "  -o audit_lines=N  keep the newest N lines of the audit log (default 1000000)\n"
-              "  --demo        fill an empty tenant with the demo tenant first\n"
-              "  -h, --help    show this help and exit\n"
-              "  -V, --version show the version and exit\n"
+              "  -f                   stay in the foreground, report refusals on stderr\n"
+              "  -d                   debug: print every FUSE request (implies -f)\n"
+              "  -s                   serve requests on a single thread\n"
+              "  -o OPT[,OPT...]      mount options for FUSE (e.g. ro, default_permissions)\n"
+              "  -o allow_other       let every user read the tree; modes are enforced\n"
+              "  -o admin_group=NAME  let the members of group NAME change licenses too\n"
+              "                       (implies allow_other)\n"
+              "  -o audit_lines=N     keep the newest N lines of the audit log\n"
+              "                       (default 1000000)\n"
+              "  --demo               fill an empty tenant with the demo tenant first\n"
+              "  -h, --help           show this help and exit\n"
+              "  -V, --version        show the version and exit\n"
+              "\n"
+              "Without -f, licensefs detaches once mounted and logs refusals to syslog.\n"
+              "SIGINT and SIGTERM unmount (exit status 0); SIGHUP is ignored.\n"
               "\n"
               "exit status: 0 ok, 1 input refused (nothing changed), 2 usage error,\n"
-              "3 database error, 4 mount error\n",
+              "3 database error, 4 mount error\n"
+              "\n"
+              "See licensefs(1).\n",
               out);
 }
 
