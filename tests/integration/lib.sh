@@ -120,6 +120,24 @@ lf_wait_unmounted() {
     return 1
 }
 
+# lf_wait_gone PID: wait up to 5 s for a process that is not our child (a detached daemon) to end.
+lf_wait_gone() {
+    local _
+    for _ in $(seq 100); do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# expect_sigterm_ends PID DIR: SIGTERM to the detached daemon PID unmounts DIR and ends it, each
+# within 5 s.
+expect_sigterm_ends() {
+    kill -TERM "$1"
+    if lf_wait_unmounted "$2"; then pass; else fail "$2 still mounted 5 s after SIGTERM"; fi
+    if lf_wait_gone "$1"; then pass; else fail "daemon $1 alive 5 s after SIGTERM"; fi
+}
+
 # lf_wait_pid PID SECONDS: wait for a child to exit; sets LF_RC. Kills it after the timeout.
 lf_wait_pid() {
     local pid=$1 _

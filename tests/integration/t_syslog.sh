@@ -39,10 +39,7 @@ for _ in $(seq 100); do grep -qF -- "$want" "$LF_TMP/syslog" && break; sleep 0.0
 expect_eq "<29>TIME $want" "$(sed -E 's/^(<[0-9]+>)[A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} /\1TIME /' "$LF_TMP/syslog")" "what syslog received"
 
 note "SIGTERM unmounts; the log gets no more"
-kill -TERM "$pid"
-if lf_wait_unmounted "$M"; then pass; else fail "still mounted 5 s after SIGTERM"; fi
-for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-if kill -0 "$pid" 2>/dev/null; then fail "daemon alive 5 s after SIGTERM"; else pass; fi
+expect_sigterm_ends "$pid" "$M"
 expect_eq 1 "$(wc -l <"$LF_TMP/syslog")" "messages syslog received in all"
 { kill "$sink" && wait "$sink"; } 2>/dev/null
 LF_EXTRA_PIDS=

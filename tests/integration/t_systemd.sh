@@ -83,10 +83,7 @@ expect_match '^[0-9]+$' "$pid" "one daemon, the main process systemd guesses"
 LF_EXTRA_PIDS=$pid
 
 note "systemctl stop: SIGTERM unmounts and ends the daemon; ExecStopPost has nothing to clear"
-kill -TERM "$pid"
-if lf_wait_unmounted "$M"; then pass; else fail "still mounted 5 s after SIGTERM"; fi
-for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-if kill -0 "$pid" 2>/dev/null; then fail "daemon alive 5 s after SIGTERM"; else pass; fi
+expect_sigterm_ends "$pid" "$M"
 unit_run ExecStopPost demo
 expect_match "^/bin/fusermount3: .*$M" "$(cat "$LF_TMP/out")" "ExecStopPost after a clean stop fails (and the unit ignores that)"
 
@@ -97,7 +94,7 @@ expect_eq 0 "$LF_RC" "ExecStart again"
 pid=$(daemon_pid demo)
 LF_EXTRA_PIDS=$pid
 kill -KILL "$pid"
-for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+lf_wait_gone "$pid"
 expect_fail "Transport endpoint is not connected" ls "$M"
 unit_run ExecStopPost demo
 expect_eq 0 "$LF_RC" "ExecStopPost after the crash ($(cat "$LF_TMP/out"))"
@@ -108,8 +105,7 @@ expect_eq 0 "$LF_RC" "ExecStart after the crash ($(cat "$LF_TMP/out"))"
 expect_ls "$M/products" UNIT
 pid=$(daemon_pid demo)
 LF_EXTRA_PIDS=$pid
-kill -TERM "$pid"
-if lf_wait_unmounted "$M"; then pass; else fail "still mounted 5 s after SIGTERM"; fi
+expect_sigterm_ends "$pid" "$M"
 
 note "a failed start: a database that is not one"
 printf 'this is not a database at all, just text\n' >/var/lib/licensefs/broken.db
