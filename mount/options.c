@@ -1,7 +1,8 @@
 /*
  * Parsing the command line on top of fuse_opt_parse, so that -o options may stand before or
  * after the two paths (as mount.fuse3 passes them) and go on to FUSE unchanged, but for
- * licensefs's own -o audit_lines=N.
+ * licensefs's own -o audit_lines=N and the generic mount options FUSE does not know, which are
+ * dropped.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,9 +25,31 @@ static const struct fuse_opt option_spec[] = {
         FUSE_OPT_KEY("-s", KEY_SINGLE),
         FUSE_OPT_KEY("--demo", KEY_DEMO),
         FUSE_OPT_KEY("audit_lines=", KEY_AUDIT_LINES),
+        /*
+         * Generic mount options that mount(8) hands on from fstab and libfuse 3.14 refuses.
+         * They mean nothing here (licensefs reports its own times; FUSE has no i_version, no
+         * lazy time updates, no mandatory locks), so they are dropped rather than failing the
+         * mount. libfuse itself takes rw, ro, [no]atime, [no]dev, [no]suid, [no]exec, sync,
+         * async and dirsync; mount.fuse3 drops _netdev, nofail, [no]auto, user, users, nouser.
+         */
+        FUSE_OPT_KEY("relatime", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("norelatime", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("strictatime", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("nostrictatime", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("diratime", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("nodiratime", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("lazytime", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("nolazytime", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("iversion", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("noiversion", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("mand", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("nomand", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("silent", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("loud", FUSE_OPT_KEY_DISCARD),
         FUSE_OPT_END
 };
 
+/* Within 80 columns, and listing the options of licensefs(1) (tests/integration/t_install.sh). */
 void options_usage(FILE *out)
 {
         fputs("usage: licensefs [options] DATABASE MOUNTPOINT\n"
@@ -42,17 +65,26 @@ void options_usage(FILE *out)
               "users (CSV), on stdout.\n"
               "\n"
               "options:\n"
-              "  -f            stay in the foreground, report refusals on stderr\n"
-              "  -d            debug: print every FUSE request (implies -f)\n"
-              "  -s            serve requests on a single thread\n"
-              "  -o OPT[,OPT]  mount options passed to FUSE (e.g. allow_other)\n"
-              "  -o audit_lines=N  keep the newest N lines of the audit log (default 1000000)\n"
-              "  --demo        fill an empty tenant with the demo tenant first\n"
-              "  -h, --help    show this help and exit\n"
-              "  -V, --version show the version and exit\n"
+              "  -f                   stay in the foreground, report refusals on stderr\n"
+              "  -d                   debug: print every FUSE request (implies -f)\n"
+              "  -s                   serve requests on a single thread\n"
+              "  -o OPT[,OPT...]      mount options for FUSE (e.g. ro, default_permissions)\n"
+              "  -o allow_other       let every user read the tree; modes are enforced\n"
+              "  -o admin_group=NAME  let the members of group NAME change licenses too\n"
+              "                       (implies allow_other)\n"
+              "  -o audit_lines=N     keep the newest N lines of the audit log\n"
+              "                       (default 1000000)\n"
+              "  --demo               fill an empty tenant with the demo tenant first\n"
+              "  -h, --help           show this help and exit\n"
+              "  -V, --version        show the version and exit\n"
+              "\n"
+              "Without -f, licensefs detaches once mounted and logs refusals to syslog.\n"
+              "SIGINT and SIGTERM unmount (exit status 0); SIGHUP is ignored.\n"
               "\n"
               "exit status: 0 ok, 1 input refused (nothing changed), 2 usage error,\n"
-              "3 database error, 4 mount error\n",
+              "3 database error, 4 mount error\n"
+              "\n"
+              "See licensefs(1).\n",
               out);
 }
 

@@ -6,7 +6,13 @@
 # script dies half-way, so no mount is ever left behind.
 #
 # Environment: LICENSEFS (path of the licensefs binary, set by meson), LICENSEFS_VERSION
-# (optional, the expected -V output's version).
+# (optional, the expected -V output's version), LICENSEFS_BUILD_ROOT, LICENSEFS_SOURCE_ROOT and
+# the install directories LICENSEFS_PREFIX, LICENSEFS_BINDIR, LICENSEFS_MANDIR, LICENSEFS_UNITDIR.
+#
+# A script that sets LF_PRIVATE_MOUNTS=1 before sourcing this file runs in a private mount
+# namespace of its own (unshare -m, every mount private), where it may mount over system
+# directories (an installed prefix over /usr/local, say) without anyone else seeing it; it is
+# skipped (exit 77) where no namespace can be made.
 
 export LC_ALL=C
 # A zone far from UTC (POSIX rule, no tzdata needed): since= must still be UTC.
@@ -30,6 +36,16 @@ fi
 if [ ! -x "$LICENSEFS" ]; then
     echo "$LF_NAME: licensefs binary '$LICENSEFS' is not executable" >&2
     exit 1
+fi
+if [ -n "${LF_PRIVATE_MOUNTS:-}" ] && [ -z "${LF_IN_NAMESPACE:-}" ]; then
+    if ! unshare -m true 2>/dev/null; then
+        echo "$LF_NAME: SKIP: cannot make a private mount namespace (unshare -m)"
+        exit 77
+    fi
+    LF_IN_NAMESPACE=1 exec unshare -m bash "$0" "$@"
+fi
+if [ -n "${LF_IN_NAMESPACE:-}" ]; then
+    mount --make-rprivate / || exit 1
 fi
 
 LF_START=$(date +%s)
@@ -102,6 +118,24 @@ lf_wait_unmounted() {
         sleep 0.05
     done
     return 1
+}
+
+# lf_wait_gone PID: wait up to 5 s for a process that is not our child (a detached daemon) to end.
+lf_wait_gone() {
+    local _
+    for _ in $(seq 100); do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# expect_sigterm_ends PID DIR: SIGTERM to the detached daemon PID unmounts DIR and ends it, each
+# within 5 s.
+expect_sigterm_ends() {
+    kill -TERM "$1"
+    if lf_wait_unmounted "$2"; then pass; else fail "$2 still mounted 5 s after SIGTERM"; fi
+    if lf_wait_gone "$1"; then pass; else fail "daemon $1 alive 5 s after SIGTERM"; fi
 }
 
 # lf_wait_pid PID SECONDS: wait for a child to exit; sets LF_RC. Kills it after the timeout.
@@ -199,6 +233,19 @@ lf_unmount() {
         fusermount3 -uz -- "$LF_MNT" 2>/dev/null
     fi
     lf_check_log "$LF_LOG"
+}
+
+# lf_install DESTDIR: meson install of the build under test into DESTDIR, so that its files land
+# in DESTDIR$LICENSEFS_PREFIX/...; counts one check.
+lf_install() {
+    local out
+    : "${LICENSEFS_BUILD_ROOT:?LICENSEFS_BUILD_ROOT must name the build directory}"
+    if out=$(meson install -C "$LICENSEFS_BUILD_ROOT" --no-rebuild --quiet --destdir "$1" 2>&1); then
+        pass
+    else
+        fail "meson install --destdir $1 failed: $out"
+        return 1
+    fi
 }
 
 lf_unmount_all() {

@@ -82,6 +82,13 @@ expect_refusal "garbage database (--demo)" 3 -f --demo "$LF_TMP/garbage.db" "$M"
 note "mount errors exit 4"
 expect_refusal "missing mountpoint" 4 -f "$DB" "$LF_TMP/no-such-dir"
 expect_refusal "missing mountpoint (daemon mode)" 4 "$LF_TMP/db2.db" "$LF_TMP/no-such-dir"
+: >"$LF_TMP/file"
+expect_refusal "mountpoint is a file" 4 -f "$DB" "$LF_TMP/file"
+expect_eq "licensefs: $LF_TMP/file: Not a directory" "$(cat "$LF_TMP/err")" "mountpoint is a file: message"
+# mount(2) itself refuses: a fuseblk mount needs a block device
+expect_refusal "mount(2) fails" 4 -o blkdev "$DB" "$M"
+expect_eq "licensefs: mount failed: Block device required" "$(cat "$LF_TMP/err")" "mount(2) fails: message"
+rm -f -- "$DB" "$LF_TMP/file"
 
 note "database created 0600, /proc/mounts line"
 rm -f -- "$DB"
@@ -105,6 +112,14 @@ lf_unmount
 expect_mode "$DB" 600
 
 note "SIGTERM and SIGINT in -f mode: unmount, exit 0"
+note "SIGHUP in -f mode does not end the daemon"
+lf_mount
+kill -HUP "$LF_PID"
+sleep 0.3
+if kill -0 "$LF_PID" 2>/dev/null; then pass; else fail "the daemon died of SIGHUP"; fi
+expect_file "$M/products/PERSIST/total" 7
+lf_unmount
+
 for sig in TERM INT; do
     lf_mount
     kill -"$sig" "$LF_PID"
@@ -175,10 +190,12 @@ else
     lf_kill_daemon
 fi
 
-note "daemon mode: the program returns once mounted; SIGTERM to the daemon unmounts"
+note "daemon mode: the program returns once mounted; SIGHUP is ignored, SIGTERM unmounts"
 run_prog "$LF_TMP/out" "$LF_TMP/err" "$DB" "$M"
 expect_eq 0 "$LF_RC" "daemon mode: exit status of the starting process"
 expect_eq "" "$(cat "$LF_TMP/out" "$LF_TMP/err")" "daemon mode: output of the starting process"
+# Type=forking units and mount(8) rely on it: the mount is up when the program returns.
+if lf_is_mounted "$M"; then pass; else fail "daemon mode: not mounted yet when the program returned"; fi
 if lf_wait_mounted "$M"; then
     pass
     expect_file "$M/products/PERSIST/total" 7
@@ -193,6 +210,10 @@ if lf_wait_mounted "$M"; then
     else
         pass
         LF_EXTRA_PIDS=$dpid
+        kill -HUP "$dpid"
+        sleep 0.3
+        if kill -0 "$dpid" 2>/dev/null; then pass; else fail "daemon mode: the daemon died of SIGHUP"; fi
+        expect_file "$M/products/DAEMON/total" 4
         kill -TERM "$dpid"
         if lf_wait_unmounted "$M"; then pass; else fail "daemon mode: still mounted 5 s after SIGTERM"; fi
         for _ in $(seq 100); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
@@ -225,6 +246,7 @@ if lf_wait_mounted "$M" "$LF_PID"; then
     pass
     expect_file "$M/products/PERSIST/total" 7
     if kill -0 "$LF_PID" 2>/dev/null; then pass; else fail "-d: the started process exited (it should stay in the foreground)"; fi
+    expect_match 'opcode: (LOOKUP|GETATTR)' "$(cat "$LF_LOG")" "-d: libfuse prints the requests"
     fusermount3 -u -- "$M"
     if lf_wait_pid "$LF_PID" 10; then expect_eq 0 "$LF_RC" "-d: exit status"; else fail "-d: daemon did not exit"; fi
     LF_PID=
@@ -241,6 +263,14 @@ lf_unmount
 
 lf_mount -o allow_other
 expect_file "$M/products/PERSIST/total" 7
+lf_unmount
+
+note "generic mount options libfuse does not know (as fstab lines carry them) are ignored"
+lf_mount -o relatime,norelatime,strictatime,nostrictatime,diratime,nodiratime,lazytime,nolazytime
+expect_file "$M/products/PERSIST/total" 7
+lf_unmount
+lf_mount -o iversion,noiversion,mand,nomand,silent,loud,noatime
+expect_match '(^|,)noatime(,|$)' "$(awk -v m="$M" '$2 == m { print $4 }' /proc/mounts)" "noatime still goes to the kernel"
 lf_unmount
 
 lf_finish
