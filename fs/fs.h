@@ -16,6 +16,10 @@ struct fs_config {
         struct model *model;            /* owned by the program; set before fs_start */
         uid_t uid;                      /* owner shown on every node: the mounting user */
         gid_t gid;
+        /* -o admin_group: its members may change licenses too, and own the nodes' group. */
+        bool has_admin_group;
+        gid_t admin_gid;
+        const char *admin_group;        /* its name, for refusals */
         /* Where refusals of changes are reported, one line each; NULL: nowhere. */
         void (*log)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 };

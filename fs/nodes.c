@@ -116,6 +116,11 @@ bool fs_node_is_named(const struct fs_node *node)
         return node->kind != FS_ROOT && fs_kinds[node->kind].name == NULL;
 }
 
+bool fs_node_is_writable(const struct fs_node *node)
+{
+        return (fs_kinds[node->kind].mode & S_IWUSR) != 0;
+}
+
 static bool is_deleted(const struct fs_node *node)
 {
         return node->kind >= FS_DELETED_USER && node->kind <= FS_DELETED_GROUP;
@@ -240,13 +245,20 @@ int fs_node_stat(struct model *m, const struct fs_node *node, struct stat *ret)
         }
         if (r < 0)
                 return r;
-        ret->st_mode = file.mode;
-        ret->st_nlink = 1;
+        fs_file_stat(&file, ret);
         ret->st_size = size;
-        /* Like procfs, content without a time of its own is as new as the moment it is read. */
-        ret->st_mtime = ret->st_ctime = file.mtime ? file.mtime : time(NULL);
         fs_buf_free(&file.content);
         return 0;
+}
+
+void fs_file_stat(const struct fs_file *file, struct stat *ret)
+{
+        memset(ret, 0, sizeof(*ret));
+        ret->st_mode = file->mode;
+        ret->st_nlink = 1;
+        ret->st_size = (off_t)file->content.len;
+        /* Like procfs, content without a time of its own is as new as the moment it is read. */
+        ret->st_mtime = ret->st_ctime = file->mtime ? file->mtime : time(NULL);
 }
 
 bool fs_node_is_streamed(const struct fs_node *node)

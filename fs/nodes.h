@@ -55,9 +55,13 @@ int fs_path_parse(const char *path, struct fs_node *ret);
 /* Whether the node is a directory; whether its last name is an object's (may vanish). */
 bool fs_node_is_dir(const struct fs_node *node);
 bool fs_node_is_named(const struct fs_node *node);
+/* Whether the tree lets the node be written at all (its owner's write bit in the table). */
+bool fs_node_is_writable(const struct fs_node *node);
 
 /* The attributes of an existing node: ENOENT when it does not exist. */
 int fs_node_stat(struct model *m, const struct fs_node *node, struct stat *ret);
+/* The attributes of a rendered file (st_size: its content's length). */
+void fs_file_stat(const struct fs_file *file, struct stat *ret);
 /* Renders a file's content (and mode and time) into ret, which the caller frees. */
 int fs_node_render(struct model *m, const struct fs_node *node, struct fs_file *ret);
 /*

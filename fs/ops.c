@@ -102,15 +102,36 @@ static int node_at(fuse_req_t req, fuse_ino_t ino, char path[FS_PATH_MAX], struc
         return r < 0 ? r : parse(path, node);
 }
 
-static int stat_node(fuse_req_t req, const struct fs_node *node, struct stat *st)
+/* The owner, group and modes every node shows (see -o admin_group). */
+static void show_owner(fuse_req_t req, const struct fs_node *node, struct stat *st)
 {
         struct fs_config *cfg = fs_of(req)->config;
-        int r = fs_node_stat(cfg->model, node, st);
 
-        if (r < 0)
-                return r;
         st->st_uid = cfg->uid;
-        st->st_gid = cfg->gid;
+        st->st_gid = cfg->has_admin_group ? cfg->admin_gid : cfg->gid;
+        /* The admins write what the owner may; a holder's 0444 marker gives way to that. */
+        if (cfg->has_admin_group && fs_node_is_writable(node))
+                st->st_mode |= S_IWUSR | S_IWGRP;
+}
+
+static int stat_node(fuse_req_t req, const struct fs_node *node, struct stat *st)
+{
+        int r = fs_node_stat(model_of(req), node, st);
+
+        if (r >= 0)
+                show_owner(req, node, st);
+        return r;
+}
+
+/* Counts the kernel's reference for an entry whose attributes are filled: 0 or -ENOMEM. */
+static int ref_entry(fuse_req_t req, const char *path, const struct fs_node *node,
+                     struct fuse_entry_param *e)
+{
+        e->ino = fs_inodes_ref(fs_of(req)->inodes, path, node->upn, fs_node_is_named(node));
+        if (!e->ino)
+                return -ENOMEM;
+        e->attr.st_ino = e->ino;
+        e->attr_timeout = e->entry_timeout = FS_CACHE_SECONDS;
         return 0;
 }
 
@@ -125,14 +146,7 @@ static int make_entry(fuse_req_t req, const char *path, const struct fs_node *no
 
         memset(e, 0, sizeof(*e));
         r = stat_node(req, node, &e->attr);
-        if (r < 0)
-                return r;
-        e->ino = fs_inodes_ref(fs_of(req)->inodes, path, node->upn, fs_node_is_named(node));
-        if (!e->ino)
-                return -ENOMEM;
-        e->attr.st_ino = e->ino;
-        e->attr_timeout = e->entry_timeout = FS_CACHE_SECONDS;
-        return 0;
+        return r < 0 ? r : ref_entry(req, path, node, e);
 }
 
 static void reply_entry(fuse_req_t req, const char *path, const struct fs_node *node)
@@ -149,16 +163,50 @@ static void reply_entry(fuse_req_t req, const char *path, const struct fs_node *
 /* --- changes: audit, log, invalidation ------------------------------------------------------ */
 
 /*
- * Starts an operation that may change the tenant: `op` is its verb in the audit log (a fixed
- * set, see README), `path` the object as used; `other` a second target (rename).
+ * Whether the caller may change the tenant: root, the mounting user, and with admin_group the
+ * members of that group, as the kernel sees the caller's credentials (primary or supplementary
+ * gid). 0 or -EACCES with the reason.
  */
-static void begin(fuse_req_t req, const char *op, const char *path, const char *other)
+static int may_change(fuse_req_t req)
+{
+        const struct fuse_ctx *ctx = fuse_req_ctx(req);
+        struct fs_config *cfg = fs_of(req)->config;
+        gid_t some[64], *groups = some;
+        int count, i, r = -EACCES;
+
+        if (ctx->uid == 0 || ctx->uid == cfg->uid)
+                return 0;
+        if (!cfg->has_admin_group)
+                return fs_refuse(-EACCES, "only the mounting user and root may change licenses");
+        if (ctx->gid == cfg->admin_gid)
+                return 0;
+        count = fuse_req_getgroups(req, 64, some);
+        if (count > 64) {
+                groups = calloc((size_t)count, sizeof(*groups));
+                count = groups ? fuse_req_getgroups(req, count, groups) : -ENOMEM;
+        }
+        for (i = 0; i < count && r < 0; i++)
+                if (groups[i] == cfg->admin_gid)
+                        r = 0;
+        if (groups != some)
+                free(groups);
+        return r < 0 ? fs_refuse(-EACCES, "only the mounting user, root and members of group "
+                                 "'%s' may change licenses", cfg->admin_group) : 0;
+}
+
+/*
+ * Starts an operation that may change the tenant: `op` is its verb in the audit log (a fixed
+ * set, see README), `path` the object as used; `other` a second target (rename). Returns
+ * whether the caller may change the tenant (0 or -EACCES).
+ */
+static int begin(fuse_req_t req, const char *op, const char *path, const char *other)
 {
         struct model_actor actor = { fuse_req_ctx(req)->uid, op, path };
 
         fs_reason_clear();
         model_set_actor(&actor);
         fs_invalidate_skip(path, other);
+        return may_change(req);
 }
 
 /* Ends what begin() started: a refusal is logged, and audited unless the model did. */
@@ -275,13 +323,17 @@ static void lf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
         if (r >= 0 && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)))
                 r = refuse_change(req, "chown", path, "owner changes");
         if (r >= 0 && (to_set & FUSE_SET_ATTR_SIZE)) {
-                begin(req, "truncate", path, NULL);
-                r = report(req, "truncate", path, fs_node_truncate(&node, attr->st_size));
+                r = begin(req, "truncate", path, NULL);
+                if (r >= 0)
+                        r = fs_node_truncate(&node, attr->st_size);
+                r = report(req, "truncate", path, r);
         }
         if (r >= 0 && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
                                  FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW))) {
-                begin(req, "touch", path, NULL);
-                r = report(req, "touch", path, fs_node_touch(model_of(req), &node));
+                r = begin(req, "touch", path, NULL);
+                if (r >= 0)
+                        r = fs_node_touch(model_of(req), &node);
+                r = report(req, "touch", path, r);
         }
         if (r < 0)
                 fuse_reply_err(req, -r);
@@ -472,17 +524,27 @@ static struct handle *handle_free(struct handle *h)
         return NULL;
 }
 
-/* Makes the handle of an open file, with its content as it is now (none when streamed). */
+/*
+ * Makes the handle of an open file, with its content as it is now (none when streamed), and
+ * when `ret_attr` is given, the attributes that content has (stat once, not twice).
+ */
 static int open_handle(fuse_req_t req, const char *path, const struct fs_node *node,
-                       struct fuse_file_info *fi)
+                       struct fuse_file_info *fi, struct stat *ret_attr)
 {
         struct fs_file file = { 0 };
         struct handle *h;
         int r;
 
-        r = fs_node_is_streamed(node) ? 0 : fs_node_render(model_of(req), node, &file);
+        if (fs_node_is_streamed(node))
+                r = ret_attr ? stat_node(req, node, ret_attr) : 0;
+        else
+                r = fs_node_render(model_of(req), node, &file);
         if (r < 0)
                 return r;
+        if (ret_attr && !fs_node_is_streamed(node)) {
+                fs_file_stat(&file, ret_attr);
+                show_owner(req, node, ret_attr);
+        }
         h = calloc(1, sizeof(*h));
         if (h)
                 h->path = strdup(path);
@@ -506,8 +568,11 @@ static void lf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         int r;
 
         r = path_of(req, ino, path);
-        if (writing)
-                begin(req, "open", path, NULL);
+        if (writing) {
+                int allowed = begin(req, "open", path, NULL);
+
+                r = r < 0 ? r : allowed;
+        }
         if (r >= 0)
                 r = parse(path, &node);
         if (r >= 0 && writing)
@@ -515,7 +580,7 @@ static void lf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         if (r >= 0 && (fi->flags & O_TRUNC))
                 r = fs_node_truncate(&node, 0);
         if (r >= 0)
-                r = open_handle(req, path, &node, fi);
+                r = open_handle(req, path, &node, fi, NULL);
         if (writing)
                 r = report(req, "open", path, r);
         if (r < 0)
@@ -530,13 +595,12 @@ static void lf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
         struct fuse_entry_param e;
         char path[FS_PATH_MAX];
         struct fs_node node;
-        int r;
+        int allowed, r;
 
         (void)mode;
         r = child_path(req, parent, name, path);
-        begin(req, "create", path, NULL);
-        if (r < 0)
-                r = path_refused(r);
+        allowed = begin(req, "create", path, NULL);
+        r = r < 0 ? path_refused(r) : allowed;
         if (r >= 0) {
                 fs_reason_clear();
                 r = fs_path_parse_new(path, &node);
@@ -544,10 +608,11 @@ static void lf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
         if (r >= 0)
                 r = fs_node_create(model_of(req), &node);
         r = report(req, "create", path, r);
+        memset(&e, 0, sizeof(e));
         if (r >= 0)
-                r = open_handle(req, path, &node, fi);
+                r = open_handle(req, path, &node, fi, &e.attr);
         if (r >= 0) {
-                r = make_entry(req, path, &node, &e);
+                r = ref_entry(req, path, &node, &e);
                 if (r < 0)
                         handle_free(handle_of(fi));
         }
@@ -633,8 +698,10 @@ static void lf_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 
         (void)ino;
         /* The name it was opened by: the object may be gone since. */
-        begin(req, "write", h->path, NULL);
-        r = report(req, "write", h->path, take_write(req, h, data, size, offset));
+        r = begin(req, "write", h->path, NULL);
+        if (r >= 0)
+                r = take_write(req, h, data, size, offset);
+        r = report(req, "write", h->path, r);
         if (r >= 0) {
                 fuse_reply_write(req, size);
                 return;
@@ -656,9 +723,11 @@ static void lf_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
         (void)ino;
         if (h->pending) {
-                begin(req, "write", h->path, NULL);
+                r = begin(req, "write", h->path, NULL);
                 h->pending = false;
-                r = fs_node_write(model_of(req), &h->node, h->written.data, h->written.len);
+                if (r >= 0)
+                        r = fs_node_write(model_of(req), &h->node, h->written.data,
+                                          h->written.len);
                 r = report(req, "write", h->path, r);
         }
         reply_status(req, r);
@@ -677,11 +746,13 @@ static void lf_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
         char path[FS_PATH_MAX];
         struct fs_node node;
-        int r;
+        int allowed, r;
 
         r = child_path(req, parent, name, path);
-        begin(req, "unlink", path, NULL);
-        r = r < 0 ? path_refused(r) : parse(path, &node);
+        allowed = begin(req, "unlink", path, NULL);
+        r = r < 0 ? path_refused(r) : allowed;
+        if (r >= 0)
+                r = parse(path, &node);
         if (r >= 0)
                 r = fs_node_unlink(model_of(req), &node);
         r = report(req, "unlink", path, r);
@@ -694,13 +765,12 @@ static void lf_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 {
         char path[FS_PATH_MAX];
         struct fs_node node;
-        int r;
+        int allowed, r;
 
         (void)mode;
         r = child_path(req, parent, name, path);
-        begin(req, "mkdir", path, NULL);
-        if (r < 0)
-                r = path_refused(r);
+        allowed = begin(req, "mkdir", path, NULL);
+        r = r < 0 ? path_refused(r) : allowed;
         if (r >= 0) {
                 fs_reason_clear();
                 r = fs_path_parse_new(path, &node);
@@ -718,11 +788,13 @@ static void lf_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
         char path[FS_PATH_MAX];
         struct fs_node node;
-        int r;
+        int allowed, r;
 
         r = child_path(req, parent, name, path);
-        begin(req, "rmdir", path, NULL);
-        r = r < 0 ? path_refused(r) : parse(path, &node);
+        allowed = begin(req, "rmdir", path, NULL);
+        r = r < 0 ? path_refused(r) : allowed;
+        if (r >= 0)
+                r = parse(path, &node);
         if (r >= 0)
                 r = fs_node_rmdir(model_of(req), &node);
         r = report(req, "rmdir", path, r);
@@ -750,13 +822,15 @@ static void lf_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 {
         char from[FS_PATH_MAX], to[FS_PATH_MAX];
         struct fs_node source, target;
-        int r;
+        int allowed, r;
 
         r = child_path(req, parent, name, from);
         if (r >= 0)
                 r = child_path(req, newparent, newname, to);
-        begin(req, "rename", from, r >= 0 ? to : NULL);
-        r = r < 0 ? path_refused(r) : fs_path_parse(from, &source);
+        allowed = begin(req, "rename", from, r >= 0 ? to : NULL);
+        r = r < 0 ? path_refused(r) : allowed;
+        if (r >= 0)
+                r = fs_path_parse(from, &source);
         /* A target the tree lacks is no restore either: EPERM, as for any other rename. */
         if (r >= 0 && fs_path_parse(to, &target) < 0)
                 target.kind = FS_ROOT;
