@@ -6,7 +6,11 @@
 # script dies half-way, so no mount is ever left behind.
 #
 # Environment: LICENSEFS (path of the licensefs binary, set by meson), LICENSEFS_VERSION
-# (optional, the expected -V output's version).
+# (optional, the expected -V output's version), LICENSEFS_WRAPPER (optional, a command every
+# licensefs of the test runs under: tests/valgrind.sh in `meson test --setup valgrind`; a report
+# it leaves in $LICENSEFS_WRAPPER_LOGS fails the test), LF_SLOW (optional, N: licensefs runs up
+# to N times slower than usual, so the waits for it are N times as long and the heaviest tests
+# do less; set by the valgrind setup).
 
 export LC_ALL=C
 # A zone far from UTC (POSIX rule, no tzdata needed): since= must still be UTC.
@@ -39,6 +43,20 @@ DB=$LF_TMP/tenant.db
 M=$LF_TMP/mnt
 mkdir -- "$M"
 
+LF_SLOW=${LF_SLOW:-1}
+# shellcheck disable=SC2034 # used by the tests
+LF_BIN=$LICENSEFS  # the binary itself, as it shows in a daemon's command line
+# Through LICENSEFS_WRAPPER: $LICENSEFS becomes a script that runs the real binary under it, so
+# every way the tests start licensefs (mounts, verbs, timeout, env, script) goes through it.
+if [ -n "${LICENSEFS_WRAPPER:-}" ]; then
+    LICENSEFS_WRAPPER_LOGS=$LF_TMP/wrapper-logs
+    export LICENSEFS_WRAPPER_LOGS
+    mkdir -- "$LICENSEFS_WRAPPER_LOGS" "$LF_TMP/bin"
+    printf '#!/bin/bash\nexec %q %q "$@"\n' "$LICENSEFS_WRAPPER" "$LICENSEFS" >"$LF_TMP/bin/licensefs"
+    chmod +x -- "$LF_TMP/bin/licensefs"
+    LICENSEFS=$LF_TMP/bin/licensefs
+fi
+
 # ---------------------------------------------------------------------------------------------
 # Reporting
 
@@ -58,8 +76,22 @@ note() { printf -- '--- %s\n' "$*"; }
 # Show a value with control characters visible.
 lf_show() { printf '%s' "$1" | od -An -c -w4096 | tr -s ' ' | head -c 400; }
 
+# lf_check_wrapper_logs: the reports LICENSEFS_WRAPPER left (valgrind's, of every licensefs
+# that found an error, detached daemons' included) each fail the test.
+lf_check_wrapper_logs() {
+    local log
+    [ -n "${LICENSEFS_WRAPPER_LOGS:-}" ] || return 0
+    for log in "$LICENSEFS_WRAPPER_LOGS"/*; do
+        [ -s "$log" ] || continue
+        fail "$LICENSEFS_WRAPPER reported (${log##*/}):"
+        head -60 -- "$log" | sed 's/^/    /'
+        : >"$log"
+    done
+}
+
 lf_finish() {
     lf_unmount_all
+    lf_check_wrapper_logs
     if [ "$LF_FAILS" -eq 0 ]; then
         printf '%s: all %d checks passed\n' "$LF_NAME" "$LF_CHECKS"
         exit 0
@@ -81,10 +113,11 @@ lf_any_mount_at() {
     awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/mounts
 }
 
-# lf_wait_mounted DIR [PID]: wait up to 5 s for DIR to appear; fail early if PID dies.
+# lf_wait_mounted DIR [PID]: wait up to 5 s (times LF_SLOW) for DIR to appear; fail early if
+# PID dies.
 lf_wait_mounted() {
     local _
-    for _ in $(seq 100); do
+    for _ in $(seq $((100 * LF_SLOW))); do
         lf_is_mounted "$1" && return 0
         if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then
             return 1
@@ -94,20 +127,21 @@ lf_wait_mounted() {
     return 1
 }
 
-# lf_wait_unmounted DIR: wait up to 5 s for DIR to disappear from /proc/mounts.
+# lf_wait_unmounted DIR: wait up to 5 s (times LF_SLOW) for DIR to disappear from /proc/mounts.
 lf_wait_unmounted() {
     local _
-    for _ in $(seq 100); do
+    for _ in $(seq $((100 * LF_SLOW))); do
         lf_any_mount_at "$1" || return 0
         sleep 0.05
     done
     return 1
 }
 
-# lf_wait_pid PID SECONDS: wait for a child to exit; sets LF_RC. Kills it after the timeout.
+# lf_wait_pid PID SECONDS: wait for a child to exit; sets LF_RC. Kills it after the timeout
+# (times LF_SLOW).
 lf_wait_pid() {
     local pid=$1 _
-    for _ in $(seq $(($2 * 20))); do
+    for _ in $(seq $(($2 * 20 * LF_SLOW))); do
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.05
     done
@@ -145,7 +179,7 @@ lf_mount() {
         pass
         return 0
     fi
-    fail "mount of $db on $mnt with args [$*] did not appear within 5 s; daemon log:"
+    fail "mount of $db on $mnt with args [$*] did not appear within $((5 * LF_SLOW)) s; daemon log:"
     sed 's/^/    /' "$LF_LOG"
     lf_kill_daemon
     return 1
@@ -191,7 +225,7 @@ lf_unmount() {
     if lf_wait_pid "$LF_PID" 10; then
         expect_eq 0 "$LF_RC" "daemon exit status after fusermount3 -u"
     else
-        fail "daemon did not exit within 10 s of fusermount3 -u (killed)"
+        fail "daemon did not exit within $((10 * LF_SLOW)) s of fusermount3 -u (killed)"
     fi
     LF_PID=
     if lf_any_mount_at "$LF_MNT"; then

@@ -9,7 +9,7 @@
 run_prog() {
     local out=$1 err=$2
     shift 2
-    timeout 10 "$LICENSEFS" "$@" >"$out" 2>"$err" </dev/null
+    timeout $((10 * LF_SLOW)) "$LICENSEFS" "$@" >"$out" 2>"$err" </dev/null
     LF_RC=$?
 }
 
@@ -44,7 +44,7 @@ expect_refusal "audit_lines=0" 2 -f -o audit_lines=0 "$DB" "$M"
 expect_refusal "audit_lines not a number" 2 -f -o allow_other,audit_lines=1k "$DB" "$M"
 expect_refusal "audit_lines too large" 2 -o audit_lines=2147483648 "$DB" "$M"
 rm -f -- "$DB"
-expect_eq "" "$(find "$LF_TMP" -mindepth 1 -maxdepth 1 ! -name mnt ! -name out ! -name err -printf '%P\n')" "usage errors create no database"
+expect_eq "" "$(find "$LF_TMP" -mindepth 1 -maxdepth 1 ! -name mnt ! -name out ! -name err ! -name bin ! -name wrapper-logs -printf '%P\n')" "usage errors create no database"
 
 note "-h and -V"
 run_prog "$LF_TMP/out" "$LF_TMP/err" -h
@@ -60,7 +60,7 @@ expect_match "${LICENSEFS_VERSION:-[0-9]+\.[0-9]+}" "$(cat "$LF_TMP/out")" "-V p
 run_prog "$LF_TMP/out" "$LF_TMP/err" --version
 expect_eq 0 "$LF_RC" "--version exit status"
 expect_match "${LICENSEFS_VERSION:-[0-9]+\.[0-9]+}" "$(cat "$LF_TMP/out")" "--version prints the version"
-expect_eq "" "$(find "$LF_TMP" -mindepth 1 -maxdepth 1 ! -name mnt ! -name out ! -name err -printf '%P\n')" "-h/-V create no database"
+expect_eq "" "$(find "$LF_TMP" -mindepth 1 -maxdepth 1 ! -name mnt ! -name out ! -name err ! -name bin ! -name wrapper-logs -printf '%P\n')" "-h/-V create no database"
 
 note "database errors exit 3"
 head -c 8192 /dev/urandom >"$LF_TMP/garbage.db"
@@ -175,6 +175,10 @@ else
     lf_kill_daemon
 fi
 
+# daemon_pid: the detached daemon serving $DB on $M (its command line ends in "LF_BIN DB MNT",
+# after valgrind's options under LICENSEFS_WRAPPER).
+daemon_pid() { pgrep -f -- "(^| )$LF_BIN $DB $M\$" | head -n1; }
+
 note "daemon mode: the program returns once mounted; SIGTERM to the daemon unmounts"
 run_prog "$LF_TMP/out" "$LF_TMP/err" "$DB" "$M"
 expect_eq 0 "$LF_RC" "daemon mode: exit status of the starting process"
@@ -186,16 +190,16 @@ if lf_wait_mounted "$M"; then
     expect_ok putln "$M/products/DAEMON/total" 4
     expect_file "$M/products/DAEMON/total" 4
     expect_file "$M/products/DAEMON/available" 4
-    dpid=$(pgrep -xf "$LICENSEFS $DB $M" | head -n1)
+    dpid=$(daemon_pid)
     if [ -z "$dpid" ]; then
-        fail "daemon process '$LICENSEFS $DB $M' not found"
+        fail "daemon process '$LF_BIN $DB $M' not found"
         fusermount3 -u -- "$M"
     else
         pass
         LF_EXTRA_PIDS=$dpid
         kill -TERM "$dpid"
         if lf_wait_unmounted "$M"; then pass; else fail "daemon mode: still mounted 5 s after SIGTERM"; fi
-        for _ in $(seq 100); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
+        for _ in $(seq $((100 * LF_SLOW))); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
         if kill -0 "$dpid" 2>/dev/null; then fail "daemon mode: daemon alive 5 s after SIGTERM"; else pass; fi
         LF_EXTRA_PIDS=
     fi
@@ -207,10 +211,10 @@ note "daemon mode: fusermount3 -u ends the daemon"
 run_prog "$LF_TMP/out" "$LF_TMP/err" "$DB" "$M"
 expect_eq 0 "$LF_RC" "daemon mode (second): exit status"
 if lf_wait_mounted "$M"; then
-    dpid=$(pgrep -xf "$LICENSEFS $DB $M" | head -n1)
+    dpid=$(daemon_pid)
     LF_EXTRA_PIDS=$dpid
     expect_ok fusermount3 -u -- "$M"
-    for _ in $(seq 100); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
+    for _ in $(seq $((100 * LF_SLOW))); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
     if kill -0 "$dpid" 2>/dev/null; then fail "daemon mode: daemon alive 5 s after fusermount3 -u"; else pass; fi
     LF_EXTRA_PIDS=
 else
