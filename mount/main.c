@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "dbcheck.h"
 #include "fs.h"
 #include "log.h"
 #include "model.h"
@@ -48,6 +49,8 @@ static int prepare_database(const struct options *o, char abs[PATH_MAX])
         struct model *m;
         int r;
 
+        if (dbcheck(o->database) < 0)
+                return EXIT_DATABASE;
         r = model_open(o->database, &m);
         if (r < 0)
                 return fail(EXIT_DATABASE, o->database, model_reason()[0] ? model_reason()

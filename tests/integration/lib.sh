@@ -13,6 +13,9 @@
 # do less; set by the valgrind setup).
 
 export LC_ALL=C
+# Files the tests make are not writable by the group or others, whatever the caller's umask
+# (licensefs refuses such a database).
+umask 022
 # A zone far from UTC (POSIX rule, no tzdata needed): since= must still be UTC.
 export TZ=XST-5:30
 set -u
@@ -262,6 +265,37 @@ lf_cleanup() {
 }
 trap lf_cleanup EXIT
 trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------------------------------------
+# Running the program itself
+
+# lf_run OUT ERR ARGS...: run licensefs synchronously (bounded) with stdout/stderr to files; sets
+# LF_RC.
+lf_run() {
+    local out=$1 err=$2
+    shift 2
+    timeout $((10 * LF_SLOW)) "$LICENSEFS" "$@" >"$out" 2>"$err" </dev/null
+    LF_RC=$?
+}
+
+# expect_refusal WHAT CODE ARGS...: licensefs ARGS exits CODE with exactly one stderr line
+# "licensefs: ..." (left in LF_ERR), empty stdout, and nothing mounted on $M.
+expect_refusal() {
+    local what=$1 code=$2
+    shift 2
+    lf_run "$LF_TMP/out" "$LF_TMP/err" "$@"
+    LF_ERR=$(cat -- "$LF_TMP/err")
+    expect_eq "$code" "$LF_RC" "$what: exit status"
+    expect_eq 1 "$(wc -l <"$LF_TMP/err")" "$what: number of stderr lines ($(head -c 300 "$LF_TMP/err"))"
+    expect_match '^licensefs: .' "$(head -n1 "$LF_TMP/err")" "$what: stderr"
+    expect_eq "" "$(cat "$LF_TMP/out")" "$what: stdout"
+    if lf_any_mount_at "$M"; then
+        fail "$what: something is mounted on $M"
+        fusermount3 -u -- "$M"
+    else
+        pass
+    fi
+}
 
 # ---------------------------------------------------------------------------------------------
 # Assertions. Commands run with stdin from /dev/null (so rm never prompts).
