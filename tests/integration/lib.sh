@@ -284,6 +284,7 @@ expect_refusal() {
     local what=$1 code=$2
     shift 2
     lf_run "$LF_TMP/out" "$LF_TMP/err" "$@"
+    # shellcheck disable=SC2034 # for the tests
     LF_ERR=$(cat -- "$LF_TMP/err")
     expect_eq "$code" "$LF_RC" "$what: exit status"
     expect_eq 1 "$(wc -l <"$LF_TMP/err")" "$what: number of stderr lines ($(head -c 300 "$LF_TMP/err"))"
@@ -521,4 +522,17 @@ lf_snapshot() {
         printf '%s %s\n' "$(stat -c '%a %F' -- "$f")" "$f"
         [ -f "$f" ] && cat -- "$f" | sed 's/^/    /'
     done)
+}
+
+# expect_unchanged BEFORE WHAT: the whole tree below $M (paths, modes, contents) equals
+# lf_snapshot BEFORE; else a diff, WHAT saying after what.
+expect_unchanged() {
+    local after
+    after=$(lf_snapshot "$M")
+    if [ "$1" == "$after" ]; then
+        pass
+    else
+        fail "$2: the tree changed:"
+        diff <(printf '%s\n' "$1") <(printf '%s\n' "$after") | head -20 | sed 's/^/    /'
+    fi
 }
