@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "csv_reader.h"
+#include "dbcheck.h"
 #include "model.h"
 
 enum column { DISPLAY_NAME, SKU, SKU_ID, PLAN, PLAN_ID, FRIENDLY_NAME, COLUMNS };
@@ -478,6 +479,10 @@ int cmd_import_catalog(int argc, char **argv)
                 r = prepare(&im, why, sizeof(why));
         if (r < 0) {
                 status = fail(r == -ENOMEM ? EXIT_DATABASE : EXIT_REFUSED, argv[2], why);
+                goto out;
+        }
+        if (dbcheck(argv[1]) < 0) {
+                status = EXIT_DATABASE;
                 goto out;
         }
         r = model_open(argv[1], &m);

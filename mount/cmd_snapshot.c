@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "dbcheck.h"
 #include "snapshot.h"
 
 static int usage(const char *verb)
@@ -33,8 +34,11 @@ static bool paths_ok(int argc, char **argv, int count)
 static struct model *open_database(const char *database)
 {
         struct model *m = NULL;
-        int r = model_open(database, &m);
+        int r;
 
+        if (dbcheck(database) < 0)
+                return NULL;
+        r = model_open(database, &m);
         if (r < 0)
                 snapshot_database_error(database, r);
         return r < 0 ? NULL : m;

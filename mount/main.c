@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "dbcheck.h"
 #include "fs.h"
 #include "log.h"
 #include "model.h"
@@ -48,6 +49,8 @@ static int prepare_database(const struct options *o, char abs[PATH_MAX])
         struct model *m;
         int r;
 
+        if (dbcheck(o->database) < 0)
+                return EXIT_DATABASE;
         r = model_open(o->database, &m);
         if (r < 0)
                 return fail(EXIT_DATABASE, o->database, model_reason()[0] ? model_reason()
@@ -102,7 +105,14 @@ static int serve(struct fuse_session *se, const struct options *o)
 
 static int run(struct options *o)
 {
-        struct fs_config config = { .uid = getuid(), .gid = getgid(), .log = log_line };
+        struct fs_config config = {
+                .uid = getuid(),
+                .gid = getgid(),
+                .has_admin_group = o->has_admin_group,
+                .admin_gid = o->admin_gid,
+                .admin_group = o->admin_group,
+                .log = log_line,
+        };
         char database[PATH_MAX], mountpoint[PATH_MAX];
         struct purger *purger;
         struct fuse_session *se;

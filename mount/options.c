@@ -1,17 +1,23 @@
 /*
  * Parsing the command line on top of fuse_opt_parse, so that -o options may stand before or
  * after the two paths (as mount.fuse3 passes them) and go on to FUSE unchanged, but for
- * licensefs's own -o audit_lines=N and the generic mount options FUSE does not know, which are
- * dropped.
+ * licensefs's own -o audit_lines=N and admin_group=NAME, allow_other (which brings
+ * default_permissions with it), and the generic mount options FUSE does not know, which
+ * are dropped.
  */
 #include <errno.h>
+#include <grp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "options.h"
 
-enum { KEY_HELP, KEY_VERSION, KEY_FOREGROUND, KEY_DEBUG, KEY_SINGLE, KEY_DEMO, KEY_AUDIT_LINES };
+enum {
+        KEY_HELP, KEY_VERSION, KEY_FOREGROUND, KEY_DEBUG, KEY_SINGLE, KEY_DEMO, KEY_AUDIT_LINES,
+        KEY_ALLOW_OTHER, KEY_DEFAULT_PERMISSIONS, KEY_ADMIN_GROUP
+};
 
 #define AUDIT_LINES_MAX 2147483647
 
@@ -46,6 +52,9 @@ static const struct fuse_opt option_spec[] = {
         FUSE_OPT_KEY("nomand", FUSE_OPT_KEY_DISCARD),
         FUSE_OPT_KEY("silent", FUSE_OPT_KEY_DISCARD),
         FUSE_OPT_KEY("loud", FUSE_OPT_KEY_DISCARD),
+        FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
+        FUSE_OPT_KEY("default_permissions", KEY_DEFAULT_PERMISSIONS),
+        FUSE_OPT_KEY("admin_group=", KEY_ADMIN_GROUP),
         FUSE_OPT_END
 };
 
@@ -70,8 +79,8 @@ void options_usage(FILE *out)
               "  -s                   serve requests on a single thread\n"
               "  -o OPT[,OPT...]      mount options for FUSE (e.g. ro, default_permissions)\n"
               "  -o allow_other       let every user read the tree; modes are enforced\n"
-              "  -o admin_group=NAME  let the members of group NAME change licenses too\n"
-              "                       (implies allow_other)\n"
+              "  -o admin_group=NAME  let the members of group NAME (or a gid) change\n"
+              "                       licenses too; implies allow_other\n"
               "  -o audit_lines=N     keep the newest N lines of the audit log\n"
               "                       (default 1000000)\n"
               "  --demo               fill an empty tenant with the demo tenant first\n"
@@ -110,6 +119,66 @@ static int parse_audit_lines(const char *arg, struct options *o)
         return 0;
 }
 
+/* NAME is a gid: decimal digits, and not (gid_t)-1. */
+static int parse_gid(const char *name, gid_t *ret)
+{
+        size_t digits = strspn(name, "0123456789");
+        unsigned long long n;
+
+        if (digits == 0 || name[digits] != '\0' || digits > 10 ||
+            (n = strtoull(name, NULL, 10)) >= UINT32_MAX)
+                return -EINVAL;
+        *ret = (gid_t)n;
+        return 0;
+}
+
+/*
+ * The group of admin_group=NAME, from the group database (getgrnam_r): a group name, or else a
+ * gid that names a group. The gid (and the name, for refusals) is kept: membership is judged
+ * by each caller's credentials, not by the database's member list.
+ */
+static int parse_admin_group(const char *arg, struct options *o)
+{
+        const char *name = strchr(arg, '=') + 1;
+        struct group grp, *found = NULL;
+        size_t size = 1024;
+        char *buf = NULL, *bigger;
+        gid_t gid;
+        int r;
+
+        if (!*name)
+                return usage_error("'%s': NAME must name a group", arg);
+        for (;;) {
+                bigger = realloc(buf, size);
+                if (!bigger) {
+                        r = ENOMEM;
+                        break;
+                }
+                buf = bigger;
+                r = getgrnam_r(name, &grp, buf, size, &found);
+                if (r == 0 && !found && parse_gid(name, &gid) == 0)
+                        r = getgrgid_r(gid, &grp, buf, size, &found);
+                if (r != ERANGE || size >= 1 << 24)
+                        break;
+                size *= 2;
+        }
+        if (found) {
+                o->has_admin_group = true;
+                o->admin_gid = grp.gr_gid;
+                snprintf(o->admin_group, sizeof(o->admin_group), "%s", grp.gr_name);
+                r = 0;
+        } else if (r == 0 || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM) {
+                /* Not found may also come as one of these errors (getgrnam_r(3)). */
+                r = usage_error("'%s': no such group", arg);
+        } else {
+                fprintf(stderr, "licensefs: '%s': cannot look the group up: %s\n", arg,
+                        strerror(r));
+                r = -1;
+        }
+        free(buf);
+        return r;
+}
+
 static int process(void *data, const char *arg, int key, struct fuse_args *outargs)
 {
         struct options *o = data;
@@ -136,6 +205,14 @@ static int process(void *data, const char *arg, int key, struct fuse_args *outar
                 return 0;
         case KEY_AUDIT_LINES:
                 return parse_audit_lines(arg, o);
+        case KEY_ALLOW_OTHER:           /* both go on to FUSE once, after parsing */
+                o->allow_other = true;
+                return 0;
+        case KEY_DEFAULT_PERMISSIONS:
+                o->default_permissions = true;
+                return 0;
+        case KEY_ADMIN_GROUP:
+                return parse_admin_group(arg, o);
         case FUSE_OPT_KEY_NONOPT:
                 if (!o->database)
                         o->database = arg;
@@ -169,6 +246,15 @@ int options_parse(int argc, char **argv, struct options *ret)
                             "MOUNTPOINT");
                 fuse_opt_free_args(&o.fuse_args);
                 return -EINVAL;
+        }
+        /* Other users in, so the kernel must check modes; admins are other users. */
+        o.allow_other = o.allow_other || o.has_admin_group;
+        o.default_permissions = o.default_permissions || o.allow_other;
+        if ((o.allow_other && fuse_opt_add_arg(&o.fuse_args, "-oallow_other") < 0) ||
+            (o.default_permissions &&
+             fuse_opt_add_arg(&o.fuse_args, "-odefault_permissions") < 0)) {
+                fuse_opt_free_args(&o.fuse_args);
+                return -ENOMEM;         /* fuse_opt_add_arg said so */
         }
         *ret = o;
         return 0;

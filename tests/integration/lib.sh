@@ -13,8 +13,17 @@
 # namespace of its own (unshare -m, every mount private), where it may mount over system
 # directories (an installed prefix over /usr/local, say) without anyone else seeing it; it is
 # skipped (exit 77) where no namespace can be made.
+#
+# Under valgrind: LICENSEFS_WRAPPER (optional, a command every
+# licensefs of the test runs under: tests/valgrind.sh in `meson test --setup valgrind`; a report
+# it leaves in $LICENSEFS_WRAPPER_LOGS fails the test), LF_SLOW (optional, N: licensefs runs up
+# to N times slower than usual, so the waits for it are N times as long and the heaviest tests
+# do less; set by the valgrind setup).
 
 export LC_ALL=C
+# Files the tests make are not writable by the group or others, whatever the caller's umask
+# (licensefs refuses such a database).
+umask 022
 # A zone far from UTC (POSIX rule, no tzdata needed): since= must still be UTC.
 export TZ=XST-5:30
 set -u
@@ -55,6 +64,20 @@ DB=$LF_TMP/tenant.db
 M=$LF_TMP/mnt
 mkdir -- "$M"
 
+LF_SLOW=${LF_SLOW:-1}
+# shellcheck disable=SC2034 # used by the tests
+LF_BIN=$LICENSEFS  # the binary itself, as it shows in a daemon's command line
+# Through LICENSEFS_WRAPPER: $LICENSEFS becomes a script that runs the real binary under it, so
+# every way the tests start licensefs (mounts, verbs, timeout, env, script) goes through it.
+if [ -n "${LICENSEFS_WRAPPER:-}" ]; then
+    LICENSEFS_WRAPPER_LOGS=$LF_TMP/wrapper-logs
+    export LICENSEFS_WRAPPER_LOGS
+    mkdir -- "$LICENSEFS_WRAPPER_LOGS" "$LF_TMP/bin"
+    printf '#!/bin/bash\nexec %q %q "$@"\n' "$LICENSEFS_WRAPPER" "$LICENSEFS" >"$LF_TMP/bin/licensefs"
+    chmod +x -- "$LF_TMP/bin/licensefs"
+    LICENSEFS=$LF_TMP/bin/licensefs
+fi
+
 # ---------------------------------------------------------------------------------------------
 # Reporting
 
@@ -74,8 +97,22 @@ note() { printf -- '--- %s\n' "$*"; }
 # Show a value with control characters visible.
 lf_show() { printf '%s' "$1" | od -An -c -w4096 | tr -s ' ' | head -c 400; }
 
+# lf_check_wrapper_logs: the reports LICENSEFS_WRAPPER left (valgrind's, of every licensefs
+# that found an error, detached daemons' included) each fail the test.
+lf_check_wrapper_logs() {
+    local log
+    [ -n "${LICENSEFS_WRAPPER_LOGS:-}" ] || return 0
+    for log in "$LICENSEFS_WRAPPER_LOGS"/*; do
+        [ -s "$log" ] || continue
+        fail "$LICENSEFS_WRAPPER reported (${log##*/}):"
+        head -60 -- "$log" | sed 's/^/    /'
+        : >"$log"
+    done
+}
+
 lf_finish() {
     lf_unmount_all
+    lf_check_wrapper_logs
     if [ "$LF_FAILS" -eq 0 ]; then
         printf '%s: all %d checks passed\n' "$LF_NAME" "$LF_CHECKS"
         exit 0
@@ -97,10 +134,11 @@ lf_any_mount_at() {
     awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/mounts
 }
 
-# lf_wait_mounted DIR [PID]: wait up to 5 s for DIR to appear; fail early if PID dies.
+# lf_wait_mounted DIR [PID]: wait up to 5 s (times LF_SLOW) for DIR to appear; fail early if
+# PID dies.
 lf_wait_mounted() {
     local _
-    for _ in $(seq 100); do
+    for _ in $(seq $((100 * LF_SLOW))); do
         lf_is_mounted "$1" && return 0
         if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then
             return 1
@@ -110,10 +148,10 @@ lf_wait_mounted() {
     return 1
 }
 
-# lf_wait_unmounted DIR: wait up to 5 s for DIR to disappear from /proc/mounts.
+# lf_wait_unmounted DIR: wait up to 5 s (times LF_SLOW) for DIR to disappear from /proc/mounts.
 lf_wait_unmounted() {
     local _
-    for _ in $(seq 100); do
+    for _ in $(seq $((100 * LF_SLOW))); do
         lf_any_mount_at "$1" || return 0
         sleep 0.05
     done
@@ -138,10 +176,11 @@ expect_sigterm_ends() {
     if lf_wait_gone "$1"; then pass; else fail "daemon $1 alive 5 s after SIGTERM"; fi
 }
 
-# lf_wait_pid PID SECONDS: wait for a child to exit; sets LF_RC. Kills it after the timeout.
+# lf_wait_pid PID SECONDS: wait for a child to exit; sets LF_RC. Kills it after the timeout
+# (times LF_SLOW).
 lf_wait_pid() {
     local pid=$1 _
-    for _ in $(seq $(($2 * 20))); do
+    for _ in $(seq $(($2 * 20 * LF_SLOW))); do
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.05
     done
@@ -179,7 +218,7 @@ lf_mount() {
         pass
         return 0
     fi
-    fail "mount of $db on $mnt with args [$*] did not appear within 5 s; daemon log:"
+    fail "mount of $db on $mnt with args [$*] did not appear within $((5 * LF_SLOW)) s; daemon log:"
     sed 's/^/    /' "$LF_LOG"
     lf_kill_daemon
     return 1
@@ -225,7 +264,7 @@ lf_unmount() {
     if lf_wait_pid "$LF_PID" 10; then
         expect_eq 0 "$LF_RC" "daemon exit status after fusermount3 -u"
     else
-        fail "daemon did not exit within 10 s of fusermount3 -u (killed)"
+        fail "daemon did not exit within $((10 * LF_SLOW)) s of fusermount3 -u (killed)"
     fi
     LF_PID=
     if lf_any_mount_at "$LF_MNT"; then
@@ -275,6 +314,38 @@ lf_cleanup() {
 }
 trap lf_cleanup EXIT
 trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------------------------------------
+# Running the program itself
+
+# lf_run OUT ERR ARGS...: run licensefs synchronously (bounded) with stdout/stderr to files; sets
+# LF_RC.
+lf_run() {
+    local out=$1 err=$2
+    shift 2
+    timeout $((10 * LF_SLOW)) "$LICENSEFS" "$@" >"$out" 2>"$err" </dev/null
+    LF_RC=$?
+}
+
+# expect_refusal WHAT CODE ARGS...: licensefs ARGS exits CODE with exactly one stderr line
+# "licensefs: ..." (left in LF_ERR), empty stdout, and nothing mounted on $M.
+expect_refusal() {
+    local what=$1 code=$2
+    shift 2
+    lf_run "$LF_TMP/out" "$LF_TMP/err" "$@"
+    # shellcheck disable=SC2034 # for the tests
+    LF_ERR=$(cat -- "$LF_TMP/err")
+    expect_eq "$code" "$LF_RC" "$what: exit status"
+    expect_eq 1 "$(wc -l <"$LF_TMP/err")" "$what: number of stderr lines ($(head -c 300 "$LF_TMP/err"))"
+    expect_match '^licensefs: .' "$(head -n1 "$LF_TMP/err")" "$what: stderr"
+    expect_eq "" "$(cat "$LF_TMP/out")" "$what: stdout"
+    if lf_any_mount_at "$M"; then
+        fail "$what: something is mounted on $M"
+        fusermount3 -u -- "$M"
+    else
+        pass
+    fi
+}
 
 # ---------------------------------------------------------------------------------------------
 # Assertions. Commands run with stdin from /dev/null (so rm never prompts).
@@ -500,4 +571,17 @@ lf_snapshot() {
         printf '%s %s\n' "$(stat -c '%a %F' -- "$f")" "$f"
         [ -f "$f" ] && cat -- "$f" | sed 's/^/    /'
     done)
+}
+
+# expect_unchanged BEFORE WHAT: the whole tree below $M (paths, modes, contents) equals
+# lf_snapshot BEFORE; else a diff, WHAT saying after what.
+expect_unchanged() {
+    local after
+    after=$(lf_snapshot "$M")
+    if [ "$1" == "$after" ]; then
+        pass
+    else
+        fail "$2: the tree changed:"
+        diff <(printf '%s\n' "$1") <(printf '%s\n' "$after") | head -20 | sed 's/^/    /'
+    fi
 }

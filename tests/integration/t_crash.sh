@@ -19,7 +19,8 @@ D=example.com
 P=$M/products/CR
 NUSERS=40
 NWORKERS=4
-ROUNDS=${LF_CRASH_ROUNDS:-8}
+# A slow daemon (LF_SLOW=N, under valgrind) gets half the rounds, each N times as long.
+ROUNDS=${LF_CRASH_ROUNDS:-$((LF_SLOW > 1 ? 4 : 8))}
 TOTAL=15
 W=$LF_TMP/work
 mkdir -- "$W"
@@ -208,8 +209,8 @@ for r in $(seq "$ROUNDS"); do
         pids+=($!)
     done
     LF_EXTRA_PIDS="${pids[*]}"
-    delay=$(printf '%d.%03d' 0 $((200 + RANDOM % 801)))
-    [ "$delay" = 0.1000 ] && delay=1.0
+    ms=$(((200 + RANDOM % 801) * LF_SLOW))
+    delay=$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))
     sleep "$delay"
     kill -KILL "$LF_PID"
     wait "$LF_PID" 2>/dev/null

@@ -4,33 +4,6 @@
 # shellcheck source=lib.sh
 . "$(dirname -- "$0")/lib.sh" || exit 1
 
-# run_prog OUT ERR ARGS...: run licensefs synchronously (bounded) with stdout/stderr to files;
-# sets LF_RC.
-run_prog() {
-    local out=$1 err=$2
-    shift 2
-    timeout 10 "$LICENSEFS" "$@" >"$out" 2>"$err" </dev/null
-    LF_RC=$?
-}
-
-# expect_usage_error WHAT CODE ARGS...: exit CODE, exactly one stderr line "licensefs: ...",
-# empty stdout and nothing mounted on $M.
-expect_refusal() {
-    local what=$1 code=$2
-    shift 2
-    run_prog "$LF_TMP/out" "$LF_TMP/err" "$@"
-    expect_eq "$code" "$LF_RC" "$what: exit status"
-    expect_eq 1 "$(wc -l <"$LF_TMP/err")" "$what: number of stderr lines ($(head -c 300 "$LF_TMP/err"))"
-    expect_match '^licensefs: .' "$(head -n1 "$LF_TMP/err")" "$what: stderr"
-    expect_eq "" "$(cat "$LF_TMP/out")" "$what: stdout"
-    if lf_any_mount_at "$M"; then
-        fail "$what: something is mounted on $M"
-        fusermount3 -u -- "$M"
-    else
-        pass
-    fi
-}
-
 note "usage errors exit 2"
 expect_refusal "no arguments" 2
 expect_refusal "one argument" 2 "$DB"
@@ -44,23 +17,23 @@ expect_refusal "audit_lines=0" 2 -f -o audit_lines=0 "$DB" "$M"
 expect_refusal "audit_lines not a number" 2 -f -o allow_other,audit_lines=1k "$DB" "$M"
 expect_refusal "audit_lines too large" 2 -o audit_lines=2147483648 "$DB" "$M"
 rm -f -- "$DB"
-expect_eq "" "$(find "$LF_TMP" -mindepth 1 -maxdepth 1 ! -name mnt ! -name out ! -name err -printf '%P\n')" "usage errors create no database"
+expect_eq "" "$(find "$LF_TMP" -mindepth 1 -maxdepth 1 ! -name mnt ! -name out ! -name err ! -name bin ! -name wrapper-logs -printf '%P\n')" "usage errors create no database"
 
 note "-h and -V"
-run_prog "$LF_TMP/out" "$LF_TMP/err" -h
+lf_run "$LF_TMP/out" "$LF_TMP/err" -h
 expect_eq 0 "$LF_RC" "-h exit status"
 expect_match 'DATABASE MOUNTPOINT' "$(cat "$LF_TMP/out" "$LF_TMP/err")" "-h prints usage"
 expect_match '--demo' "$(cat "$LF_TMP/out" "$LF_TMP/err")" "-h mentions --demo"
-run_prog "$LF_TMP/out" "$LF_TMP/err" --help
+lf_run "$LF_TMP/out" "$LF_TMP/err" --help
 expect_eq 0 "$LF_RC" "--help exit status"
 expect_match 'DATABASE MOUNTPOINT' "$(cat "$LF_TMP/out" "$LF_TMP/err")" "--help prints usage"
-run_prog "$LF_TMP/out" "$LF_TMP/err" -V
+lf_run "$LF_TMP/out" "$LF_TMP/err" -V
 expect_eq 0 "$LF_RC" "-V exit status"
 expect_match "${LICENSEFS_VERSION:-[0-9]+\.[0-9]+}" "$(cat "$LF_TMP/out")" "-V prints the version on stdout"
-run_prog "$LF_TMP/out" "$LF_TMP/err" --version
+lf_run "$LF_TMP/out" "$LF_TMP/err" --version
 expect_eq 0 "$LF_RC" "--version exit status"
 expect_match "${LICENSEFS_VERSION:-[0-9]+\.[0-9]+}" "$(cat "$LF_TMP/out")" "--version prints the version"
-expect_eq "" "$(find "$LF_TMP" -mindepth 1 -maxdepth 1 ! -name mnt ! -name out ! -name err -printf '%P\n')" "-h/-V create no database"
+expect_eq "" "$(find "$LF_TMP" -mindepth 1 -maxdepth 1 ! -name mnt ! -name out ! -name err ! -name bin ! -name wrapper-logs -printf '%P\n')" "-h/-V create no database"
 
 note "database errors exit 3"
 head -c 8192 /dev/urandom >"$LF_TMP/garbage.db"
@@ -172,7 +145,7 @@ else
     lf_kill_daemon
 fi
 # As the first argument the name is the verb: `licensefs export` alone is a usage error.
-run_prog "$LF_TMP/out" "$LF_TMP/err" export
+lf_run "$LF_TMP/out" "$LF_TMP/err" export
 expect_eq 2 "$LF_RC" "export without DATABASE is a usage error"
 
 note "relative database path shows absolute in /proc/mounts"
@@ -190,8 +163,12 @@ else
     lf_kill_daemon
 fi
 
+# daemon_pid: the detached daemon serving $DB on $M (its command line ends in "LF_BIN DB MNT",
+# after valgrind's options under LICENSEFS_WRAPPER).
+daemon_pid() { pgrep -f -- "(^| )$LF_BIN $DB $M\$" | head -n1; }
+
 note "daemon mode: the program returns once mounted; SIGHUP is ignored, SIGTERM unmounts"
-run_prog "$LF_TMP/out" "$LF_TMP/err" "$DB" "$M"
+lf_run "$LF_TMP/out" "$LF_TMP/err" "$DB" "$M"
 expect_eq 0 "$LF_RC" "daemon mode: exit status of the starting process"
 expect_eq "" "$(cat "$LF_TMP/out" "$LF_TMP/err")" "daemon mode: output of the starting process"
 # Type=forking units and mount(8) rely on it: the mount is up when the program returns.
@@ -203,9 +180,9 @@ if lf_wait_mounted "$M"; then
     expect_ok putln "$M/products/DAEMON/total" 4
     expect_file "$M/products/DAEMON/total" 4
     expect_file "$M/products/DAEMON/available" 4
-    dpid=$(pgrep -xf "$LICENSEFS $DB $M" | head -n1)
+    dpid=$(daemon_pid)
     if [ -z "$dpid" ]; then
-        fail "daemon process '$LICENSEFS $DB $M' not found"
+        fail "daemon process '$LF_BIN $DB $M' not found"
         fusermount3 -u -- "$M"
     else
         pass
@@ -216,7 +193,7 @@ if lf_wait_mounted "$M"; then
         expect_file "$M/products/DAEMON/total" 4
         kill -TERM "$dpid"
         if lf_wait_unmounted "$M"; then pass; else fail "daemon mode: still mounted 5 s after SIGTERM"; fi
-        for _ in $(seq 100); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
+        for _ in $(seq $((100 * LF_SLOW))); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
         if kill -0 "$dpid" 2>/dev/null; then fail "daemon mode: daemon alive 5 s after SIGTERM"; else pass; fi
         LF_EXTRA_PIDS=
     fi
@@ -225,13 +202,13 @@ else
 fi
 
 note "daemon mode: fusermount3 -u ends the daemon"
-run_prog "$LF_TMP/out" "$LF_TMP/err" "$DB" "$M"
+lf_run "$LF_TMP/out" "$LF_TMP/err" "$DB" "$M"
 expect_eq 0 "$LF_RC" "daemon mode (second): exit status"
 if lf_wait_mounted "$M"; then
-    dpid=$(pgrep -xf "$LICENSEFS $DB $M" | head -n1)
+    dpid=$(daemon_pid)
     LF_EXTRA_PIDS=$dpid
     expect_ok fusermount3 -u -- "$M"
-    for _ in $(seq 100); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
+    for _ in $(seq $((100 * LF_SLOW))); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
     if kill -0 "$dpid" 2>/dev/null; then fail "daemon mode: daemon alive 5 s after fusermount3 -u"; else pass; fi
     LF_EXTRA_PIDS=
 else

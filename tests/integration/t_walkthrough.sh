@@ -8,17 +8,6 @@
 SKU=ENTERPRISEPACK
 P=$M/products/$SKU
 D=example.com
-# expect_unchanged BEFORE: the whole tree (paths, modes, contents) equals snapshot BEFORE.
-expect_unchanged() {
-    local after
-    after=$(lf_snapshot "$M")
-    if [ "$1" == "$after" ]; then
-        pass
-    else
-        fail "$2: the tree changed:"
-        diff <(printf '%s\n' "$1") <(printf '%s\n' "$after") | head -20 | sed 's/^/    /'
-    fi
-}
 holder() { # holder UPN DIRECT GROUP...: expected lines of a holder file for $SKU
     local u=$1 d=$2 g
     shift 2
