@@ -459,6 +459,7 @@ static void read_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
         struct dir_handle *d = (struct dir_handle *)(uintptr_t)fi->fh, *fresh;
         char path[FS_PATH_MAX];
         size_t used = 0, i;
+        bool session;
         char *buf;
         int r;
 
@@ -480,6 +481,8 @@ static void read_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
                 fuse_reply_err(req, ENOMEM);
                 return;
         }
+        /* The entries of one reply are rendered in one read transaction, not one each. */
+        session = plus && model_read_begin(model_of(req)) >= 0;
         for (i = (size_t)offset; i < d->count; i++) {
                 r = add_entry(req, ino, d->names[i], (off_t)i + 1, plus, buf + used, size - used);
                 if (r < 0)
@@ -488,6 +491,8 @@ static void read_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
                         break;
                 used += (size_t)r;
         }
+        if (session)
+                model_read_end(model_of(req));
         fuse_reply_buf(req, buf, used);
         free(buf);
 }

@@ -564,6 +564,11 @@ int model_batch_begin(struct model *m)
 
 int model_read_begin(struct model *m)
 {
+        /* Inside the thread's own read session: a level more of the same snapshot. */
+        if (in_own_batch(m) && !m->batch_write) {
+                m->batch_depth++;
+                return 0;
+        }
         return session_begin(m, false);
 }
 
@@ -571,6 +576,10 @@ int model_read_end(struct model *m)
 {
         if (!in_own_batch(m) || m->batch_write)
                 return refuse(-EINVAL, "no read session of this thread is open");
+        if (m->batch_depth > 1) {
+                m->batch_depth--;
+                return 0;
+        }
         m->batch_depth = 0;
         return tx_end(m, 0);
 }

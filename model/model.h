@@ -61,7 +61,9 @@ int model_batch_begin(struct model *m);
 int model_batch_end(struct model *m, bool commit);
 /*
  * A read session: the calling thread's reads between these two see one snapshot and cost one
- * transaction (a change inside is EBUSY). For rendering a record from several reads.
+ * transaction (a change inside is EBUSY, so is a batch). For rendering a record from several
+ * reads, or many records (a listing) in one transaction: a read session begun inside one is
+ * part of it, and ends with the matching model_read_end.
  */
 int model_read_begin(struct model *m);
 int model_read_end(struct model *m);

@@ -95,6 +95,24 @@ START_TEST(test_sessions_do_not_nest)
 }
 END_TEST
 
+/* A read session inside one is part of it: one snapshot until the outer one ends. */
+START_TEST(test_read_sessions_nest)
+{
+        struct model_product product;
+
+        ck_ok(model_product_create(m, "P"));
+        ck_ok(model_read_begin(m));
+        ck_ok(model_read_begin(m));
+        ck_ok(model_product_get(m, "P", &product));
+        ck_ok(model_read_end(m));
+        ck_err(model_product_set_total(m, "P", 1), EBUSY);     /* still the outer session */
+        ck_ok(model_read_end(m));
+        ck_err(model_read_end(m), EINVAL);
+        ck_ok(model_product_set_total(m, "P", 1));
+        ck_assert_int_eq(total_of("P"), 1);
+}
+END_TEST
+
 static Suite *batch_suite(void)
 {
         Suite *suite = suite_create("batch");
@@ -106,6 +124,7 @@ static Suite *batch_suite(void)
         tcase_add_test(tcase, test_end_without_batch);
         tcase_add_test(tcase, test_read_session);
         tcase_add_test(tcase, test_sessions_do_not_nest);
+        tcase_add_test(tcase, test_read_sessions_nest);
         suite_add_tcase(suite, tcase);
         return suite;
 }
