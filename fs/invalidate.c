@@ -203,23 +203,32 @@ static bool is_file(const char *path)
 
 /*
  * Makes the kernel forget the nodes of `list`: the attributes of files, the entries of named
- * nodes whose object is gone. Returns the last entry ticket queued (0: none).
+ * nodes whose object is gone. Checking a file renders it, so when everything is forgotten
+ * (`every`) a named file's entry goes unchecked: a kernel that still needs it looks it up
+ * again. A directory is always checked, since one that exists may be a shell's cwd.
+ * Returns the last entry ticket queued (0: none).
  */
 static uint64_t forget_nodes(struct fs_invalidator *inv, const struct fs_stale *list,
-                             size_t count)
+                             size_t count, bool every)
 {
         struct model *m = inv->fs->config->model;
         uint64_t ticket = 0, queued;
+        bool file;
         size_t i;
 
         for (i = 0; i < count; i++) {
                 const struct fs_stale *node = &list[i];
 
-                if (is_file(node->path))
+                file = is_file(node->path);
+                if (file)
                         forget_attributes(inv, node->ino);
-                if (!node->named || !node->parent || skipped(node->path) || !gone(m, node->path))
+                if (!node->named || !node->parent || skipped(node->path))
                         continue;
-                fs_inodes_unlink(inv->fs->inodes, node->path);
+                if (!(file && every)) {
+                        if (!gone(m, node->path))
+                                continue;
+                        fs_inodes_unlink(inv->fs->inodes, node->path);
+                }
                 queued = queue_entry(inv, node->parent, node->name);
                 ticket = queued ? queued : ticket;
         }
@@ -234,7 +243,7 @@ static uint64_t forget_collected(struct fs_invalidator *inv, const char *upn)
 
         if (fs_inodes_collect(inv->fs->inodes, upn, &list, &count) < 0)
                 return 0;
-        ticket = forget_nodes(inv, list, count);
+        ticket = forget_nodes(inv, list, count, upn == NULL);
         fs_stale_free(list, count);
         return ticket;
 }
@@ -254,7 +263,7 @@ static uint64_t forget_named_at(struct fs_invalidator *inv, const char *path)
         parent[len] = '\0';
         node.parent = fs_inodes_find(inv->fs->inodes, parent);
         node.name = (char *)slash + 1;
-        return forget_nodes(inv, &node, 1);
+        return forget_nodes(inv, &node, 1, false);
 }
 
 /* Builds "/a/<escaped name>/b..." into out; false when it cannot be named. */
