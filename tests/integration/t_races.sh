@@ -264,6 +264,19 @@ expect_ok mkdir "$M2/groups/GX"
 expect_ok touch "$M2/groups/GX/members/$(upn 2)"
 expect_ok touch "$M/products/X/groups/GX"
 within_1s test -e "$M2/products/X/users/$(upn 2)" && pass || fail "a group license through A is not visible through B within 1 s"
+# A caches the holder's entry and the counts; B removes it: then touch through A makes it anew
+# (and does not open the old entry, which would be ENOENT), and A's counts follow.
+expect_ok touch "$M/products/X/users/$(upn 3)"
+stat -- "$M/products/X/users/$(upn 3)" "$M/products/X/available" >/dev/null
+expect_ok rm "$M2/products/X/users/$(upn 3)"
+# once A answers the stat anew (its poller forgot the attributes), the entry went in the same
+# pass
+within_1s test ! -e "$M/products/X/users/$(upn 3)" && pass || fail "an rm through B is not visible through A within 1 s"
+sleep 0.2
+expect_ok touch "$M/products/X/users/$(upn 3)"
+expect_eq 2 "$(cat "$M/products/X/assigned")" "assigned through A after touch, rm through B, touch through A"
+lf_size_ok "$M/products/X/available"
+expect_ok rm "$M/products/X/users/$(upn 3)"
 
 CSV=$LF_TMP/small.csv
 {
