@@ -114,6 +114,16 @@ static void show_owner(fuse_req_t req, const struct fs_node *node, struct stat *
                 st->st_mode |= S_IWUSR | S_IWGRP;
 }
 
+/*
+ * For a node the kernel holds (by number, not by a name it looks up): its object went since
+ * the kernel cached it. ESTALE makes the kernel walk the path again, revalidating each name,
+ * and find it gone or made anew; ENOENT would stick to the cached entry.
+ */
+static int stale_if_gone(int r)
+{
+        return r == -ENOENT ? -ESTALE : r;
+}
+
 static int stat_node(fuse_req_t req, const struct fs_node *node, struct stat *st)
 {
         int r = fs_node_stat(model_of(req), node, st);
@@ -204,8 +214,8 @@ static int begin(fuse_req_t req, const char *op, const char *path, const char *o
         struct model_actor actor = { fuse_req_ctx(req)->uid, op, path };
 
         fs_reason_clear();
+        (void)other;
         model_set_actor(&actor);
-        fs_invalidate_skip(path, other);
         return may_change(req);
 }
 
@@ -214,13 +224,13 @@ static int report(fuse_req_t req, const char *op, const char *path, int r)
 {
         struct fs_config *cfg = fs_of(req)->config;
 
-        if (r < 0 && cfg->log)
+        /* ESTALE is no refusal: the kernel looks the path up again and asks anew. */
+        if (r < 0 && r != -ESTALE && cfg->log)
                 cfg->log("%s %s: %s%s%s", op, path, strerror(-r), fs_reason()[0] ? ": " : "",
                          fs_reason());
-        if (r < 0)
+        if (r < 0 && r != -ESTALE)
                 model_audit_refusal(cfg->model, r, fs_reason());
         model_set_actor(NULL);
-        fs_invalidate_skip(NULL, NULL);
         return r;
 }
 
@@ -290,14 +300,19 @@ static void lf_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
         char path[FS_PATH_MAX];
         struct fs_node node;
+        struct stat st;
         int r;
 
-        (void)fi;
         r = node_at(req, ino, path, &node);
-        if (r < 0)
+        /* fstat of an open file: no path to walk again, so the plain answer */
+        if (r >= 0)
+                r = fi ? stat_node(req, &node, &st) : stale_if_gone(stat_node(req, &node, &st));
+        if (r < 0) {
                 fuse_reply_err(req, -r);
-        else
-                reply_attr(req, ino, &node);
+                return;
+        }
+        st.st_ino = ino;
+        fuse_reply_attr(req, &st, FS_CACHE_SECONDS);
 }
 
 /* What the tree never allows: renames, links, special files, mode and owner changes. */
@@ -313,11 +328,15 @@ static void lf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 {
         char path[FS_PATH_MAX];
         struct fs_node node;
+        struct stat st;
         int r;
 
         r = node_at(req, ino, path, &node);
         if (r >= 0 && fi)
                 node = handle_of(fi)->node;
+        /* Touching a holder assigns it: never for one whose object went meanwhile. */
+        if (r >= 0 && !fi)
+                r = stale_if_gone(stat_node(req, &node, &st));
         if (r >= 0 && (to_set & FUSE_SET_ATTR_MODE))
                 r = refuse_change(req, "chmod", path, "mode changes");
         if (r >= 0 && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)))
@@ -401,7 +420,7 @@ static void lf_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
         r = path_of(req, ino, path);
         if (r >= 0)
-                r = list_dir(req, path, &d);
+                r = stale_if_gone(list_dir(req, path, &d));
         if (r < 0) {
                 fuse_reply_err(req, -r);
                 return;
@@ -585,7 +604,7 @@ static void lf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         if (r >= 0 && (fi->flags & O_TRUNC))
                 r = fs_node_truncate(&node, 0);
         if (r >= 0)
-                r = open_handle(req, path, &node, fi, NULL);
+                r = stale_if_gone(open_handle(req, path, &node, fi, NULL));
         if (writing)
                 r = report(req, "open", path, r);
         if (r < 0)

@@ -21,18 +21,12 @@ struct fs {
 
 /*
  * The invalidation of the kernel's caches (invalidate.c). fs_invalidator_start registers the
- * model watcher: after every committed change it forgets the attributes of the files the
- * change touched and the entries of the objects it removed, and a poller does the same for
- * everything the kernel holds when another process changed the database. A request that
- * made a change returns only after its invalidations are done (or a bounded wait passed).
+ * model watcher: after every committed change the kernel forgets the attributes of the nodes
+ * the change touched, before the request returns; a poller does the same for everything the
+ * kernel holds when another process changed the database. A node whose object is gone then
+ * answers ESTALE, and the kernel looks its path up again (ops.c).
  */
 struct fs_invalidator *fs_invalidator_start(struct fs *fs);
 struct fs_invalidator *fs_invalidator_stop(struct fs_invalidator *inv);
-/*
- * Names the calling request's own targets (made or removed by it, up to two): the kernel
- * updates their entries itself, and invalidating them from the request would deadlock.
- * NULL, NULL when the request is over.
- */
-void fs_invalidate_skip(const char *path, const char *other);
 /* Makes the kernel forget the attributes of the nodes of `list`. */
 void fs_invalidate_attributes(struct fs *fs, const struct fs_stale *list, size_t count);

@@ -12,6 +12,7 @@
 EINVAL="Invalid argument"
 EPERM="Operation not permitted"
 ENOENT="No such file or directory"
+ESTALE="Stale file handle"
 # libfuse answers for a directory removed while a process still stands in it (README).
 ENAMETOOLONG="File name too long"
 EEXIST="File exists"
@@ -259,8 +260,8 @@ ROWS=(
 'rename: RENAME_NOREPLACE of a user|'"$EPERM"'|ren2 1 "$M/users/$U" "$M/users/new@$D"'
 
 # --- objects deleted by another process meanwhile (each row makes and removes its objects)
-'gone: read an open holder after rm through the other path|'"$ENOENT"'|mkuser $TU; tmpsku; s touch "$TP/users/$TU"; exec 3<"$TP/users/$TU"; s rm "$M/users/$TU/licenses/TMPX"; cat <&3; rc=$?; exec 3<&-; gone_user $TU; rmdir "$TP"; exit $rc'
-'gone: fstat an open holder after rm through the other path|'"$ENOENT"'|mkuser $TU; tmpsku; s touch "$TP/users/$TU"; exec 3<"$TP/users/$TU"; s rm "$M/users/$TU/licenses/TMPX"; python3 -c "import os; os.fstat(3)"; rc=$?; exec 3<&-; gone_user $TU; rmdir "$TP"; exit $rc'
+'gone: read an open holder after rm through the other path|'"$ESTALE"'|mkuser $TU; tmpsku; s touch "$TP/users/$TU"; exec 3<"$TP/users/$TU"; s rm "$M/users/$TU/licenses/TMPX"; cat <&3; rc=$?; exec 3<&-; gone_user $TU; rmdir "$TP"; exit $rc'
+'gone: fstat an open holder after rm through the other path|'"$ESTALE"'|mkuser $TU; tmpsku; s touch "$TP/users/$TU"; exec 3<"$TP/users/$TU"; s rm "$M/users/$TU/licenses/TMPX"; python3 -c "import os; os.fstat(3)"; rc=$?; exec 3<&-; gone_user $TU; rmdir "$TP"; exit $rc'
 'gone: write options to an open holder after rm through the other path|'"$ENOENT"'|mkuser $TU; tmpsku; s touch "$TP/users/$TU"; exec 3>"$TP/users/$TU"; s rm "$M/users/$TU/licenses/TMPX"; echo disabled_plans= >&3; rc=$?; exec 3>&-; [ -z "$(ls "$TP/users")" ] || { echo "holder came back" >&2; rc=0; }; gone_user $TU; rmdir "$TP"; exit $rc'
 'gone: ls in a product dir removed meanwhile|'"$ENOENT"'|tmpsku; (cd "$TP" && rmdir "$TP" && ls); rc=$?; rmdir "$TP" 2>/dev/null; exit $rc'
 'gone: touch inside a product dir removed meanwhile|'"$ENOENT"'|tmpsku; mkuser $TU; (cd "$TP" && rmdir "$TP" && touch "users/$TU"); rc=$?; rmdir "$TP" 2>/dev/null; gone_user $TU; exit $rc'
