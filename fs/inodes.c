@@ -17,7 +17,6 @@ struct fs_inode {
         uint64_t nlookup;               /* kernel references */
         char *path;
         bool hashed;                    /* found by its path (not removed or moved away) */
-        bool named;
         struct fs_inode *hash_next;
         struct fs_inode *parent, *first_child, *prev_sibling, *next_sibling;
         struct user_list *user;         /* the UPN its path names, or NULL */
@@ -306,7 +305,7 @@ static struct fs_inode *parent_of(struct fs_inodes *t, const char *path)
         return hash_find(&t->paths, PATHS, parent);
 }
 
-uint64_t fs_inodes_ref(struct fs_inodes *t, const char *path, const char *upn, bool named)
+uint64_t fs_inodes_ref(struct fs_inodes *t, const char *path, const char *upn)
 {
         struct fs_inode *node, *parent;
         uint64_t ino = 0;
@@ -324,7 +323,6 @@ uint64_t fs_inodes_ref(struct fs_inodes *t, const char *path, const char *upn, b
                         goto fail;
                 }
                 node->hashed = true;
-                node->named = named;
                 parent = parent_of(t, path);
                 if (parent)
                         child_link(parent, node);
@@ -380,21 +378,13 @@ void fs_inodes_unlink(struct fs_inodes *t, const char *path)
 
 void fs_stale_free(struct fs_stale *list, size_t count)
 {
-        size_t i;
-
-        for (i = 0; i < count; i++) {
-                free(list[i].name);
-                free(list[i].path);
-        }
+        (void)count;
         free(list);
 }
 
 static int stale_add(struct fs_inodes *t, struct fs_inode *node, struct fs_stale **list,
                      size_t *count, size_t *size)
 {
-        struct fs_stale *item;
-        const char *slash;
-
         if (*count == *size) {
                 size_t grown = *size ? 2 * *size : 16;
                 struct fs_stale *bigger = realloc(*list, grown * sizeof(*bigger));
@@ -404,18 +394,7 @@ static int stale_add(struct fs_inodes *t, struct fs_inode *node, struct fs_stale
                 *list = bigger;
                 *size = grown;
         }
-        item = &(*list)[*count];
-        memset(item, 0, sizeof(*item));
-        item->ino = number(t, node);
-        item->named = node->named;
-        item->parent = node->parent ? number(t, node->parent) : 0;
-        slash = strrchr(node->path, '/');
-        item->path = strdup(node->path);
-        if (node != &t->root)
-                item->name = strdup(slash ? slash + 1 : node->path);
-        (*count)++;
-        if (!item->path || (node != &t->root && !item->name))
-                return -ENOMEM;
+        (*list)[(*count)++].ino = number(t, node);
         return 0;
 }
 

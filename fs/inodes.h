@@ -16,13 +16,9 @@
 
 struct fs_inodes;
 
-/* A node to forget from the kernel's caches: its number, or (parent, name) for its entry. */
+/* A node whose attributes the kernel is to forget: its number. */
 struct fs_stale {
         uint64_t ino;
-        uint64_t parent;
-        char *name;                     /* owned; NULL for the root */
-        char *path;                     /* owned */
-        bool named;                     /* named after an object (may vanish) */
 };
 
 struct fs_inodes *fs_inodes_new(void);
@@ -36,10 +32,9 @@ struct fs_inodes *fs_inodes_free(struct fs_inodes *t);
 int fs_inodes_path(struct fs_inodes *t, uint64_t ino, char *buf);
 /*
  * Counts one more kernel reference to the node at `path` (made if new), whose name field names
- * user `upn` ("" if none), and whose last component is an object's name (`named`). Returns its
- * number, or 0 when out of memory.
+ * user `upn` ("" if none). Returns its number, or 0 when out of memory.
  */
-uint64_t fs_inodes_ref(struct fs_inodes *t, const char *path, const char *upn, bool named);
+uint64_t fs_inodes_ref(struct fs_inodes *t, const char *path, const char *upn);
 /* Takes back `count` references; the node goes when none is left. */
 void fs_inodes_forget(struct fs_inodes *t, uint64_t ino, uint64_t count);
 /* The node now at `path` no longer is there (removed): later lookups make a new one. */

@@ -111,11 +111,6 @@ bool fs_node_is_dir(const struct fs_node *node)
         return is_dir(node);
 }
 
-bool fs_node_is_named(const struct fs_node *node)
-{
-        return node->kind != FS_ROOT && fs_kinds[node->kind].name == NULL;
-}
-
 bool fs_node_is_writable(const struct fs_node *node)
 {
         return (fs_kinds[node->kind].mode & S_IWUSR) != 0;

@@ -52,9 +52,8 @@ struct fs_file {
  */
 int fs_path_parse(const char *path, struct fs_node *ret);
 
-/* Whether the node is a directory; whether its last name is an object's (may vanish). */
+/* Whether the node is a directory. */
 bool fs_node_is_dir(const struct fs_node *node);
-bool fs_node_is_named(const struct fs_node *node);
 /* Whether the tree lets the node be written at all (its owner's write bit in the table). */
 bool fs_node_is_writable(const struct fs_node *node);
 

@@ -137,7 +137,7 @@ static int stat_node(fuse_req_t req, const struct fs_node *node, struct stat *st
 static int ref_entry(fuse_req_t req, const char *path, const struct fs_node *node,
                      struct fuse_entry_param *e)
 {
-        e->ino = fs_inodes_ref(fs_of(req)->inodes, path, node->upn, fs_node_is_named(node));
+        e->ino = fs_inodes_ref(fs_of(req)->inodes, path, node->upn);
         if (!e->ino)
                 return -ENOMEM;
         e->attr.st_ino = e->ino;
@@ -206,15 +206,14 @@ static int may_change(fuse_req_t req)
 
 /*
  * Starts an operation that may change the tenant: `op` is its verb in the audit log (a fixed
- * set, see README), `path` the object as used; `other` a second target (rename). Returns
- * whether the caller may change the tenant (0 or -EACCES).
+ * set, see README), `path` the object as used. Returns whether the caller may change the
+ * tenant (0 or -EACCES).
  */
-static int begin(fuse_req_t req, const char *op, const char *path, const char *other)
+static int begin(fuse_req_t req, const char *op, const char *path)
 {
         struct model_actor actor = { fuse_req_ctx(req)->uid, op, path };
 
         fs_reason_clear();
-        (void)other;
         model_set_actor(&actor);
         return may_change(req);
 }
@@ -318,7 +317,7 @@ static void lf_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 /* What the tree never allows: renames, links, special files, mode and owner changes. */
 static int refuse_change(fuse_req_t req, const char *op, const char *path, const char *what)
 {
-        begin(req, op, path, NULL);
+        begin(req, op, path);
         return report(req, op, path, fs_refuse(-EPERM, "the tree has no %s", what));
 }
 
@@ -342,14 +341,14 @@ static void lf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
         if (r >= 0 && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)))
                 r = refuse_change(req, "chown", path, "owner changes");
         if (r >= 0 && (to_set & FUSE_SET_ATTR_SIZE)) {
-                r = begin(req, "truncate", path, NULL);
+                r = begin(req, "truncate", path);
                 if (r >= 0)
                         r = fs_node_truncate(&node, attr->st_size);
                 r = report(req, "truncate", path, r);
         }
         if (r >= 0 && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
                                  FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW))) {
-                r = begin(req, "touch", path, NULL);
+                r = begin(req, "touch", path);
                 if (r >= 0)
                         r = fs_node_touch(model_of(req), &node);
                 r = report(req, "touch", path, r);
@@ -593,7 +592,7 @@ static void lf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
         r = path_of(req, ino, path);
         if (writing) {
-                int allowed = begin(req, "open", path, NULL);
+                int allowed = begin(req, "open", path);
 
                 r = r < 0 ? r : allowed;
         }
@@ -623,7 +622,7 @@ static void lf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 
         (void)mode;
         r = child_path(req, parent, name, path);
-        allowed = begin(req, "create", path, NULL);
+        allowed = begin(req, "create", path);
         r = r < 0 ? path_refused(r) : allowed;
         if (r >= 0) {
                 fs_reason_clear();
@@ -722,7 +721,7 @@ static void lf_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 
         (void)ino;
         /* The name it was opened by: the object may be gone since. */
-        r = begin(req, "write", h->path, NULL);
+        r = begin(req, "write", h->path);
         if (r >= 0)
                 r = take_write(req, h, data, size, offset);
         r = report(req, "write", h->path, r);
@@ -747,7 +746,7 @@ static void lf_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
         (void)ino;
         if (h->pending) {
-                r = begin(req, "write", h->path, NULL);
+                r = begin(req, "write", h->path);
                 h->pending = false;
                 if (r >= 0)
                         r = fs_node_write(model_of(req), &h->node, h->written.data,
@@ -773,7 +772,7 @@ static void lf_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
         int allowed, r;
 
         r = child_path(req, parent, name, path);
-        allowed = begin(req, "unlink", path, NULL);
+        allowed = begin(req, "unlink", path);
         r = r < 0 ? path_refused(r) : allowed;
         if (r >= 0)
                 r = parse(path, &node);
@@ -793,7 +792,7 @@ static void lf_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 
         (void)mode;
         r = child_path(req, parent, name, path);
-        allowed = begin(req, "mkdir", path, NULL);
+        allowed = begin(req, "mkdir", path);
         r = r < 0 ? path_refused(r) : allowed;
         if (r >= 0) {
                 fs_reason_clear();
@@ -815,7 +814,7 @@ static void lf_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
         int allowed, r;
 
         r = child_path(req, parent, name, path);
-        allowed = begin(req, "rmdir", path, NULL);
+        allowed = begin(req, "rmdir", path);
         r = r < 0 ? path_refused(r) : allowed;
         if (r >= 0)
                 r = parse(path, &node);
@@ -851,7 +850,7 @@ static void lf_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
         r = child_path(req, parent, name, from);
         if (r >= 0)
                 r = child_path(req, newparent, newname, to);
-        allowed = begin(req, "rename", from, r >= 0 ? to : NULL);
+        allowed = begin(req, "rename", from);
         r = r < 0 ? path_refused(r) : allowed;
         if (r >= 0)
                 r = fs_path_parse(from, &source);
