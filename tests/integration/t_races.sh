@@ -276,7 +276,13 @@ sleep 0.2
 expect_ok touch "$M/products/X/users/$(upn 3)"
 expect_eq 2 "$(cat "$M/products/X/assigned")" "assigned through A after touch, rm through B, touch through A"
 lf_size_ok "$M/products/X/available"
-expect_ok rm "$M/products/X/users/$(upn 3)"
+# touch -c (times only, never create) through A's cached entry of a holder B removed: the
+# license must not come back
+stat -- "$M/products/X/users/$(upn 3)" >/dev/null
+expect_ok rm "$M2/products/X/users/$(upn 3)"
+expect_ok touch -c "$M/products/X/users/$(upn 3)"
+within_1s test ! -e "$M/products/X/users/$(upn 3)" && pass || fail "touch -c through a stale entry brought the holder back"
+expect_eq 1 "$(cat "$M/products/X/assigned")" "assigned after touch -c of a holder removed through B"
 
 CSV=$LF_TMP/small.csv
 {
