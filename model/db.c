@@ -147,15 +147,23 @@ static const char *const migrations[] = { schema_v1, schema_v2, schema_v3 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 static __thread char thread_reason[512];
+/* Set by the one SQLite-to-errno map, so callers need not guess from the errno. */
+static __thread bool thread_failed_in_database;
 
 const char *model_reason(void)
 {
         return thread_reason;
 }
 
+bool model_failed_in_database(void)
+{
+        return thread_failed_in_database;
+}
+
 void reason_clear(void)
 {
         thread_reason[0] = '\0';
+        thread_failed_in_database = false;
 }
 
 int refuse(int err, const char *fmt, ...)
@@ -170,6 +178,8 @@ int refuse(int err, const char *fmt, ...)
 
 int errno_from_sqlite(int rc)
 {
+        if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+                thread_failed_in_database = true;
         switch (rc & 0xff) {
         case SQLITE_OK:
         case SQLITE_ROW:

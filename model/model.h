@@ -52,6 +52,13 @@ struct model *model_close(struct model *m);
 const char *model_reason(void);
 
 /*
+ * Whether this thread's last failed model call failed because the database did (I/O, a full
+ * disk, a lock, memory), not because a rule refused the change. The errno alone cannot say:
+ * ENOSPC is both "no seat is available" and "the disk is full".
+ */
+bool model_failed_in_database(void);
+
+/*
  * A batch: the calling thread's model calls between these two are one transaction, which
  * model_batch_end commits (commit true) or rolls back. Each call inside is still all or
  * nothing (a savepoint), so a caller may go on after a refused call. Other threads wait for

@@ -12,7 +12,9 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -197,6 +199,47 @@ START_TEST(test_open_missing_directory)
 }
 END_TEST
 
+/*
+ * The model says whether a failure was the database's: a file that cannot grow fails a change
+ * in the database, while a refusal with the same errno (ENOSPC: no seat) is a rule's.
+ */
+START_TEST(test_failed_in_database)
+{
+        struct rlimit unlimited, none_more;
+        struct model *model = NULL;
+        char sku[32];
+        int i, r = 0;
+
+        ck_assert_int_eq(model_open(db_path, &model), 0);
+        ck_assert_int_eq(model_product_create(model, "P"), 0);
+        ck_assert_int_eq(model_user_create(model, "a@x"), 0);
+        ck_assert_int_eq(model_user_set_usage_location(model, "a@x", "US"), 0);
+        ck_refused(model_direct_assign(model, "P", "a@x"), ENOSPC);
+        ck_assert(!model_failed_in_database());
+        ck_refused(model_product_create(model, "\x01"), EINVAL);
+        ck_assert(!model_failed_in_database());
+
+        /* No file may grow: SQLite's next write past the end fails with EFBIG. */
+        ck_assert_ptr_ne(signal(SIGXFSZ, SIG_IGN), SIG_ERR);
+        ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &unlimited), 0);
+        none_more = unlimited;
+        none_more.rlim_cur = 1;
+        ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &none_more), 0);
+        for (i = 0; i < 10000 && r == 0; i++) {
+                snprintf(sku, sizeof(sku), "FILL_%d", i);
+                r = model_product_create(model, sku);
+        }
+        ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &unlimited), 0);
+        ck_assert_msg(r < 0, "10000 products were made in a file that could not grow");
+        ck_assert_msg(model_failed_in_database(), "%s (%s) not reported as the database's",
+                      errno_name(r), model_reason());
+        /* The next call starts afresh. */
+        ck_assert_int_eq(model_user_create(model, "b@x"), 0);
+        ck_assert(!model_failed_in_database());
+        model_close(model);
+}
+END_TEST
+
 START_TEST(test_close_accepts_null)
 {
         ck_assert_ptr_null(model_close(NULL));
@@ -331,6 +374,7 @@ static Suite *tenant_suite(void)
         tcase_add_test(tcase, test_open_refuses_short_garbage);
         tcase_add_test(tcase, test_open_refuses_foreign_sqlite);
         tcase_add_test(tcase, test_open_missing_directory);
+        tcase_add_test(tcase, test_failed_in_database);
         tcase_add_test(tcase, test_close_accepts_null);
         suite_add_tcase(suite, tcase);
 
