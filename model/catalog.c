@@ -3,28 +3,10 @@
  * are what the importers build on; they merge and never delete, and they say what they did
  * so the importers can report it.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
 #include "internal.h"
-
-/* Writes the lower-case form of a GUID to out (37 bytes); -EINVAL when it is not one. */
-int guid_lower(const char *guid, char out[MODEL_SKU_ID_MAX + 1])
-{
-        static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-        size_t i;
-
-        for (i = 0; shape[i]; i++) {
-                if (shape[i] == '-' ? guid[i] != '-' : !isxdigit((unsigned char)guid[i]))
-                        return refuse(-EINVAL, "'%s' is not a GUID", guid);
-                out[i] = (char)tolower((unsigned char)guid[i]);
-        }
-        if (guid[i] != '\0')
-                return refuse(-EINVAL, "'%s' is not a GUID", guid);
-        out[i] = '\0';
-        return 0;
-}
 
 static int product_upsert(struct model *m, const char *sku, const char *display_name,
                           const char *sku_id, enum model_upsert *ret)
@@ -36,7 +18,7 @@ static int product_upsert(struct model *m, const char *sku, const char *display_
         int r;
 
         if (sku_id) {
-                r = guid_lower(sku_id, guid);
+                r = model_guid_normalise(sku_id, guid);
                 if (r < 0)
                         return r;
         }
@@ -102,7 +84,7 @@ static int plan_upsert(struct model *m, const char *sku, const char *name, const
                 return pid;
         r = check_plan_names(names, 1);
         if (r >= 0 && guid)
-                r = guid_lower(guid, lower);
+                r = model_guid_normalise(guid, lower);
         if (r >= 0 && friendly_name && *friendly_name)
                 r = check_text(friendly_name, "plan friendly name");
         if (r < 0)
@@ -146,7 +128,7 @@ int model_plan_upsert(struct model *m, const char *sku, const char *name, const 
 static int product_by_sku_id(struct model *m, const char *sku_id, char *ret, size_t size)
 {
         char guid[MODEL_SKU_ID_MAX + 1];
-        int r = guid_lower(sku_id, guid);
+        int r = model_guid_normalise(sku_id, guid);
 
         if (r >= 0)
                 r = sql_text(m, ret, size, "SELECT p.sku FROM sku_aliases a JOIN products p ON "
@@ -163,7 +145,7 @@ static int plan_by_guid(struct model *m, const char *sku, const char *guid, char
                         size_t size)
 {
         char lower[MODEL_SKU_ID_MAX + 1];
-        int r = guid_lower(guid, lower);
+        int r = model_guid_normalise(guid, lower);
 
         if (r >= 0)
                 r = sql_text(m, ret, size, "SELECT pl.name FROM plans pl JOIN products p ON "

@@ -55,7 +55,7 @@ static int object_id_set(struct model *m, enum model_object kind, const char *na
         if (r >= 0)
                 r = object_exists(m, kind, name);
         if (r >= 0)
-                r = guid_lower(id, lower);
+                r = model_guid_normalise(id, lower);
         if (r < 0)
                 return r;
         /* Directory object ids are unique across users and groups. */

@@ -131,8 +131,6 @@ int check_text(const char *text, const char *what);
 /* Writes the upper-case code to ret (3 bytes). 0, or -EINVAL when not an assigned code. */
 int check_country(const char *code, char ret[3]);
 int check_count(int64_t n, const char *what);
-/* (catalog.c) Writes the lower-case form of a GUID to out (37 bytes); -EINVAL if not one. */
-int guid_lower(const char *guid, char out[MODEL_SKU_ID_MAX + 1]);
 
 /* --- lookups by name (db.c): the row id, or -ENOENT with a reason --- */
 

@@ -144,6 +144,12 @@ int model_product_delete(struct model *m, const char *sku);
 int model_product_get(struct model *m, const char *sku, struct model_product *ret);
 /* EINVAL: empty, not UTF-8, control characters, longer than MODEL_TEXT_MAX. */
 int model_product_set_name(struct model *m, const char *sku, const char *name);
+/*
+ * The one GUID check: writes the lower-case form of `text` (8-4-4-4-12 hex digits) to ret;
+ * -EINVAL with a reason when it is not a GUID. Needs no model.
+ */
+int model_guid_normalise(const char *text, char ret[MODEL_SKU_ID_MAX + 1]);
+
 /* EINVAL: not a GUID (8-4-4-4-12 hex digits); stored lower-case. */
 int model_product_set_sku_id(struct model *m, const char *sku, const char *sku_id);
 /*

@@ -3,6 +3,7 @@
  * seat count may be. Each check returns 0 or a -errno with the reason recorded, so callers just
  * pass the result on.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,5 +159,23 @@ int check_count(int64_t n, const char *what)
 {
         if (n < 0 || n > MODEL_COUNT_MAX)
                 return refuse(-EINVAL, "%s must be between 0 and %d", what, MODEL_COUNT_MAX);
+        return 0;
+}
+
+int model_guid_normalise(const char *text, char ret[MODEL_SKU_ID_MAX + 1])
+{
+        static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+        char out[MODEL_SKU_ID_MAX + 1];
+        size_t i;
+
+        for (i = 0; shape[i]; i++) {
+                if (shape[i] == '-' ? text[i] != '-' : !isxdigit((unsigned char)text[i]))
+                        return refuse(-EINVAL, "'%s' is not a GUID", text);
+                out[i] = (char)tolower((unsigned char)text[i]);
+        }
+        if (text[i] != '\0')
+                return refuse(-EINVAL, "'%s' is not a GUID", text);
+        out[i] = '\0';
+        memcpy(ret, out, sizeof(out));
         return 0;
 }

@@ -2,7 +2,6 @@
  * Products: a SKU (part number) with a display name, a skuId and purchased seats. The seat
  * counts a product shows are kept on its row by the seat engine, never counted.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
@@ -105,31 +104,17 @@ int model_product_set_name(struct model *m, const char *sku, const char *name)
         return WRITE_TX(m, product_set_name(m, sku, name));
 }
 
-static bool is_guid(const char *s)
-{
-        static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-        size_t i;
-
-        for (i = 0; shape[i]; i++)
-                if (shape[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
-                        return false;
-        return s[i] == '\0';
-}
-
 int product_set_sku_id(struct model *m, const char *sku, const char *sku_id)
 {
         int64_t id = product_id(m, sku);
         char lower[MODEL_SKU_ID_MAX + 1];
-        size_t i;
         int r;
 
         if (id < 0)
                 return id;
-        if (!is_guid(sku_id))
-                return refuse(-EINVAL, "skuId '%s' is not a GUID", sku_id);
-        for (i = 0; sku_id[i]; i++)
-                lower[i] = tolower((unsigned char)sku_id[i]);
-        lower[i] = '\0';
+        r = model_guid_normalise(sku_id, lower);
+        if (r < 0)
+                return r;
         r = sql_exec(m, "UPDATE products SET sku_id = ? WHERE id = ?", "ti", lower, id);
         return r < 0 ? r : 0;
 }

@@ -430,6 +430,24 @@ static const struct code_case sku_ids[] = {
         { "not a guid", NULL },
 };
 
+/* The one GUID check serves without a model, with the same answers as the stored skuId. */
+START_TEST(test_guid_normalise)
+{
+        const struct code_case *test = &sku_ids[_i];
+        char out[MODEL_SKU_ID_MAX + 1] = "untouched";
+        int rc = model_guid_normalise(test->code, out);
+
+        if (test->stored) {
+                ck_assert_int_eq(rc, 0);
+                ck_assert_str_eq(out, test->stored);
+        } else {
+                ck_assert_int_eq(rc, -EINVAL);
+                ck_assert_str_eq(out, "untouched");
+                ck_assert_str_ne(model_reason(), "");
+        }
+}
+END_TEST
+
 START_TEST(test_sku_ids)
 {
         const struct code_case *test = &sku_ids[_i];
@@ -477,6 +495,7 @@ static Suite *names_suite(void)
         tcase_add_loop_test(tcase, test_user_country_codes, 0, COUNT(country_codes));
         tcase_add_test(tcase, test_empty_country_code);
         tcase_add_loop_test(tcase, test_sku_ids, 0, COUNT(sku_ids));
+        tcase_add_loop_test(tcase, test_guid_normalise, 0, COUNT(sku_ids));
         suite_add_tcase(suite, tcase);
         return suite;
 }
