@@ -93,7 +93,7 @@ void options_usage(FILE *out)
               "exit status: 0 ok, 1 input refused (nothing changed), 2 usage error,\n"
               "3 database error, 4 mount error\n"
               "\n"
-              "See licensefs(1).\n",
+              "See licensefs(1) and licensefs(5).\n",
               out);
 }
 

@@ -1,12 +1,14 @@
 #!/bin/bash
-# Installing: `licensefs --help` fits 80 columns and lists the options licensefs(1) lists; the
-# man page renders without a warning; meson install puts the program, the page and the systemd
-# unit under the prefix, and with that prefix in place `man licensefs` finds the page.
+# Installing: `licensefs --help` fits 80 columns, lists the options licensefs(1) lists and
+# points to both manual pages; licensefs(1) and licensefs(5) render without a warning and
+# point to each other; meson install puts the program, both pages and the systemd unit under
+# the prefix, and with that prefix in place `man licensefs` and `man 5 licensefs` find them.
 LF_PRIVATE_MOUNTS=1
 # shellcheck source=lib.sh
 . "$(dirname -- "$0")/lib.sh" || exit 1
 
 MAN=${LICENSEFS_SOURCE_ROOT:?}/man/licensefs.1
+MAN5=$LICENSEFS_SOURCE_ROOT/man/licensefs.5
 for tool in groff man; do
     command -v "$tool" >/dev/null || fail "$tool is missing (scripts/setup installs it)"
 done
@@ -51,7 +53,8 @@ note "--help: 80 columns, plain ASCII"
 help=$("$LICENSEFS" --help)
 expect_eq "" "$(printf '%s\n' "$help" | awk 'length > 80')" "--help lines longer than 80 columns"
 expect_eq "" "$(printf '%s\n' "$help" | grep -n '[^ -~]')" "--help lines with tabs, control or non-ASCII bytes"
-expect_match 'See licensefs\(1\)' "$help" "--help points to the man page"
+expect_eq "See licensefs(1) and licensefs(5)." "$(printf '%s\n' "$help" | tail -n 1)" \
+    "--help ends pointing to the manual pages"
 
 note "--help and licensefs(1) list the same options"
 expect_eq "$(man_options "$MAN")" "$(help_options)" "options of licensefs(1) (left) and of --help (right)"
@@ -67,21 +70,45 @@ for status in 0 1 2 3 4; do
     fi
 done
 
-note "licensefs(1) renders without a warning, within 80 columns"
-expect_eq "" "$(groff -man -ww -z "$MAN" 2>&1)" "groff -man -ww -z $MAN"
-expect_eq "" "$(groff -man -Tutf8 -ww -z "$MAN" 2>&1)" "groff -man -Tutf8 -ww -z $MAN"
-err=$(MANWIDTH=80 man --warnings=w -l "$MAN" 2>&1 >"$LF_TMP/man.txt")
-expect_eq "" "$err" "man --warnings=w -l $MAN"
-expect_eq "" "$(awk 'length > 80' "$LF_TMP/man.txt")" "rendered lines longer than 80 columns"
-for section in NAME SYNOPSIS DESCRIPTION OPTIONS "THE TREE" "FILE FORMATS" ERRORS "EXIT STATUS" \
-    "MOUNTING AT BOOT" EXAMPLES; do
-    grep -qx "$section" "$LF_TMP/man.txt" || fail "licensefs(1) has no section $section"
-done
+# check_page FILE NAME SECTION...: the page FILE renders without a warning, within 80 columns
+# (to $LF_TMP/NAME.txt), has every SECTION, and its SEE ALSO names the other page.
+check_page() {
+    local file=$1 name=$2 other err section
+    shift 2
+    note "$name renders without a warning, within 80 columns"
+    expect_eq "" "$(groff -man -ww -z "$file" 2>&1)" "groff -man -ww -z $file"
+    expect_eq "" "$(groff -man -Tutf8 -ww -z "$file" 2>&1)" "groff -man -Tutf8 -ww -z $file"
+    err=$(MANWIDTH=80 man --warnings=w -l "$file" 2>&1 >"$LF_TMP/$name.txt")
+    expect_eq "" "$err" "man --warnings=w -l $file"
+    expect_eq "" "$(awk 'length > 80' "$LF_TMP/$name.txt")" "$name: rendered lines longer than 80 columns"
+    for section in "$@"; do
+        grep -qx "$section" "$LF_TMP/$name.txt" || fail "$name has no section $section"
+    done
+    case $name in
+    'licensefs(1)') other='licensefs(5)' ;;
+    *) other='licensefs(1)' ;;
+    esac
+    if sed -n '/^SEE ALSO$/,/^[^ ]/p' "$LF_TMP/$name.txt" | grep -qF "$other"; then
+        pass
+    else
+        fail "$name: SEE ALSO does not name $other"
+    fi
+}
+
+check_page "$MAN" 'licensefs(1)' NAME SYNOPSIS DESCRIPTION OPTIONS VERBS "ACCESS CONTROL" \
+    "THE DATABASE FILE" "EXIT STATUS" "SIGNALS AND LOGGING" ENVIRONMENT "MOUNTING AT BOOT" FILES \
+    EXAMPLES "SEE ALSO"
+check_page "$MAN5" 'licensefs(5)' NAME DESCRIPTION "THE TREE" "FILE FORMATS" RULES ERRORS \
+    "THE AUDIT LOG" "CACHING AND CONSISTENCY" "THE PRODUCT CATALOG" "TENANT SNAPSHOTS" \
+    "LICENSED USERS (CSV)" EXAMPLES "SEE ALSO"
+cp -- "$LF_TMP/licensefs(1).txt" "$LF_TMP/man.txt"
+cp -- "$LF_TMP/licensefs(5).txt" "$LF_TMP/man5.txt"
 
 note "meson install"
 R=$LF_TMP/root
 lf_install "$R"
-expect_eq "$(cat -- "$MAN")" "$(cat -- "$R$LICENSEFS_MANDIR/man1/licensefs.1" 2>&1)" "installed man page"
+expect_eq "$(cat -- "$MAN")" "$(cat -- "$R$LICENSEFS_MANDIR/man1/licensefs.1" 2>&1)" "installed licensefs(1)"
+expect_eq "$(cat -- "$MAN5")" "$(cat -- "$R$LICENSEFS_MANDIR/man5/licensefs.5" 2>&1)" "installed licensefs(5)"
 if [ -x "$R$LICENSEFS_BINDIR/licensefs" ]; then
     pass
     expect_eq "$("$LICENSEFS" -V)" "$("$R$LICENSEFS_BINDIR/licensefs" -V 2>&1)" "installed licensefs -V"
@@ -90,7 +117,7 @@ else
 fi
 expect_exists "$R$LICENSEFS_UNITDIR/licensefs@.service"
 
-note "with the prefix in place, man licensefs finds the page"
+note "with the prefix in place, man licensefs and man 5 licensefs find the pages"
 if [ "$LICENSEFS_PREFIX" != /usr/local ]; then
     note "skipped: the build's prefix is $LICENSEFS_PREFIX, not the default /usr/local"
 else
@@ -99,6 +126,10 @@ else
     err=$(MANWIDTH=80 man --warnings=w licensefs 2>&1 >"$LF_TMP/installed.txt")
     expect_eq "" "$err" "man --warnings=w licensefs"
     expect_eq "$(cat "$LF_TMP/man.txt")" "$(cat "$LF_TMP/installed.txt")" "man licensefs renders the page"
+    expect_eq /usr/local/share/man/man5/licensefs.5 "$(man -w 5 licensefs 2>&1)" "man -w 5 licensefs"
+    err=$(MANWIDTH=80 man --warnings=w 5 licensefs 2>&1 >"$LF_TMP/installed5.txt")
+    expect_eq "" "$err" "man --warnings=w 5 licensefs"
+    expect_eq "$(cat "$LF_TMP/man5.txt")" "$(cat "$LF_TMP/installed5.txt")" "man 5 licensefs renders the page"
     umount /usr/local
 fi
 

@@ -1,13 +1,15 @@
 #!/bin/bash
-# The README's recipes, as they stand there: every code block of the Recipes section that
-# follows a marker line `<!-- recipe: NAME -->` runs with bash in the mount point of a fresh
-# demo tenant, and must print exactly what is expected here and change what it says it does.
-# A recipe in the README that this script does not know, or one it expects and the README
-# lacks, fails the test.
+# The recipes, as they stand in the documentation: every code block of README.md that follows a
+# marker line `<!-- recipe: NAME -->`, and every example block (.EX to .EE) of licensefs(5)
+# that follows a roff comment `.\" recipe: NAME`, its roff escapes undone, runs with bash in the
+# mount point of a fresh demo tenant, and must print exactly what is expected here and change
+# what it says it does. A recipe in either document that this script does not know, or one it
+# expects and the document lacks, fails the test. The tour of README.md runs as well.
 # shellcheck source=lib.sh
 . "$(dirname -- "$0")/lib.sh" || exit 1
 
 README=${LICENSEFS_SOURCE_ROOT:?}/README.md
+MAN5=$LICENSEFS_SOURCE_ROOT/man/licensefs.5
 RECIPES=$LF_TMP/recipes
 D=contoso.com
 P1=products/AAD_PREMIUM
@@ -15,34 +17,89 @@ P2=products/AAD_PREMIUM_P2
 # A fixed clock, so that the audit log's times are known.
 export LICENSEFS_NOW=1795000000
 NOW=$(date -u -d "@$LICENSEFS_NOW" +%FT%TZ)
-mkdir "$RECIPES" "$LF_TMP/home"
+mkdir "$RECIPES" "$RECIPES/readme" "$RECIPES/man" "$LF_TMP/home"
 
 note "the recipes in README.md"
-awk -v dir="$RECIPES" '
-    /^<!-- recipe: [a-z-]+ -->$/ { name = $3; fence = 1; next }
+awk -v dir="$RECIPES/readme" '
+    function refuse(why) { print "recipe " name ": " why; failed = 1; exit 1 }
+    /^<!-- recipe: [a-z-]+ -->$/ {
+        if (file != "") refuse("no closing ``` before the next marker")
+        name = $3; fence = 1; next
+    }
     fence {
-        if ($0 != "```bash") { print "recipe " name ": no ```bash block after its marker"; exit 1 }
+        if ($0 != "```bash") refuse("no ```bash block after its marker")
         fence = 0; file = dir "/" name; printf "" > file; next
     }
     file != "" && $0 == "```" { close(file); file = ""; next }
     file != "" { print > file }
+    END { if (!failed && (file != "" || fence)) { print "recipe " name ": not closed"; exit 1 } }
 ' "$README"
-expect_eq 0 "$?" "extracting the recipes"
-expect_eq "audit buy-seats delete-user disable-plan group-only new-group offboarding onboarding user-groups utilisation waiting" \
-    "$(cd "$RECIPES" && echo *)" "the recipes of README.md"
+expect_eq 0 "$?" "extracting the recipes of README.md"
+expect_eq "offboarding onboarding utilisation waiting" "$(cd "$RECIPES/readme" && echo *)" \
+    "the recipes of README.md"
+
+note "the recipes in licensefs(5)"
+# Between .EX and .EE every line is text (a request there fails the extraction), and the only
+# escapes are those a copyable example needs: \- \e \& \(aq \(ga \(dq \(ti \(ha.
+awk -v dir="$RECIPES/man" '
+    function unescape(line,   out, c, i, two) {
+        out = ""
+        for (i = 1; i <= length(line); i++) {
+            c = substr(line, i, 1)
+            if (c != "\\") { out = out c; continue }
+            two = substr(line, i + 1, 1)
+            if (two == "-") { out = out "-"; i++ }
+            else if (two == "e") { out = out "\\"; i++ }
+            else if (two == "&") { i++ }
+            else if (two == "(") {
+                two = substr(line, i + 2, 2)
+                if (two == "aq") out = out "\047"
+                else if (two == "ga") out = out "`"
+                else if (two == "dq") out = out "\""
+                else if (two == "ti") out = out "~"
+                else if (two == "ha") out = out "^"
+                else { bad = "unknown escape \\(" two; return "" }
+                i += 3
+            } else { bad = "unknown escape \\" two; return "" }
+        }
+        return out
+    }
+    function refuse(why) { print "recipe " name ": " why; failed = 1; exit 1 }
+    /^\.\\" recipe: [a-z-]+$/ {
+        if (file != "") refuse("no .EE before the next marker")
+        name = $3; ex = 1; next
+    }
+    ex {
+        if ($0 != ".EX") refuse("no .EX after its marker")
+        ex = 0; file = dir "/" name; printf "" > file; next
+    }
+    file != "" && $0 == ".EE" { close(file); file = ""; next }
+    file != "" && /^[.\047]/ { refuse("a request inside the example: " $0) }
+    file != "" {
+        bad = ""; line = unescape($0)
+        if (bad != "") refuse(bad)
+        print line > file
+    }
+    END { if (!failed && (file != "" || ex)) { print "recipe " name ": not closed"; exit 1 } }
+' "$MAN5"
+expect_eq 0 "$?" "extracting the recipes of licensefs(5)"
+expect_eq "audit buy-seats delete-user disable-plan group-only new-group user-groups" \
+    "$(cd "$RECIPES/man" && echo *)" "the recipes of licensefs(5)"
 
 # fresh NAME: a fresh demo tenant mounted at $M for recipe NAME.
 fresh() {
     lf_mount --db "$LF_TMP/$1.db" --demo
 }
 
-# run_recipe NAME STATUS [LINE...]: runs recipe NAME with bash in $M (HOME=$LF_TMP/home); its
-# output (stdout and stderr) must be exactly the LINEs, and its exit status STATUS.
+# run_recipe NAME STATUS [LINE...]: runs recipe NAME (of README.md or licensefs(5)) with bash in
+# $M (HOME=$LF_TMP/home); its output (stdout and stderr) must be exactly the LINEs, and its exit
+# status STATUS.
 run_recipe() {
-    local name=$1 status=$2 want got
+    local name=$1 status=$2 want got file
     shift 2
+    file=$(echo "$RECIPES"/*/"$name")
     want=$([ $# -gt 0 ] && printf '%s\n' "$@"; echo "exit status $status")
-    got=$(cd "$M" && HOME=$LF_TMP/home bash "$RECIPES/$name" 2>&1 </dev/null; echo "exit status $?")
+    got=$(cd "$M" && HOME=$LF_TMP/home bash "$file" 2>&1 </dev/null; echo "exit status $?")
     expect_eq "$want" "$got" "recipe $name: output"
 }
 
@@ -133,6 +190,40 @@ fresh audit
 expect_fail "No space left on device" touch "$M/$P2/users/adele@$D"
 refusal="$NOW	$(id -u)	create	/$P2/users/adele@$D	ENOSPC	Subscription for 'AAD_PREMIUM_P2' does not have any available licenses."
 run_reading_recipe audit 0 "$refusal" "$NOW	/$P2/errors/alex@$D" "$refusal"
+lf_unmount
+
+note "the tour in README.md"
+# Every ```console block of README.md, in order, is one session against one fresh demo tenant:
+# each `$ COMMAND` line runs with bash in $M (the first must be `$ cd /mnt/licenses`), and what
+# it prints (stdout and stderr) must be the lines up to the next command, blanks aside (ls
+# prints columns on a terminal, a name a line here; summary separates by tabs).
+awk '/^```console$/ { c = 1; next } c && /^```$/ { c = 0; next } c' "$README" >"$LF_TMP/tour"
+expect_eq '$ cd /mnt/licenses' "$(head -n 1 "$LF_TMP/tour")" "the tour starts in the mount point"
+expect_eq 18 "$(grep -c '^\$ ' "$LF_TMP/tour")" "commands in the tour"
+fresh tour
+# squash TEXT: TEXT with every run of blanks and newlines one blank, none at the ends.
+squash() {
+    printf '%s\n' "$1" | tr -s ' \t\n' ' ' | sed 's/^ //; s/ $//'
+}
+# check_tour_step COMMAND EXPECTED: runs COMMAND in $M, and compares blanks aside.
+check_tour_step() {
+    local got
+    got=$(cd "$M" && bash -c "$1" 2>&1 </dev/null)
+    expect_eq "$(squash "$2")" "$(squash "$got")" "tour: $1"
+}
+cmd='' want=''
+while IFS= read -r line; do
+    case $line in
+    '$ '*)
+        [ -n "$cmd" ] && check_tour_step "$cmd" "$want"
+        cmd=${line#\$ } want=''
+        [ "$cmd" = 'cd /mnt/licenses' ] && cmd=''
+        ;;
+    *) want+=$line$'\n' ;;
+    esac
+done <"$LF_TMP/tour"
+[ -n "$cmd" ] && check_tour_step "$cmd" "$want"
+expect_counts AAD_PREMIUM_P2 4 4 0
 lf_unmount
 
 lf_finish
