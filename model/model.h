@@ -220,6 +220,15 @@ struct model_holder {
  */
 int model_direct_assign(struct model *m, const char *sku, const char *upn);
 /*
+ * A direct license as a snapshot has it: the user gets the direct path without the usage
+ * location that new assignments need, and a seat if one is free, else a place at the end of the
+ * queue (a claim it has through groups stays as it is); `disabled` names the plans the direct
+ * path disables. Returns 0 when the user holds the product, 1 when it waits, or -errno:
+ * ENOENT no such product or user; EINVAL a name that is not one of the product's plans.
+ */
+int model_direct_import(struct model *m, const char *sku, const char *upn,
+                        const char *const *disabled, size_t count);
+/*
  * Removes the direct assignment; the seat goes when no group path is left, to the
  * longest-waiting user. ENOENT: the user does not hold the product; EPERM: only through groups.
  */
@@ -307,8 +316,11 @@ int model_product_by_sku_id(struct model *m, const char *sku_id, char *ret, size
 /* The name of the product's plan with GUID `guid`; ENOENT when none. */
 int model_plan_by_guid(struct model *m, const char *sku, const char *guid, char *ret,
                        size_t size);
+/* The GUID of the product's plan `name`, "" when it has none. ENOENT: no such product or plan. */
+int model_plan_guid(struct model *m, const char *sku, const char *name,
+                    char ret[MODEL_SKU_ID_MAX + 1]);
 
-/* --- the directory of a snapshot (directory.c) -------------------------------------------- */
+/* --- the directory's objects (objects.c) ------------------------------------------------- */
 
 enum model_object { MODEL_OBJECT_TENANT, MODEL_OBJECT_USER, MODEL_OBJECT_GROUP };
 
@@ -335,18 +347,6 @@ int model_directory_is_empty(struct model *m);
  * plans and skuIds (a catalog), the tenant's name, usage location and id, and the audit log stay.
  */
 int model_directory_clear(struct model *m);
-/*
- * A direct license as a snapshot has it: the user gets the direct path without the usage
- * location that new assignments need, and a seat if one is free, else a place at the end of the
- * queue (a claim it has through groups stays as it is); `disabled` names the plans the direct
- * path disables. Returns 0 when the user holds the product, 1 when it waits, or -errno:
- * ENOENT no such product or user; EINVAL a name that is not one of the product's plans.
- */
-int model_direct_import(struct model *m, const char *sku, const char *upn,
-                        const char *const *disabled, size_t count);
-/* The GUID of the product's plan `name`, "" when it has none. ENOENT: no such product or plan. */
-int model_plan_guid(struct model *m, const char *sku, const char *name,
-                    char ret[MODEL_SKU_ID_MAX + 1]);
 
 /* --- the user lifecycle ------------------------------------------------------------------- */
 

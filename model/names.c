@@ -1,7 +1,7 @@
 /*
  * The rules for names and values: what a SKU, group name, UPN, display text, country code and
  * seat count may be. Each check returns 0 or a -errno with the reason recorded, so callers just
- * pass the result on.
+ * pass the result on. Also the names of a path resolved to row ids.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -177,5 +177,20 @@ int model_guid_normalise(const char *text, char ret[MODEL_SKU_ID_MAX + 1])
                 return refuse(-EINVAL, "'%s' is not a GUID", text);
         out[i] = '\0';
         memcpy(ret, out, sizeof(out));
+        return 0;
+}
+
+int path_resolve(struct model *m, const char *sku, const char *group, const char *upn,
+                 struct path_ids *ret)
+{
+        struct path_ids ids = { 0 };
+
+        if (sku && (ids.product = product_id(m, sku)) < 0)
+                return (int)ids.product;
+        if (group && (ids.group = group_id(m, group)) < 0)
+                return (int)ids.group;
+        if (upn && (ids.user = user_id(m, upn)) < 0)
+                return (int)ids.user;
+        *ret = ids;
         return 0;
 }

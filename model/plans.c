@@ -31,7 +31,7 @@ int model_plans_check(const char *const *names, size_t count)
         return check_plan_names(names, count);
 }
 
-int plans_set(struct model *m, const char *sku, const char *const *names, size_t count)
+static int plans_set(struct model *m, const char *sku, const char *const *names, size_t count)
 {
         int64_t pid = product_id(m, sku);
         size_t i;
@@ -118,20 +118,15 @@ static int direct_disabled_set(struct model *m, const char *sku, const char *upn
                                const char *const *names, size_t count)
 {
         struct model_holder holder;
-        int64_t pid, uid;
+        struct path_ids ids;
         int r;
 
         /* Options go to a holder's record: one removed meanwhile is not made again. */
         r = seat_get(m, sku, upn, SEAT_HELD, &holder);
-        if (r < 0)
-                return r;
         /* Options belong to the direct path: make it as touch would (its checks included). */
-        r = direct_assign(m, sku, upn);
-        if (r < 0)
-                return r;
-        pid = product_id(m, sku);
-        uid = user_id(m, upn);
-        return direct_disabled_replace(m, pid, uid, names, count);
+        if (r >= 0)
+                r = direct_assign(m, sku, upn, &ids);
+        return r < 0 ? r : direct_disabled_replace(m, ids.product, ids.user, names, count);
 }
 
 int model_direct_disabled_set(struct model *m, const char *sku, const char *upn,
@@ -143,21 +138,20 @@ int model_direct_disabled_set(struct model *m, const char *sku, const char *upn,
 static int group_disabled_set(struct model *m, const char *sku, const char *group,
                               const char *const *names, size_t count)
 {
-        int64_t pid = product_id(m, sku), gid, licensed;
+        struct path_ids ids;
+        int64_t licensed;
         int r;
 
-        if (pid < 0)
-                return pid;
-        gid = group_id(m, group);
-        if (gid < 0)
-                return gid;
+        r = path_resolve(m, sku, group, NULL, &ids);
+        if (r < 0)
+                return r;
         r = sql_int(m, &licensed, "SELECT 1 FROM group_licenses WHERE group_id = ? AND "
-                    "product_id = ?", "ii", gid, pid);
+                    "product_id = ?", "ii", ids.group, ids.product);
         if (r == -ENOENT)
                 return refuse(-ENOENT, "'%s' is not assigned to group '%s'", sku, group);
         if (r < 0)
                 return r;
-        return disabled_set(m, pid, gid,
+        return disabled_set(m, ids.product, ids.group,
                             "DELETE FROM group_disabled_plans WHERE product_id = ? AND "
                             "group_id = ?",
                             "INSERT OR IGNORE INTO group_disabled_plans (product_id, group_id, "
