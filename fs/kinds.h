@@ -66,6 +66,3 @@ extern const struct fs_kind_ops fs_audit_ops, fs_summary_ops;
 
 /* The one name a directory node carries (its object's), or NULL for top-level ones. */
 const char *fs_node_key(const struct fs_node *node);
-
-/* Formats a time as UTC ISO 8601 (20 bytes with the NUL). */
-void fs_format_time(time_t t, char out[32]);

@@ -165,14 +165,6 @@ const char *fs_node_key(const struct fs_node *node)
         return node->group[0] ? node->group : NULL;
 }
 
-void fs_format_time(time_t t, char out[32])
-{
-        struct tm tm;
-
-        gmtime_r(&t, &tm);
-        strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* A directory exists when the object named along its path does (at most one is named). */
 static int dir_exists(struct model *m, const struct fs_node *node)
 {
@@ -279,7 +271,7 @@ static int fill_escaped(void *opaque, const char *name)
         struct list_ctx *list = opaque;
         char escaped[4 * MODEL_NAME_MAX];
 
-        if (fs_name_encode(name, escaped, sizeof(escaped)) < 0)
+        if (model_name_encode(name, escaped, sizeof(escaped)) < 0)
                 return 0;               /* cannot be named in a path: not listed */
         return list->fill(list->ctx, escaped);
 }

@@ -107,7 +107,5 @@ const char *fs_reason(void);
 void fs_reason_clear(void);
 int fs_refuse(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Escaping of names in paths: '%' is "%25" and '/' is "%2F". */
+/* Escaping of names in paths: '%' is "%25" and '/' is "%2F" (model_name_encode writes them). */
 int fs_name_decode(const char *in, size_t len, char *out, size_t size);
-/* Writes the escaped name into out (size bytes); -ENAMETOOLONG when it does not fit. */
-int fs_name_encode(const char *in, char *out, size_t size);

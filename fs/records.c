@@ -118,9 +118,9 @@ static int set_group_disabled(const char *const *names, size_t count, const void
 
 static void since_line(struct fs_file *out, time_t since)
 {
-        char when[32];
+        char when[MODEL_TIME_MAX];
 
-        fs_format_time(since, when);
+        model_time_format(since, when);
         fs_buf_printf(&out->content, "since=%s\n", when);
         out->mtime = since;
 }

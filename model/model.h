@@ -149,6 +149,16 @@ int model_product_set_name(struct model *m, const char *sku, const char *name);
  * -EINVAL with a reason when it is not a GUID. Needs no model.
  */
 int model_guid_normalise(const char *text, char ret[MODEL_SKU_ID_MAX + 1]);
+/*
+ * A name as paths of the tree and the audit log write it: '%' as "%25", '/' as "%2F", every
+ * other byte as it is. Writes it into ret (size bytes, terminated); -ENAMETOOLONG when it does
+ * not fit. Needs no model and records no reason.
+ */
+int model_name_encode(const char *name, char *ret, size_t size);
+
+#define MODEL_TIME_MAX 32           /* bytes of a time as model_time_format writes it */
+/* A time as records and the audit log show it: ISO 8601 in UTC, "2023-11-14T22:13:20Z". */
+void model_time_format(time_t t, char ret[MODEL_TIME_MAX]);
 
 /* EINVAL: not a GUID (8-4-4-4-12 hex digits); stored lower-case. */
 int model_product_set_sku_id(struct model *m, const char *sku, const char *sku_id);
