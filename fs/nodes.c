@@ -357,7 +357,20 @@ int fs_node_write(struct model *m, const struct fs_node *node, const char *data,
         return r;
 }
 
-int fs_node_undo(struct model *m, const struct fs_node *node, const struct fs_buf *before)
+int fs_node_save(struct model *m, const struct fs_node *node, void **ret)
+{
+        *ret = NULL;
+        return ops_of(node)->save ? ops_of(node)->save(m, node, ret) : 0;
+}
+
+void fs_node_forget(const struct fs_node *node, void *saved)
+{
+        if (saved)
+                ops_of(node)->forget(saved);
+}
+
+int fs_node_undo(struct model *m, const struct fs_node *node, const struct fs_buf *before,
+                 void *saved)
 {
         char *text;
         int r;
@@ -367,7 +380,7 @@ int fs_node_undo(struct model *m, const struct fs_node *node, const struct fs_bu
         text = strndup(before->data ? before->data : "", before->len);
         if (!text)
                 return -ENOMEM;
-        r = ops_of(node)->undo(m, node, text);
+        r = ops_of(node)->undo(m, node, text, saved);
         free(text);
         return r;
 }

@@ -7,8 +7,9 @@
  *
  * Conventions: functions return 0 (or a count) on success and -errno on failure; `ret`
  * parameters are written only on success; nothing here allocates memory that the caller must
- * free, except the model itself (model_close()). When a function refuses a change it records a
- * one-line reason for the calling thread, readable with model_reason(). The model serialises
+ * free, except the model itself (model_close()) and saved holder options
+ * (model_holder_options_free()). When a function refuses a change it records a one-line
+ * reason for the calling thread, readable with model_reason(). The model serialises
  * its own callers, so one model may be shared by many threads.
  *
  * Errno values used throughout:
@@ -301,6 +302,29 @@ int model_direct_disabled_set(struct model *m, const char *sku, const char *upn,
 int model_group_disabled_set(struct model *m, const char *sku, const char *group,
                              const char *const *names, size_t count);
 
+/*
+ * A holder's options as an options write may change them: whether the user has the direct
+ * path and the plans it disables. Saved before a value is written, they put back what its
+ * writes changed when a later write of the same value is refused.
+ */
+struct model_holder_options;
+/*
+ * Saves the options of the user's seat of the product into *ret, which the caller frees with
+ * model_holder_options_free(). ENOENT: the user does not hold the product; ENOMEM.
+ */
+int model_holder_options_save(struct model *m, const char *sku, const char *upn,
+                              struct model_holder_options **ret);
+/*
+ * Puts the saved options back: the direct path goes when there was none (the seat stays while
+ * a group gives it), else its disabled plans are the saved ones (and a direct path removed
+ * meanwhile comes back, with model_direct_assign's errors). ENOENT: the user no longer holds
+ * the product; EINVAL: a saved plan the product no longer has.
+ */
+int model_holder_options_restore(struct model *m, const char *sku, const char *upn,
+                                 const struct model_holder_options *saved);
+/* Frees saved options; accepts NULL; returns NULL. */
+struct model_holder_options *model_holder_options_free(struct model_holder_options *saved);
+
 /* --- real data: skuIds and plan GUIDs (catalog.c) -------------------------------------------- */
 
 enum model_upsert { MODEL_UNCHANGED, MODEL_CREATED, MODEL_UPDATED };
@@ -434,7 +458,8 @@ int model_list(struct model *m, enum model_listing listing, const char *a, const
 /*
  * Fills an empty tenant with the demo tenant (Entra ID P1 and P2, ten users, three groups,
  * direct and inherited assignments, one user without usage location). Returns 1 when it
- * filled the tenant, 0 when the tenant was not empty (and is left as it was), or -errno.
+ * filled the tenant, 0 when the tenant was not empty (and is left as it was), or -errno. It is
+ * a batch of its own: EBUSY inside a batch or read session of the calling thread.
  */
 int model_demo_fill(struct model *m);
 

@@ -163,3 +163,91 @@ int model_group_disabled_set(struct model *m, const char *sku, const char *group
 {
         return WRITE_TX(m, group_disabled_set(m, sku, group, names, count));
 }
+
+/* --- a holder's options, saved and put back -------------------------------------------------- */
+
+struct model_holder_options {
+        bool direct;
+        size_t count;
+        char **names;                   /* the plans the direct path disables */
+};
+
+struct model_holder_options *model_holder_options_free(struct model_holder_options *saved)
+{
+        size_t i;
+
+        if (!saved)
+                return NULL;
+        for (i = 0; i < saved->count; i++)
+                free(saved->names[i]);
+        free(saved->names);
+        free(saved);
+        return NULL;
+}
+
+static int keep_name(void *ctx, const char *name)
+{
+        struct model_holder_options *saved = ctx;
+        char **names = realloc(saved->names, (saved->count + 1) * sizeof(*names));
+
+        if (!names)
+                return refuse(-ENOMEM, "out of memory");
+        saved->names = names;
+        names[saved->count] = strdup(name);
+        if (!names[saved->count])
+                return refuse(-ENOMEM, "out of memory");
+        saved->count++;
+        return 0;
+}
+
+int model_holder_options_save(struct model *m, const char *sku, const char *upn,
+                              struct model_holder_options **ret)
+{
+        struct model_holder_options *saved = calloc(1, sizeof(*saved));
+        struct model_holder holder;
+        int r, end;
+
+        if (!saved)
+                return refuse(-ENOMEM, "out of memory");
+        /* One snapshot, so the flag and the plans belong together. */
+        r = model_read_begin(m);
+        if (r < 0)
+                goto out;
+        r = model_holder_get(m, sku, upn, &holder);
+        if (r >= 0) {
+                saved->direct = holder.direct;
+                r = model_list(m, MODEL_LIST_DIRECT_DISABLED, sku, upn, keep_name, saved);
+        }
+        end = model_read_end(m);
+        r = r < 0 ? r : end;
+out:
+        if (r >= 0) {
+                *ret = saved;
+                saved = NULL;
+        }
+        model_holder_options_free(saved);
+        return r < 0 ? r : 0;
+}
+
+static int holder_options_restore(struct model *m, const char *sku, const char *upn,
+                                  const struct model_holder_options *saved)
+{
+        struct model_holder holder;
+        struct path_ids ids;
+        int r;
+
+        if (saved->direct)
+                return direct_disabled_set(m, sku, upn, (const char *const *)saved->names,
+                                           saved->count);
+        r = seat_get(m, sku, upn, SEAT_HELD, &holder);
+        if (r < 0 || !holder.direct)
+                return r;               /* no direct path to take away, or an error */
+        r = path_resolve(m, sku, NULL, upn, &ids);
+        return r < 0 ? r : direct_path_drop(m, ids.product, ids.user);
+}
+
+int model_holder_options_restore(struct model *m, const char *sku, const char *upn,
+                                 const struct model_holder_options *saved)
+{
+        return WRITE_TX(m, holder_options_restore(m, sku, upn, saved));
+}
