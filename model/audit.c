@@ -10,8 +10,9 @@
  * (for its length) and when it is read.
  *
  * Objects are paths of the tree as used, so the lines of licensefs's own processing write
- * names the way the tree does (model_name_encode: '%' as %25, '/' as %2F). Control bytes in objects and reasons
- * are written \xNN, so that one line is always one event and a tab always separates fields.
+ * names the way the tree does (model_name_encode: '%' as %25, '/' as %2F). Control bytes in
+ * objects and reasons are written \xNN, so that one line is always one event and a tab always
+ * separates fields.
  */
 #include <errno.h>
 #include <stdio.h>
