@@ -107,7 +107,7 @@ const struct fs_kind_ops fs_product_count_ops = {
 static int user_render(struct model *m, const struct fs_node *node, struct fs_file *out)
 {
         struct model_user user;
-        char when[32];
+        char when[MODEL_TIME_MAX];
         int r;
         bool deleted = node->kind == FS_DELETED_TIME || node->kind == FS_DELETED_DISPLAY_NAME ||
                        node->kind == FS_DELETED_LOCATION;
@@ -123,7 +123,7 @@ static int user_render(struct model *m, const struct fs_node *node, struct fs_fi
                 fs_buf_printf(&out->content, "%s\n", user.display_name);
                 break;
         case FS_DELETED_TIME:
-                fs_format_time(user.deleted, when);
+                model_time_format(user.deleted, when);
                 fs_buf_printf(&out->content, "%s\n", when);
                 out->mtime = user.deleted;
                 break;

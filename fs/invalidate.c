@@ -69,7 +69,7 @@ static bool path_of(char out[FS_PATH_MAX], const char *top, const char *name, co
         char escaped[FS_PATH_MAX];
         int n;
 
-        if (fs_name_encode(name, escaped, sizeof(escaped)) < 0)
+        if (model_name_encode(name, escaped, sizeof(escaped)) < 0)
                 return false;
         n = snprintf(out, FS_PATH_MAX, "/%s/%s%s", top, escaped, rest);
         return n > 0 && n < FS_PATH_MAX;
@@ -94,11 +94,11 @@ static void forget_group_license(struct fs_invalidator *inv, const char *group, 
 {
         char path[FS_PATH_MAX], tail[FS_PATH_MAX], escaped[FS_PATH_MAX];
 
-        if (fs_name_encode(group, escaped, sizeof(escaped)) == 0 &&
+        if (model_name_encode(group, escaped, sizeof(escaped)) == 0 &&
             snprintf(tail, sizeof(tail), "/groups/%s", escaped) < (int)sizeof(tail) &&
             path_of(path, "products", sku, tail))
                 forget_at(inv, path);
-        if (fs_name_encode(sku, escaped, sizeof(escaped)) == 0 &&
+        if (model_name_encode(sku, escaped, sizeof(escaped)) == 0 &&
             snprintf(tail, sizeof(tail), "/licenses/%s", escaped) < (int)sizeof(tail) &&
             path_of(path, "groups", group, tail))
                 forget_at(inv, path);

@@ -17,10 +17,18 @@ struct fs_kind_ops {
         /* list files: checks a value at write(); write() then applies it at close */
         int (*check)(const struct fs_node *node, const char *value);
         /*
-         * Puts back what `before` (the content rendered at open) shows, after a value given in
-         * several writes was refused part-way; NULL: write() `before` back as the value.
+         * Keeps what writes may change, before an open file's first write (*ret: the kind's
+         * own, freed by forget), for undo; NULL: nothing to keep.
          */
-        int (*undo)(struct model *m, const struct fs_node *node, const char *before);
+        int (*save)(struct model *m, const struct fs_node *node, void **ret);
+        void (*forget)(void *saved);
+        /*
+         * Puts back what `before` (the content rendered at open) or `saved` (what save kept)
+         * shows, after a value given in several writes was refused part-way; NULL: write()
+         * `before` back as the value.
+         */
+        int (*undo)(struct model *m, const struct fs_node *node, const char *before,
+                    void *saved);
         /* named files: touch of a new one; touch of an existing one (else a no-op) */
         int (*create)(struct model *m, const struct fs_node *node);
         int (*touch)(struct model *m, const struct fs_node *node);
@@ -66,6 +74,3 @@ extern const struct fs_kind_ops fs_audit_ops, fs_summary_ops;
 
 /* The one name a directory node carries (its object's), or NULL for top-level ones. */
 const char *fs_node_key(const struct fs_node *node);
-
-/* Formats a time as UTC ISO 8601 (20 bytes with the NUL). */
-void fs_format_time(time_t t, char out[32]);

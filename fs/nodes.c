@@ -165,14 +165,6 @@ const char *fs_node_key(const struct fs_node *node)
         return node->group[0] ? node->group : NULL;
 }
 
-void fs_format_time(time_t t, char out[32])
-{
-        struct tm tm;
-
-        gmtime_r(&t, &tm);
-        strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* A directory exists when the object named along its path does (at most one is named). */
 static int dir_exists(struct model *m, const struct fs_node *node)
 {
@@ -279,7 +271,7 @@ static int fill_escaped(void *opaque, const char *name)
         struct list_ctx *list = opaque;
         char escaped[4 * MODEL_NAME_MAX];
 
-        if (fs_name_encode(name, escaped, sizeof(escaped)) < 0)
+        if (model_name_encode(name, escaped, sizeof(escaped)) < 0)
                 return 0;               /* cannot be named in a path: not listed */
         return list->fill(list->ctx, escaped);
 }
@@ -365,7 +357,20 @@ int fs_node_write(struct model *m, const struct fs_node *node, const char *data,
         return r;
 }
 
-int fs_node_undo(struct model *m, const struct fs_node *node, const struct fs_buf *before)
+int fs_node_save(struct model *m, const struct fs_node *node, void **ret)
+{
+        *ret = NULL;
+        return ops_of(node)->save ? ops_of(node)->save(m, node, ret) : 0;
+}
+
+void fs_node_forget(const struct fs_node *node, void *saved)
+{
+        if (saved)
+                ops_of(node)->forget(saved);
+}
+
+int fs_node_undo(struct model *m, const struct fs_node *node, const struct fs_buf *before,
+                 void *saved)
 {
         char *text;
         int r;
@@ -375,7 +380,7 @@ int fs_node_undo(struct model *m, const struct fs_node *node, const struct fs_bu
         text = strndup(before->data ? before->data : "", before->len);
         if (!text)
                 return -ENOMEM;
-        r = ops_of(node)->undo(m, node, text);
+        r = ops_of(node)->undo(m, node, text, saved);
         free(text);
         return r;
 }

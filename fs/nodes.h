@@ -84,8 +84,15 @@ int fs_node_write(struct model *m, const struct fs_node *node, const char *data,
  * closed (a list, which a writer may give line by line); fs_node_check does the checking.
  */
 bool fs_node_applies_at_close(const struct fs_node *node);
-/* Puts back the state `before` (the content rendered at open) shows; see kinds.h. */
-int fs_node_undo(struct model *m, const struct fs_node *node, const struct fs_buf *before);
+/*
+ * Keeps what a write may change, before an open file's first write; *ret (NULL when the kind
+ * keeps nothing) goes to fs_node_undo and then to fs_node_forget. 0 or -errno.
+ */
+int fs_node_save(struct model *m, const struct fs_node *node, void **ret);
+void fs_node_forget(const struct fs_node *node, void *saved);
+/* Puts back the state `before` (the content rendered at open) or `saved` shows; see kinds.h. */
+int fs_node_undo(struct model *m, const struct fs_node *node, const struct fs_buf *before,
+                 void *saved);
 int fs_node_check(const struct fs_node *node, const char *data, size_t len);
 /* A truncate to `size` (only 0, a no-op, is accepted on writable files). */
 int fs_node_truncate(const struct fs_node *node, off_t size);
@@ -107,7 +114,5 @@ const char *fs_reason(void);
 void fs_reason_clear(void);
 int fs_refuse(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Escaping of names in paths: '%' is "%25" and '/' is "%2F". */
+/* Escaping of names in paths: '%' is "%25" and '/' is "%2F" (model_name_encode writes them). */
 int fs_name_decode(const char *in, size_t len, char *out, size_t size);
-/* Writes the escaped name into out (size bytes); -ENAMETOOLONG when it does not fit. */
-int fs_name_encode(const char *in, char *out, size_t size);

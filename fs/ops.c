@@ -32,6 +32,7 @@ struct handle {
         bool applied;                   /* a write of this handle changed the value */
         bool pending;                   /* a checked list waits to be applied at close */
         bool refused;                   /* a write was refused: so are the rest */
+        void *saved;                    /* what the first write may change (fs_node_save) */
 };
 
 /* An open directory: its names as listed at opendir (or at a rewind), by offset. */
@@ -542,6 +543,7 @@ static struct handle *handle_free(struct handle *h)
                 return NULL;
         fs_buf_free(&h->content);
         fs_buf_free(&h->written);
+        fs_node_forget(&h->node, h->saved);
         free(h->path);
         free(h);
         return NULL;
@@ -707,7 +709,10 @@ static int take_write(fuse_req_t req, struct handle *h, const char *data, size_t
                 r = fs_node_check(&h->node, h->written.data, h->written.len);
                 h->pending = r >= 0;
         } else if (r >= 0) {
-                r = fs_node_write(m, &h->node, h->written.data, h->written.len);
+                if (!h->applied && !h->saved)
+                        r = fs_node_save(m, &h->node, &h->saved);
+                if (r >= 0)
+                        r = fs_node_write(m, &h->node, h->written.data, h->written.len);
                 h->applied = h->applied || r >= 0;
         }
         return r;
@@ -733,7 +738,7 @@ static void lf_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
          * earlier writes applied is undone (after report(), so that is no call of its own). */
         h->refused = true;
         h->pending = false;
-        if (h->applied && fs_node_undo(model_of(req), &h->node, &h->content) >= 0)
+        if (h->applied && fs_node_undo(model_of(req), &h->node, &h->content, h->saved) >= 0)
                 h->applied = false;
         fuse_reply_err(req, -r);
 }

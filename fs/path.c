@@ -34,26 +34,6 @@ int fs_name_decode(const char *in, size_t len, char *out, size_t size)
         return 0;
 }
 
-int fs_name_encode(const char *in, char *out, size_t size)
-{
-        size_t n = 0;
-
-        for (; *in; in++) {
-                const char *piece = *in == '%' ? "%25" : *in == '/' ? "%2F" : NULL;
-                size_t piece_len = piece ? 3 : 1;
-
-                if (n + piece_len >= size)
-                        return -ENAMETOOLONG;
-                if (piece)
-                        memcpy(out + n, piece, 3);
-                else
-                        out[n] = *in;
-                n += piece_len;
-        }
-        out[n] = '\0';
-        return 0;
-}
-
 static char *node_field(struct fs_node *node, enum fs_field field)
 {
         switch (field) {

@@ -118,9 +118,9 @@ static int set_group_disabled(const char *const *names, size_t count, const void
 
 static void since_line(struct fs_file *out, time_t since)
 {
-        char when[32];
+        char when[MODEL_TIME_MAX];
 
-        fs_format_time(since, when);
+        model_time_format(since, when);
         fs_buf_printf(&out->content, "since=%s\n", when);
         out->mtime = since;
 }
@@ -194,23 +194,34 @@ static int holder_options(struct model *m, const struct fs_node *node, const cha
         return options_write(value, set_direct_disabled, &target);
 }
 
-/* Undoes an options write: the direct path it added, or the options it replaced. */
-static int holder_undo(struct model *m, const struct fs_node *node, const char *before)
+static int holder_save(struct model *m, const struct fs_node *node, void **ret)
 {
-        char direct[8], value[FS_VALUE_MAX];
+        struct model_holder_options *saved;
+        int r = model_holder_options_save(m, node->sku, node->upn, &saved);
 
-        record_value(before, "direct", direct, sizeof(direct));
-        if (strcmp(direct, "no") == 0)
-                return model_direct_remove(m, node->sku, node->upn);
-        snprintf(value, sizeof(value), "disabled_plans=");
-        record_value(before, "disabled_plans", value + strlen(value),
-                     sizeof(value) - strlen(value));
-        return holder_options(m, node, value);
+        if (r >= 0)
+                *ret = saved;
+        return r;
+}
+
+static void holder_forget(void *saved)
+{
+        model_holder_options_free(saved);
+}
+
+/* Undoes options writes: the direct path they added, or the options they replaced. */
+static int holder_undo(struct model *m, const struct fs_node *node, const char *before,
+                       void *saved)
+{
+        (void)before;
+        return model_holder_options_restore(m, node->sku, node->upn, saved);
 }
 
 const struct fs_kind_ops fs_holder_ops = {
         .render = holder_render,
         .write = holder_options,
+        .save = holder_save,
+        .forget = holder_forget,
         .undo = holder_undo,
         .create = holder_assign,
         .touch = holder_assign,
@@ -257,10 +268,12 @@ static int group_license_options(struct model *m, const struct fs_node *node,
         return options_write(value, set_group_disabled, &target);
 }
 
-static int group_license_undo(struct model *m, const struct fs_node *node, const char *before)
+static int group_license_undo(struct model *m, const struct fs_node *node, const char *before,
+                              void *saved)
 {
         char value[FS_VALUE_MAX];
 
+        (void)saved;
         snprintf(value, sizeof(value), "disabled_plans=");
         record_value(before, "disabled_plans", value + strlen(value),
                      sizeof(value) - strlen(value));

@@ -63,7 +63,7 @@ static bool path_of(const struct fs_node *node, char *out, size_t size)
 
                 if (info->name)
                         snprintf(name, sizeof(name), "%s", info->name);
-                else if (fs_name_encode(field_of(node, info->field), name, sizeof(name)) < 0)
+                else if (model_name_encode(field_of(node, info->field), name, sizeof(name)) < 0)
                         return false;
                 n += (size_t)snprintf(out + n, size - n, "/%s", name);
                 if (n >= size)
@@ -128,7 +128,7 @@ static void check_names(const uint8_t *data, size_t size)
                 if (data[i])
                         name[len++] = (char)data[i];
         name[len] = '\0';
-        if (fs_name_encode(name, escaped, sizeof(escaped)) != 0)
+        if (model_name_encode(name, escaped, sizeof(escaped)) != 0)
                 fail("a name of at most 255 bytes does not encode", name);
         if (fs_name_decode(escaped, strlen(escaped), back, MODEL_NAME_MAX + 1) != 0 ||
             strcmp(back, name) != 0)
@@ -137,7 +137,7 @@ static void check_names(const uint8_t *data, size_t size)
         if (strchr(name, '/'))
                 return;
         if (fs_name_decode(name, len, back, MODEL_NAME_MAX + 1) == 0) {
-                if (fs_name_encode(back, escaped, sizeof(escaped)) != 0 ||
+                if (model_name_encode(back, escaped, sizeof(escaped)) != 0 ||
                     strcmp(escaped, name) != 0)
                         fail("encode(decode(segment)) is not the segment", name);
         }

@@ -1,41 +1,34 @@
 /*
- * Assignments: a product given to a user directly or to a group, and the records of who holds
- * a seat and who waits. The refusal reasons use the service's own words where it has them.
+ * Assignments: a product given to a user directly or to a group, a snapshot's direct license
+ * taken as it is, and the records of who holds a seat and who waits. The refusal reasons use
+ * the service's own words where it has them; the seats themselves are the seat engine's.
  */
 #include <errno.h>
-#include <stdlib.h>
 
 #include "internal.h"
 
-/* Counts the licensed groups through which the user has the product. */
-#define GROUP_PATHS_SQL                                                                  \
-        "(SELECT count(*) FROM members mb JOIN group_licenses gl ON gl.group_id = "      \
-        "mb.group_id WHERE mb.user_id = s.user_id AND gl.product_id = s.product_id)"
-
 /* Ends the direct path and its options; the claim stays while a group gives it. */
-static int drop_direct_path(struct model *m, int64_t product, int64_t user)
+int direct_path_drop(struct model *m, int64_t product, int64_t user)
 {
         int r;
 
-        r = sql_exec(m, "UPDATE seats SET direct = 0 WHERE product_id = ? AND user_id = ?", "ii",
-                     product, user);
+        r = seat_set_direct(m, product, user, false);
         if (r >= 0)
                 r = sql_exec(m, "DELETE FROM direct_disabled_plans WHERE product_id = ? AND "
                              "user_id = ?", "ii", product, user);
         return r < 0 ? r : seat_release_if_unwanted(m, product, user);
 }
 
-int direct_assign(struct model *m, const char *sku, const char *upn)
+int direct_assign(struct model *m, const char *sku, const char *upn, struct path_ids *ret)
 {
-        int64_t pid = product_id(m, sku), uid, free_seats, located, active;
+        struct path_ids ids;
+        int64_t free_seats, located, active;
         int r;
 
-        if (pid < 0)
-                return pid;
-        uid = user_id(m, upn);
-        if (uid < 0)
-                return uid;
-        r = sql_int(m, &located, "SELECT usage_location <> '' FROM users WHERE id = ?", "i", uid);
+        r = path_resolve(m, sku, NULL, upn, &ids);
+        if (r >= 0)
+                r = sql_int(m, &located, "SELECT usage_location <> '' FROM users WHERE id = ?",
+                            "i", ids.user);
         if (r < 0)
                 return r;
         if (!located)
@@ -43,25 +36,25 @@ int direct_assign(struct model *m, const char *sku, const char *upn)
                               "usage location. ('%s' has none)", upn);
 
         r = sql_int(m, &active, "SELECT active FROM seats WHERE product_id = ? AND user_id = ?",
-                    "ii", pid, uid);
+                    "ii", ids.product, ids.user);
         if (r < 0 && r != -ENOENT)
                 return r;
         if (r == -ENOENT || !active) {
                 r = sql_int(m, &free_seats, "SELECT total - assigned FROM products WHERE id = ?",
-                            "i", pid);
+                            "i", ids.product);
                 if (r < 0)
                         return r;
                 if (free_seats <= 0)
                         return refuse(-ENOSPC, "Subscription for '%s' does not have any "
                                       "available licenses.", sku);
-                r = seat_want(m, pid, uid);
+                r = seat_want(m, ids.product, ids.user);
                 if (r < 0)
                         return r;
         }
-        /* Only when it changes, so a touch that changes nothing leaves no audit line. */
-        r = sql_exec(m, "UPDATE seats SET direct = 1 WHERE product_id = ? AND user_id = ? AND "
-                     "direct = 0", "ii", pid, uid);
-        return r < 0 ? r : 0;
+        r = seat_set_direct(m, ids.product, ids.user, true);
+        if (r >= 0 && ret)
+                *ret = ids;
+        return r;
 }
 
 /* 1 when the user holds the product directly already, 0 when not, or -errno. */
@@ -86,21 +79,20 @@ int model_direct_assign(struct model *m, const char *sku, const char *upn)
 
         if (r != 0)
                 return r < 0 ? r : 0;
-        return WRITE_TX(m, direct_assign(m, sku, upn));
+        return WRITE_TX(m, direct_assign(m, sku, upn, NULL));
 }
 
 static int direct_remove(struct model *m, const char *sku, const char *upn)
 {
-        int64_t pid = product_id(m, sku), uid, direct;
+        struct path_ids ids;
+        int64_t direct;
         int r;
 
-        if (pid < 0)
-                return pid;
-        uid = user_id(m, upn);
-        if (uid < 0)
-                return uid;
+        r = path_resolve(m, sku, NULL, upn, &ids);
+        if (r < 0)
+                return r;
         r = sql_int(m, &direct, "SELECT direct FROM seats WHERE product_id = ? AND user_id = ? "
-                    "AND active = 1", "ii", pid, uid);
+                    "AND active = 1", "ii", ids.product, ids.user);
         if (r == -ENOENT)
                 return refuse(-ENOENT, "'%s' does not hold '%s'", upn, sku);
         if (r < 0)
@@ -108,40 +100,13 @@ static int direct_remove(struct model *m, const char *sku, const char *upn)
         if (!direct)
                 return refuse(-EPERM, "User license is inherited from a group membership and it "
                               "cannot be removed directly from the user. ('%s', '%s')", upn, sku);
-        r = drop_direct_path(m, pid, uid);
+        r = direct_path_drop(m, ids.product, ids.user);
         return r < 0 ? r : 0;
 }
 
 int model_direct_remove(struct model *m, const char *sku, const char *upn)
 {
         return WRITE_TX(m, direct_remove(m, sku, upn));
-}
-
-int seat_get(struct model *m, const char *sku, const char *upn, int64_t state,
-             struct model_holder *ret)
-{
-        static const char *const what[] = { "does not wait for", "does not hold",
-                                            "has no suspended" };
-        sqlite3_stmt *s;
-        int r;
-
-        r = sql_prepare(m, &s, "SELECT s.direct, s.since, CASE WHEN s.active = 2 THEN "
-                        "(SELECT count(*) FROM suspended_paths sp WHERE sp.user_id = s.user_id "
-                        "AND sp.product_id = s.product_id) ELSE " GROUP_PATHS_SQL " END "
-                        "FROM seats s JOIN products p ON p.id = s.product_id "
-                        "JOIN users u ON u.id = s.user_id "
-                        "WHERE p.sku = ? AND u.upn = ? AND s.active = ?", "tti", sku, upn, state);
-        if (r >= 0)
-                r = sql_step(s);
-        if (r == 0)
-                r = refuse(-ENOENT, "'%s' %s '%s'", upn, what[state], sku);
-        if (r < 0)
-                return r;
-        ret->direct = sqlite3_column_int64(s, 0);
-        ret->since = sqlite3_column_int64(s, 1);
-        ret->groups = sqlite3_column_int64(s, 2);
-        sqlite3_reset(s);
-        return 0;
 }
 
 int model_holder_get(struct model *m, const char *sku, const char *upn, struct model_holder *ret)
@@ -172,7 +137,7 @@ int model_waiter_get(struct model *m, const char *sku, const char *upn, struct m
 static int direct_withdraw(struct model *m, const char *sku, const char *upn)
 {
         struct model_waiter waiter;
-        int64_t pid, uid;
+        struct path_ids ids;
         int r;
 
         r = waiter_get(m, sku, upn, &waiter);
@@ -181,11 +146,9 @@ static int direct_withdraw(struct model *m, const char *sku, const char *upn)
         if (!waiter.direct)
                 return refuse(-EPERM, "'%s' waits for '%s' only through groups; end the "
                               "membership or the group's license instead", upn, sku);
-        pid = product_id(m, sku);
-        uid = user_id(m, upn);
-        if (pid < 0 || uid < 0)
-                return pid < 0 ? pid : uid;
-        r = drop_direct_path(m, pid, uid);
+        r = path_resolve(m, sku, NULL, upn, &ids);
+        if (r >= 0)
+                r = direct_path_drop(m, ids.product, ids.user);
         return r < 0 ? r : 0;
 }
 
@@ -194,28 +157,19 @@ int model_direct_withdraw(struct model *m, const char *sku, const char *upn)
         return WRITE_TX(m, direct_withdraw(m, sku, upn));
 }
 
-int group_license_add(struct model *m, const char *sku, const char *group)
+static int group_license_add(struct model *m, const char *sku, const char *group)
 {
-        int64_t pid = product_id(m, sku), gid, *users = NULL;
-        size_t count = 0, i;
+        struct path_ids ids;
         int r;
 
-        if (pid < 0)
-                return pid;
-        gid = group_id(m, group);
-        if (gid < 0)
-                return gid;
-        r = sql_exec(m, "INSERT OR IGNORE INTO group_licenses (group_id, product_id, since) "
-                     "VALUES (?, ?, ?)", "iii", gid, pid, (int64_t)model_now(m));
+        r = path_resolve(m, sku, group, NULL, &ids);
+        if (r >= 0)
+                r = sql_exec(m, "INSERT OR IGNORE INTO group_licenses (group_id, product_id, "
+                             "since) VALUES (?, ?, ?)", "iii", ids.group, ids.product,
+                             (int64_t)model_now(m));
         if (r <= 0)
                 return r;               /* assigned already (0), or an error */
-        /* Members get seats in the order they joined; the members' ids are that order. */
-        r = collect_ids(m, &users, &count, "SELECT user_id FROM members WHERE group_id = ? "
-                        "ORDER BY id", "i", gid);
-        for (i = 0; r >= 0 && i < count; i++)
-                r = seat_want_group(m, pid, users[i], group);
-        free(users);
-        return r < 0 ? r : 0;
+        return seat_paths_changed(m, ids.group, ids.product, 0, true);
 }
 
 int model_group_license_add(struct model *m, const char *sku, const char *group)
@@ -225,31 +179,20 @@ int model_group_license_add(struct model *m, const char *sku, const char *group)
 
 static int group_license_remove(struct model *m, const char *sku, const char *group)
 {
-        int64_t pid = product_id(m, sku), gid, *users = NULL;
-        size_t count = 0, i;
+        struct path_ids ids;
         int r;
 
-        if (pid < 0)
-                return pid;
-        gid = group_id(m, group);
-        if (gid < 0)
-                return gid;
-        r = sql_exec(m, "DELETE FROM group_licenses WHERE group_id = ? AND product_id = ?", "ii",
-                     gid, pid);
+        r = path_resolve(m, sku, group, NULL, &ids);
+        if (r >= 0)
+                r = sql_exec(m, "DELETE FROM group_licenses WHERE group_id = ? AND product_id = ?",
+                             "ii", ids.group, ids.product);
         if (r == 0)
                 return refuse(-ENOENT, "'%s' is not assigned to group '%s'", sku, group);
         if (r >= 0)
                 r = sql_exec(m, "DELETE FROM group_disabled_plans WHERE group_id = ? AND "
-                             "product_id = ?", "ii", gid, pid);
-        /* Waiters first, so no freed seat is handed to a member about to lose its claim. */
+                             "product_id = ?", "ii", ids.group, ids.product);
         if (r >= 0)
-                r = collect_ids(m, &users, &count, "SELECT s.user_id FROM members mb JOIN seats s "
-                                "ON s.user_id = mb.user_id AND s.product_id = ?1 "
-                                "WHERE mb.group_id = ?2 ORDER BY s.active, s.queue", "ii", pid,
-                                gid);
-        for (i = 0; r >= 0 && i < count; i++)
-                r = seat_release_if_unwanted(m, pid, users[i]);
-        free(users);
+                r = seat_paths_changed(m, ids.group, ids.product, 0, false);
         return r < 0 ? r : 0;
 }
 
@@ -319,4 +262,25 @@ int model_group_waiter_get(struct model *m, const char *group, const char *upn,
                            struct model_waiter *ret)
 {
         return READ_TX(m, group_waiter_get(m, group, upn, ret));
+}
+
+static int direct_import(struct model *m, const char *sku, const char *upn,
+                         const char *const *disabled, size_t count)
+{
+        struct path_ids ids;
+        int r, waiting;
+
+        r = path_resolve(m, sku, NULL, upn, &ids);
+        if (r < 0)
+                return r;
+        r = waiting = seat_import_direct(m, ids.product, ids.user);
+        if (r >= 0)
+                r = direct_disabled_replace(m, ids.product, ids.user, disabled, count);
+        return r < 0 ? r : waiting;
+}
+
+int model_direct_import(struct model *m, const char *sku, const char *upn,
+                        const char *const *disabled, size_t count)
+{
+        return WRITE_TX(m, direct_import(m, sku, upn, disabled, count));
 }

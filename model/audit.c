@@ -9,9 +9,10 @@
  * plus the lines it returns. A line is rendered from its row the same way when it is added
  * (for its length) and when it is read.
  *
- * Objects are paths of the tree as used, so the lines of licensefs's own processing escape
- * names the way the tree does ('%' as %25, '/' as %2F). Control bytes in objects and reasons
- * are written \xNN, so that one line is always one event and a tab always separates fields.
+ * Objects are paths of the tree as used, so the lines of licensefs's own processing write
+ * names the way the tree does (model_name_encode: '%' as %25, '/' as %2F). Control bytes in
+ * objects and reasons are written \xNN, so that one line is always one event and a tab always
+ * separates fields.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,11 +50,9 @@ struct line {
 /* Renders the line into buf (size bytes; NULL, 0 to measure); returns its length. */
 static int line_format(char *buf, size_t size, const struct line *l)
 {
-        char when[32], uid[24] = "-";
-        struct tm tm;
+        char when[MODEL_TIME_MAX], uid[24] = "-";
 
-        gmtime_r(&l->time, &tm);
-        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        model_time_format(l->time, when);
         if (l->uid >= 0)
                 snprintf(uid, sizeof(uid), "%lld", (long long)l->uid);
         return snprintf(buf, size, "%s\t%s\t%s\t%s\t%s%s%s\n", when, uid, l->op, l->object,
@@ -61,10 +60,10 @@ static int line_format(char *buf, size_t size, const struct line *l)
 }
 
 /*
- * Appends text to out (size bytes, n used) with control bytes as \xNN and, for a name, '%' and
- * '/' as the tree writes them. Stops before an escape that does not fit; returns the new n.
+ * Appends text to out (size bytes, n used) with control bytes as \xNN. Stops before an escape
+ * that does not fit; returns the new n.
  */
-static size_t escape(const char *text, bool name, char *out, size_t size, size_t n)
+static size_t escape(const char *text, char *out, size_t size, size_t n)
 {
         for (; *text; text++) {
                 unsigned char c = (unsigned char)*text;
@@ -73,9 +72,6 @@ static size_t escape(const char *text, bool name, char *out, size_t size, size_t
 
                 if (c < 0x20 || c == 0x7f)
                         len = (size_t)snprintf(piece, sizeof(piece), "\\x%02x", c);
-                else if (name && (c == '%' || c == '/'))
-                        len = (size_t)snprintf(piece, sizeof(piece), "%s",
-                                               c == '%' ? "%25" : "%2F");
                 else
                         len = (size_t)snprintf(piece, sizeof(piece), "%c", c);
                 if (n + len >= size)
@@ -85,6 +81,17 @@ static size_t escape(const char *text, bool name, char *out, size_t size, size_t
         }
         out[n] = '\0';
         return n;
+}
+
+/* Appends a name as the tree writes it in a path, its control bytes escaped as above. */
+static size_t escape_name(const char *name, char *out, size_t size, size_t n)
+{
+        char encoded[3 * MODEL_NAME_MAX + 1];
+
+        /* Names are checked to fit; one that would not is written as it is. */
+        if (model_name_encode(name, encoded, sizeof(encoded)) < 0)
+                return escape(name, out, size, n);
+        return escape(encoded, out, size, n);
 }
 
 /* Lines are added in batches of up to a tenth of the limit between two prunings. */
@@ -111,8 +118,8 @@ static int line_insert(struct model *m, int64_t uid, const char *op, const char 
         int64_t start = 0, id;
         int r;
 
-        escape(object ? object : "", false, escaped_object, sizeof(escaped_object), 0);
-        escape(reason ? reason : "", false, escaped_reason, sizeof(escaped_reason), 0);
+        escape(object ? object : "", escaped_object, sizeof(escaped_object), 0);
+        escape(reason ? reason : "", escaped_reason, sizeof(escaped_reason), 0);
         r = sql_int(m, &start, "SELECT start + len FROM audit ORDER BY id DESC LIMIT 1", "");
         if (r < 0 && r != -ENOENT)
                 return r;
@@ -247,10 +254,10 @@ int audit_seat(struct model *m, int64_t product, int64_t user, bool granted, con
         column_text(s, 0, sku, sizeof(sku));
         column_text(s, 1, upn, sizeof(upn));
         sqlite3_reset(s);
-        n = escape("/products/", false, object, sizeof(object), 0);
-        n = escape(sku, true, object, sizeof(object), n);
-        n = escape(granted ? "/users/" : "/errors/", false, object, sizeof(object), n);
-        escape(upn, true, object, sizeof(object), n);
+        n = escape("/products/", object, sizeof(object), 0);
+        n = escape_name(sku, object, sizeof(object), n);
+        n = escape(granted ? "/users/" : "/errors/", object, sizeof(object), n);
+        escape_name(upn, object, sizeof(object), n);
         va_start(ap, fmt);
         vsnprintf(reason, sizeof(reason), fmt, ap);
         va_end(ap);
@@ -266,7 +273,7 @@ int audit_user(struct model *m, const char *op, const char *dir, int64_t user,
         r = sql_text(m, upn, sizeof(upn), "SELECT upn FROM users WHERE id = ?", "i", user);
         if (r < 0)
                 return r;
-        escape(upn, true, object, sizeof(object), escape(dir, false, object, sizeof(object), 0));
+        escape_name(upn, object, sizeof(object), escape(dir, object, sizeof(object), 0));
         return audit_info(m, op, object, reason);
 }
 

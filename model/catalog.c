@@ -1,7 +1,7 @@
 /*
  * What real data brings: products known by several skuIds, plans with GUIDs. These upserts
  * are what the importers build on; they merge and never delete, and they say what they did
- * so the importers can report it.
+ * so the importers can report it. The lookups by skuId and GUID serve importers and exporters.
  */
 #include <errno.h>
 #include <string.h>
@@ -158,4 +158,22 @@ int model_plan_by_guid(struct model *m, const char *sku, const char *guid, char 
                        size_t size)
 {
         return READ_TX(m, plan_by_guid(m, sku, guid, ret, size));
+}
+
+static int plan_guid(struct model *m, const char *sku, const char *name, char *ret)
+{
+        int64_t pid = product_id(m, sku);
+        int r;
+
+        if (pid < 0)
+                return pid;
+        r = sql_text(m, ret, MODEL_SKU_ID_MAX + 1, "SELECT guid FROM plans WHERE product_id = ? "
+                     "AND name = ?", "it", pid, name);
+        return r == -ENOENT ? refuse(-ENOENT, "%s has no plan named '%s'", sku, name) : r;
+}
+
+int model_plan_guid(struct model *m, const char *sku, const char *name,
+                    char ret[MODEL_SKU_ID_MAX + 1])
+{
+        return READ_TX(m, plan_guid(m, sku, name, ret));
 }

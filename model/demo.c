@@ -1,11 +1,13 @@
 /*
  * The demo tenant: a small Contoso with Entra ID P1 and P2, ten users, three groups, direct and
  * inherited assignments, one user without a usage location and one member waiting for a seat.
- * It is built through the model's own operations, so it obeys every rule, in one transaction.
+ * It is built through the model's public operations in one batch, so it obeys every rule and
+ * is all there or not at all.
  */
+#include <stdbool.h>
 #include <stddef.h>
 
-#include "internal.h"
+#include "model.h"
 
 static const struct {
         const char *sku, *name, *sku_id;
@@ -71,54 +73,78 @@ static const struct {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static int demo_fill(struct model *m)
+/* The tenant, its products and their plans. */
+static int demo_products_fill(struct model *m)
 {
         size_t i;
         int r;
 
-        r = tenant_is_empty(m);
-        if (r <= 0)
-                return r;
-        r = tenant_set_name(m, "Contoso");
+        r = model_tenant_set_name(m, "Contoso");
         if (r >= 0)
-                r = tenant_set_usage_location(m, "US");
+                r = model_tenant_set_usage_location(m, "US");
         for (i = 0; r >= 0 && i < COUNT(demo_products); i++) {
-                r = product_create(m, demo_products[i].sku);
+                const char *sku = demo_products[i].sku;
+
+                r = model_product_create(m, sku);
                 if (r >= 0)
-                        r = product_set_name(m, demo_products[i].sku, demo_products[i].name);
+                        r = model_product_set_name(m, sku, demo_products[i].name);
                 if (r >= 0)
-                        r = product_set_sku_id(m, demo_products[i].sku, demo_products[i].sku_id);
+                        r = model_product_set_sku_id(m, sku, demo_products[i].sku_id);
                 if (r >= 0)
-                        r = product_set_total(m, demo_products[i].sku, demo_products[i].total);
+                        r = model_product_set_total(m, sku, demo_products[i].total);
                 if (r >= 0)
-                        r = product_set_expiring_soon(m, demo_products[i].sku,
-                                                      demo_products[i].expiring_soon);
+                        r = model_product_set_expiring_soon(m, sku,
+                                                            demo_products[i].expiring_soon);
         }
         if (r >= 0)
-                r = plans_set(m, "AAD_PREMIUM", demo_p1_plans, COUNT(demo_p1_plans));
+                r = model_plans_set(m, "AAD_PREMIUM", demo_p1_plans, COUNT(demo_p1_plans));
         if (r >= 0)
-                r = plans_set(m, "AAD_PREMIUM_P2", demo_p2_plans, COUNT(demo_p2_plans));
+                r = model_plans_set(m, "AAD_PREMIUM_P2", demo_p2_plans, COUNT(demo_p2_plans));
+        return r;
+}
+
+/* The users, the groups and their members, and the assignments. */
+static int demo_directory_fill(struct model *m)
+{
+        size_t i;
+        int r = 0;
+
         for (i = 0; r >= 0 && i < COUNT(demo_users); i++) {
-                r = user_create(m, demo_users[i].upn);
+                r = model_user_create(m, demo_users[i].upn);
                 if (r >= 0)
-                        r = user_set_display_name(m, demo_users[i].upn, demo_users[i].name);
+                        r = model_user_set_display_name(m, demo_users[i].upn, demo_users[i].name);
                 if (r >= 0)
-                        r = user_set_usage_location(m, demo_users[i].upn,
-                                                    demo_users[i].location);
+                        r = model_user_set_usage_location(m, demo_users[i].upn,
+                                                          demo_users[i].location);
         }
         for (i = 0; r >= 0 && i < COUNT(demo_groups); i++)
-                r = group_create(m, demo_groups[i]);
+                r = model_group_create(m, demo_groups[i]);
         for (i = 0; r >= 0 && i < COUNT(demo_members); i++)
-                r = member_add(m, demo_members[i].group, demo_members[i].upn);
+                r = model_member_add(m, demo_members[i].group, demo_members[i].upn);
         for (i = 0; r >= 0 && i < COUNT(demo_assignments); i++)
                 r = demo_assignments[i].upn
-                            ? direct_assign(m, demo_assignments[i].sku, demo_assignments[i].upn)
-                            : group_license_add(m, demo_assignments[i].sku,
-                                                demo_assignments[i].group);
-        return r < 0 ? r : 1;
+                            ? model_direct_assign(m, demo_assignments[i].sku,
+                                                  demo_assignments[i].upn)
+                            : model_group_license_add(m, demo_assignments[i].sku,
+                                                      demo_assignments[i].group);
+        return r;
 }
 
 int model_demo_fill(struct model *m)
 {
-        return WRITE_TX(m, demo_fill(m));
+        int r, empty, end;
+
+        r = model_batch_begin(m);
+        if (r < 0)
+                return r;
+        r = empty = model_tenant_is_empty(m);
+        if (empty > 0) {
+                r = demo_products_fill(m);
+                if (r >= 0)
+                        r = demo_directory_fill(m);
+        }
+        end = model_batch_end(m, r >= 0);
+        if (r < 0)
+                return r;
+        return end < 0 ? end : empty;
 }

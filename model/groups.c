@@ -3,11 +3,10 @@
  * (or waits for it); ending a membership releases what only the group gave.
  */
 #include <errno.h>
-#include <stdlib.h>
 
 #include "internal.h"
 
-int group_create(struct model *m, const char *name)
+static int group_create(struct model *m, const char *name)
 {
         int64_t exists;
         int r;
@@ -83,27 +82,18 @@ int model_group_get(struct model *m, const char *name, struct model_group *ret)
         return READ_TX(m, group_get(m, name, ret));
 }
 
-int member_add(struct model *m, const char *group, const char *upn)
+static int member_add(struct model *m, const char *group, const char *upn)
 {
-        int64_t gid = group_id(m, group), uid, *products = NULL;
-        size_t count = 0, i;
+        struct path_ids ids;
         int r;
 
-        if (gid < 0)
-                return gid;
-        uid = user_id(m, upn);
-        if (uid < 0)
-                return uid;
-        r = sql_exec(m, "INSERT OR IGNORE INTO members (group_id, user_id, since) "
-                     "VALUES (?, ?, ?)", "iii", gid, uid, (int64_t)model_now(m));
+        r = path_resolve(m, NULL, group, upn, &ids);
+        if (r >= 0)
+                r = sql_exec(m, "INSERT OR IGNORE INTO members (group_id, user_id, since) "
+                             "VALUES (?, ?, ?)", "iii", ids.group, ids.user, (int64_t)model_now(m));
         if (r <= 0)
                 return r;               /* a member already (0), or an error */
-        r = collect_ids(m, &products, &count, "SELECT product_id FROM group_licenses "
-                        "WHERE group_id = ? ORDER BY product_id", "i", gid);
-        for (i = 0; r >= 0 && i < count; i++)
-                r = seat_want_group(m, products[i], uid, group);
-        free(products);
-        return r < 0 ? r : 0;
+        return seat_paths_changed(m, ids.group, 0, ids.user, true);
 }
 
 int model_member_add(struct model *m, const char *group, const char *upn)
@@ -113,24 +103,17 @@ int model_member_add(struct model *m, const char *group, const char *upn)
 
 static int member_remove(struct model *m, const char *group, const char *upn)
 {
-        int64_t gid = group_id(m, group), uid, *products = NULL;
-        size_t count = 0, i;
+        struct path_ids ids;
         int r;
 
-        if (gid < 0)
-                return gid;
-        uid = user_id(m, upn);
-        if (uid < 0)
-                return uid;
-        r = sql_exec(m, "DELETE FROM members WHERE group_id = ? AND user_id = ?", "ii", gid, uid);
+        r = path_resolve(m, NULL, group, upn, &ids);
+        if (r >= 0)
+                r = sql_exec(m, "DELETE FROM members WHERE group_id = ? AND user_id = ?", "ii",
+                             ids.group, ids.user);
         if (r == 0)
                 return refuse(-ENOENT, "'%s' is not a member of '%s'", upn, group);
         if (r >= 0)
-                r = collect_ids(m, &products, &count, "SELECT product_id FROM group_licenses "
-                                "WHERE group_id = ? ORDER BY product_id", "i", gid);
-        for (i = 0; r >= 0 && i < count; i++)
-                r = seat_release_if_unwanted(m, products[i], uid);
-        free(products);
+                r = seat_paths_changed(m, ids.group, 0, ids.user, false);
         return r < 0 ? r : 0;
 }
 

@@ -132,6 +132,17 @@ int check_text(const char *text, const char *what);
 int check_country(const char *code, char ret[3]);
 int check_count(int64_t n, const char *what);
 
+/* The row ids of the objects a path names: 0 for those it does not name. */
+struct path_ids {
+        int64_t product, group, user;
+};
+/*
+ * Resolves the names given (NULL: the path names none) in the order product, group, user, so a
+ * refusal names the first one missing. 0, or -ENOENT with the reason, or -errno.
+ */
+int path_resolve(struct model *m, const char *sku, const char *group, const char *upn,
+                 struct path_ids *ret);
+
 /* --- lookups by name (db.c): the row id, or -ENOENT with a reason --- */
 
 int64_t product_id(struct model *m, const char *sku);
@@ -151,48 +162,74 @@ void column_text(sqlite3_stmt *s, int col, char *buf, size_t size);
 
 /* --- the seat engine (seats.c); callers are inside a write transaction --- */
 
+/*
+ * The only writer of the seats table and of a product's seat numbers (total, expiring_soon,
+ * assigned, waiting). All return 0 or -errno unless they say otherwise.
+ */
+
 /* seats.active: a claim waits, holds a seat, or is a deleted user's, suspended. */
 enum { SEAT_WAITING = 0, SEAT_HELD = 1, SEAT_SUSPENDED = 2 };
 
-/* The seats row of (sku, upn) in the given state; ENOENT when there is none. */
+/* The seats row of (sku, upn) in the given state; ENOENT (with the reason) when there is none. */
 int seat_get(struct model *m, const char *sku, const char *upn, int64_t state,
              struct model_holder *ret);
 
 /* Makes the user want the product: a seat if one is free, else a place in the queue. */
 int seat_want(struct model *m, int64_t product, int64_t user);
-/* The same through the licensed group `group`, with an audit line for the seat or the wait. */
-int seat_want_group(struct model *m, int64_t product, int64_t user, const char *group);
 /* The same for a claim a restore brings back (audited as such). */
 int seat_want_restored(struct model *m, int64_t product, int64_t user);
 /* Drops the user's claim when neither a direct path nor a licensed group is left. */
 int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user);
 /*
- * Accounts for a seat its holder gave up (its row already gone or suspended): the
- * longest-waiting user gets it, or the product has one more available.
+ * Re-derives the claims after paths through `group` came (a license or membership added: each
+ * gets a claim, audited with the group's name) or went (removed: each claim nothing else gives
+ * ends). One of product and user is 0: product 0 stands for each product licensed to the group
+ * (in id order), user 0 for each member (in join order; on removal the waiters first, by queue,
+ * so no freed seat is handed to a member about to lose its claim). Call it after the change of
+ * group_licenses or members.
  */
-int seat_vacate(struct model *m, int64_t product);
+int seat_paths_changed(struct model *m, int64_t group, int64_t product, int64_t user, bool came);
+/* Sets or ends the direct flag of the user's claim; changes nothing when it is so already. */
+int seat_set_direct(struct model *m, int64_t product, int64_t user, bool direct);
+/*
+ * A snapshot's direct license: a claim (a seat if one is free, else a wait) marked direct.
+ * Returns 0 when the user holds the product, 1 when it waits, or -errno.
+ */
+int seat_import_direct(struct model *m, int64_t product, int64_t user);
+/*
+ * A user being deleted: its waits end (direct ones stay, suspended), its seats go to the
+ * longest-waiting users in product order, and what it held is suspended.
+ */
+int seat_suspend_user(struct model *m, int64_t user);
+/*
+ * A deleted user being restored: suspended claims only groups gave end (the caller derives
+ * them again), direct ones come back, in product order, holding a seat or waiting from now.
+ */
+int seat_resume(struct model *m, int64_t user);
+/* A deleted user being purged: its (suspended) rows go. */
+int seat_forget_user(struct model *m, int64_t user);
 /* Sets the product's total; seats it adds go to the longest-waiting users. Checks nothing. */
 int seat_set_total(struct model *m, int64_t product, int64_t total);
+/* Sets the product's seats expiring soon. Checks nothing. */
+int seat_set_expiring_soon(struct model *m, int64_t product, int64_t n);
+/* Every claim goes and every product has 0 seats (for a directory being emptied). */
+int seat_clear_all(struct model *m);
 
 /* --- whole operations other files reuse inside their own transaction --- */
 
-int tenant_is_empty(struct model *m);
+/* Creates a product (catalog.c's upsert); checks and errors as model_product_create. */
 int product_create(struct model *m, const char *sku);
+/* As model_product_set_name. */
 int product_set_name(struct model *m, const char *sku, const char *name);
-int product_set_sku_id(struct model *m, const char *sku, const char *sku_id);
-int product_set_total(struct model *m, const char *sku, int64_t total);
-int product_set_expiring_soon(struct model *m, const char *sku, int64_t n);
-int user_create(struct model *m, const char *upn);
-int user_set_display_name(struct model *m, const char *upn, const char *name);
-int user_set_usage_location(struct model *m, const char *upn, const char *code);
-int group_create(struct model *m, const char *name);
-int member_add(struct model *m, const char *group, const char *upn);
-int direct_assign(struct model *m, const char *sku, const char *upn);
-int group_license_add(struct model *m, const char *sku, const char *group);
-int tenant_set_name(struct model *m, const char *name);
-int plans_set(struct model *m, const char *sku, const char *const *names, size_t count);
+/* 0, or -EINVAL with the reason for the first name that cannot be a plan's. */
 int check_plan_names(const char *const *names, size_t count);
+/*
+ * As model_direct_assign, inside the caller's transaction; *ret (NULL: not wanted) gets the
+ * ids of the product and the user.
+ */
+int direct_assign(struct model *m, const char *sku, const char *upn, struct path_ids *ret);
+/* Ends the direct path of (product, user) and its options; a group may keep the claim. */
+int direct_path_drop(struct model *m, int64_t product, int64_t user);
 /* Replaces the plans the direct path of (product, user) disables; EINVAL: an unknown name. */
 int direct_disabled_replace(struct model *m, int64_t product, int64_t user,
                             const char *const *names, size_t count);
-int tenant_set_usage_location(struct model *m, const char *code);

@@ -14,27 +14,6 @@
 
 #define PURGE_AFTER (30 * 24 * 3600)
 
-/* Calls fn(m, product) for each product of the user's seats rows in the given state. */
-static int each_seat(struct model *m, int64_t user, int64_t active,
-                     int (*fn)(struct model *m, int64_t product))
-{
-        int64_t *products = NULL;
-        size_t count = 0, i;
-        int r;
-
-        r = collect_ids(m, &products, &count, "SELECT product_id FROM seats WHERE user_id = ? "
-                        "AND active = ?", "ii", user, active);
-        for (i = 0; r >= 0 && i < count; i++)
-                r = fn(m, products[i]);
-        free(products);
-        return r;
-}
-
-static int one_less_waiting(struct model *m, int64_t product)
-{
-        return sql_exec(m, "UPDATE products SET waiting = waiting - 1 WHERE id = ?", "i", product);
-}
-
 static int user_delete(struct model *m, const char *upn)
 {
         int64_t uid = user_id(m, upn);
@@ -42,12 +21,8 @@ static int user_delete(struct model *m, const char *upn)
 
         if (uid < 0)
                 return uid;
-        /* Waits stop counting; those only a group caused end (a restore derives them again). */
-        r = each_seat(m, uid, 0, one_less_waiting);
-        if (r >= 0)
-                r = sql_exec(m, "DELETE FROM seats WHERE user_id = ? AND active = 0 AND direct = 0",
-                             "i", uid);
-        /* What is left is suspended, with the groups that gave it, as they were. */
+        r = seat_suspend_user(m, uid);
+        /* The groups that gave what is suspended are kept as they were. */
         if (r >= 0)
                 r = sql_exec(m, "INSERT INTO suspended_paths (user_id, product_id, group_name) "
                              "SELECT mb.user_id, gl.product_id, g.name FROM members mb "
@@ -55,15 +30,6 @@ static int user_delete(struct model *m, const char *upn)
                              "JOIN security_groups g ON g.id = mb.group_id "
                              "JOIN seats s ON s.user_id = mb.user_id AND s.product_id = "
                              "gl.product_id WHERE mb.user_id = ?", "i", uid);
-        if (r >= 0)
-                r = sql_exec(m, "UPDATE seats SET active = 2 WHERE user_id = ? AND active = 0",
-                             "i", uid);
-        /* Held seats go to the longest-waiting users. */
-        if (r >= 0)
-                r = each_seat(m, uid, 1, seat_vacate);
-        if (r >= 0)
-                r = sql_exec(m, "UPDATE seats SET active = 2 WHERE user_id = ? AND active = 1",
-                             "i", uid);
         if (r >= 0)
                 r = sql_exec(m, "INSERT INTO inactive_members (user_id, group_id, since) "
                              "SELECT user_id, group_id, since FROM members WHERE user_id = ?", "i",
@@ -79,21 +45,6 @@ static int user_delete(struct model *m, const char *upn)
 int model_user_delete(struct model *m, const char *upn)
 {
         return WRITE_TX(m, user_delete(m, upn));
-}
-
-/* A suspended direct assignment comes back: a seat if one is free, else a wait from now. */
-static int resume_direct(struct model *m, int64_t product, int64_t user)
-{
-        int r;
-
-        r = sql_exec(m, "DELETE FROM seats WHERE product_id = ? AND user_id = ?", "ii", product,
-                     user);
-        if (r >= 0)
-                r = seat_want_restored(m, product, user);
-        if (r >= 0)
-                r = sql_exec(m, "UPDATE seats SET direct = 1 WHERE product_id = ? AND user_id = ?",
-                             "ii", product, user);
-        return r;
 }
 
 static int user_restore(struct model *m, const char *upn)
@@ -114,17 +65,9 @@ static int user_restore(struct model *m, const char *upn)
                 r = sql_exec(m, "DELETE FROM inactive_members WHERE user_id = ?", "i", uid);
         if (r >= 0)
                 r = sql_exec(m, "DELETE FROM suspended_paths WHERE user_id = ?", "i", uid);
-        /* What only groups gave is derived again below, from the groups as they are now. */
+        /* Direct licenses come back; what only groups gave is derived again from the groups. */
         if (r >= 0)
-                r = sql_exec(m, "DELETE FROM seats WHERE user_id = ? AND active = 2 AND direct = 0",
-                             "i", uid);
-        if (r >= 0)
-                r = collect_ids(m, &ids, &count, "SELECT product_id FROM seats WHERE user_id = ? "
-                                "AND active = 2 ORDER BY product_id", "i", uid);
-        for (i = 0; r >= 0 && i < count; i++)
-                r = resume_direct(m, ids[i], uid);
-        free(ids);
-        ids = NULL;
+                r = seat_resume(m, uid);
         if (r >= 0)
                 r = collect_ids(m, &ids, &count, "SELECT DISTINCT gl.product_id FROM members mb "
                                 "JOIN group_licenses gl ON gl.group_id = mb.group_id "
@@ -143,14 +86,13 @@ int model_user_restore(struct model *m, const char *upn)
 static int purge(struct model *m, int64_t uid)
 {
         static const char *const cleanups[] = {
-                "DELETE FROM seats WHERE user_id = ?",
                 "DELETE FROM suspended_paths WHERE user_id = ?",
                 "DELETE FROM inactive_members WHERE user_id = ?",
                 "DELETE FROM direct_disabled_plans WHERE user_id = ?",
                 "DELETE FROM users WHERE id = ?",
         };
         size_t i;
-        int r = 0;
+        int r = seat_forget_user(m, uid);
 
         for (i = 0; r >= 0 && i < sizeof(cleanups) / sizeof(cleanups[0]); i++)
                 r = sql_exec(m, cleanups[i], "i", uid);
@@ -175,8 +117,10 @@ static int purge_expired(struct model *m)
         size_t count = 0, i;
         int r;
 
+        /* Oldest deletion first: the order of the purges' audit lines. */
         r = collect_ids(m, &ids, &count, "SELECT id FROM users WHERE deleted IS NOT NULL AND "
-                        "deleted < ?", "i", (int64_t)model_now(m) - PURGE_AFTER);
+                        "deleted < ? ORDER BY deleted, id", "i",
+                        (int64_t)model_now(m) - PURGE_AFTER);
         for (i = 0; r >= 0 && i < count; i++) {
                 r = audit_user(m, "purge", "/deleted_users/", ids[i],
                                "deleted more than 30 days ago");

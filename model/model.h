@@ -7,8 +7,9 @@
  *
  * Conventions: functions return 0 (or a count) on success and -errno on failure; `ret`
  * parameters are written only on success; nothing here allocates memory that the caller must
- * free, except the model itself (model_close()). When a function refuses a change it records a
- * one-line reason for the calling thread, readable with model_reason(). The model serialises
+ * free, except the model itself (model_close()) and saved holder options
+ * (model_holder_options_free()). When a function refuses a change it records a one-line
+ * reason for the calling thread, readable with model_reason(). The model serialises
  * its own callers, so one model may be shared by many threads.
  *
  * Errno values used throughout:
@@ -149,6 +150,16 @@ int model_product_set_name(struct model *m, const char *sku, const char *name);
  * -EINVAL with a reason when it is not a GUID. Needs no model.
  */
 int model_guid_normalise(const char *text, char ret[MODEL_SKU_ID_MAX + 1]);
+/*
+ * A name as paths of the tree and the audit log write it: '%' as "%25", '/' as "%2F", every
+ * other byte as it is. Writes it into ret (size bytes, terminated); -ENAMETOOLONG when it does
+ * not fit. Needs no model and records no reason.
+ */
+int model_name_encode(const char *name, char *ret, size_t size);
+
+#define MODEL_TIME_MAX 32           /* bytes of a time as model_time_format writes it */
+/* A time as records and the audit log show it: ISO 8601 in UTC, "2023-11-14T22:13:20Z". */
+void model_time_format(time_t t, char ret[MODEL_TIME_MAX]);
 
 /* EINVAL: not a GUID (8-4-4-4-12 hex digits); stored lower-case. */
 int model_product_set_sku_id(struct model *m, const char *sku, const char *sku_id);
@@ -220,6 +231,15 @@ struct model_holder {
  */
 int model_direct_assign(struct model *m, const char *sku, const char *upn);
 /*
+ * A direct license as a snapshot has it: the user gets the direct path without the usage
+ * location that new assignments need, and a seat if one is free, else a place at the end of the
+ * queue (a claim it has through groups stays as it is); `disabled` names the plans the direct
+ * path disables. Returns 0 when the user holds the product, 1 when it waits, or -errno:
+ * ENOENT no such product or user; EINVAL a name that is not one of the product's plans.
+ */
+int model_direct_import(struct model *m, const char *sku, const char *upn,
+                        const char *const *disabled, size_t count);
+/*
  * Removes the direct assignment; the seat goes when no group path is left, to the
  * longest-waiting user. ENOENT: the user does not hold the product; EPERM: only through groups.
  */
@@ -282,6 +302,29 @@ int model_direct_disabled_set(struct model *m, const char *sku, const char *upn,
 int model_group_disabled_set(struct model *m, const char *sku, const char *group,
                              const char *const *names, size_t count);
 
+/*
+ * A holder's options as an options write may change them: whether the user has the direct
+ * path and the plans it disables. Saved before a value is written, they put back what its
+ * writes changed when a later write of the same value is refused.
+ */
+struct model_holder_options;
+/*
+ * Saves the options of the user's seat of the product into *ret, which the caller frees with
+ * model_holder_options_free(). ENOENT: the user does not hold the product; ENOMEM.
+ */
+int model_holder_options_save(struct model *m, const char *sku, const char *upn,
+                              struct model_holder_options **ret);
+/*
+ * Puts the saved options back: the direct path goes when there was none (the seat stays while
+ * a group gives it), else its disabled plans are the saved ones (and a direct path removed
+ * meanwhile comes back, with model_direct_assign's errors). ENOENT: the user no longer holds
+ * the product; EINVAL: a saved plan the product no longer has.
+ */
+int model_holder_options_restore(struct model *m, const char *sku, const char *upn,
+                                 const struct model_holder_options *saved);
+/* Frees saved options; accepts NULL; returns NULL. */
+struct model_holder_options *model_holder_options_free(struct model_holder_options *saved);
+
 /* --- real data: skuIds and plan GUIDs (catalog.c) -------------------------------------------- */
 
 enum model_upsert { MODEL_UNCHANGED, MODEL_CREATED, MODEL_UPDATED };
@@ -307,8 +350,11 @@ int model_product_by_sku_id(struct model *m, const char *sku_id, char *ret, size
 /* The name of the product's plan with GUID `guid`; ENOENT when none. */
 int model_plan_by_guid(struct model *m, const char *sku, const char *guid, char *ret,
                        size_t size);
+/* The GUID of the product's plan `name`, "" when it has none. ENOENT: no such product or plan. */
+int model_plan_guid(struct model *m, const char *sku, const char *name,
+                    char ret[MODEL_SKU_ID_MAX + 1]);
 
-/* --- the directory of a snapshot (directory.c) -------------------------------------------- */
+/* --- the directory's objects (objects.c) ------------------------------------------------- */
 
 enum model_object { MODEL_OBJECT_TENANT, MODEL_OBJECT_USER, MODEL_OBJECT_GROUP };
 
@@ -335,18 +381,6 @@ int model_directory_is_empty(struct model *m);
  * plans and skuIds (a catalog), the tenant's name, usage location and id, and the audit log stay.
  */
 int model_directory_clear(struct model *m);
-/*
- * A direct license as a snapshot has it: the user gets the direct path without the usage
- * location that new assignments need, and a seat if one is free, else a place at the end of the
- * queue (a claim it has through groups stays as it is); `disabled` names the plans the direct
- * path disables. Returns 0 when the user holds the product, 1 when it waits, or -errno:
- * ENOENT no such product or user; EINVAL a name that is not one of the product's plans.
- */
-int model_direct_import(struct model *m, const char *sku, const char *upn,
-                        const char *const *disabled, size_t count);
-/* The GUID of the product's plan `name`, "" when it has none. ENOENT: no such product or plan. */
-int model_plan_guid(struct model *m, const char *sku, const char *name,
-                    char ret[MODEL_SKU_ID_MAX + 1]);
 
 /* --- the user lifecycle ------------------------------------------------------------------- */
 
@@ -424,7 +458,8 @@ int model_list(struct model *m, enum model_listing listing, const char *a, const
 /*
  * Fills an empty tenant with the demo tenant (Entra ID P1 and P2, ten users, three groups,
  * direct and inherited assignments, one user without usage location). Returns 1 when it
- * filled the tenant, 0 when the tenant was not empty (and is left as it was), or -errno.
+ * filled the tenant, 0 when the tenant was not empty (and is left as it was), or -errno. It is
+ * a batch of its own: EBUSY inside a batch or read session of the calling thread.
  */
 int model_demo_fill(struct model *m);
 

@@ -1,7 +1,8 @@
 /*
  * The rules for names and values: what a SKU, group name, UPN, display text, country code and
  * seat count may be. Each check returns 0 or a -errno with the reason recorded, so callers just
- * pass the result on.
+ * pass the result on. Also how names and times are written where people read them (a path of
+ * the tree, a line of the audit log), and the names of a path resolved to row ids.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -177,5 +178,48 @@ int model_guid_normalise(const char *text, char ret[MODEL_SKU_ID_MAX + 1])
                 return refuse(-EINVAL, "'%s' is not a GUID", text);
         out[i] = '\0';
         memcpy(ret, out, sizeof(out));
+        return 0;
+}
+
+int model_name_encode(const char *name, char *ret, size_t size)
+{
+        size_t n = 0;
+
+        for (; *name; name++) {
+                const char *piece = *name == '%' ? "%25" : *name == '/' ? "%2F" : NULL;
+                size_t piece_len = piece ? 3 : 1;
+
+                if (n + piece_len >= size)
+                        return -ENAMETOOLONG;
+                if (piece)
+                        memcpy(ret + n, piece, 3);
+                else
+                        ret[n] = *name;
+                n += piece_len;
+        }
+        ret[n] = '\0';
+        return 0;
+}
+
+void model_time_format(time_t t, char ret[MODEL_TIME_MAX])
+{
+        struct tm tm;
+
+        gmtime_r(&t, &tm);
+        strftime(ret, MODEL_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int path_resolve(struct model *m, const char *sku, const char *group, const char *upn,
+                 struct path_ids *ret)
+{
+        struct path_ids ids = { 0 };
+
+        if (sku && (ids.product = product_id(m, sku)) < 0)
+                return (int)ids.product;
+        if (group && (ids.group = group_id(m, group)) < 0)
+                return (int)ids.group;
+        if (upn && (ids.user = user_id(m, upn)) < 0)
+                return (int)ids.user;
+        *ret = ids;
         return 0;
 }

@@ -31,7 +31,7 @@ int model_plans_check(const char *const *names, size_t count)
         return check_plan_names(names, count);
 }
 
-int plans_set(struct model *m, const char *sku, const char *const *names, size_t count)
+static int plans_set(struct model *m, const char *sku, const char *const *names, size_t count)
 {
         int64_t pid = product_id(m, sku);
         size_t i;
@@ -118,20 +118,15 @@ static int direct_disabled_set(struct model *m, const char *sku, const char *upn
                                const char *const *names, size_t count)
 {
         struct model_holder holder;
-        int64_t pid, uid;
+        struct path_ids ids;
         int r;
 
         /* Options go to a holder's record: one removed meanwhile is not made again. */
         r = seat_get(m, sku, upn, SEAT_HELD, &holder);
-        if (r < 0)
-                return r;
         /* Options belong to the direct path: make it as touch would (its checks included). */
-        r = direct_assign(m, sku, upn);
-        if (r < 0)
-                return r;
-        pid = product_id(m, sku);
-        uid = user_id(m, upn);
-        return direct_disabled_replace(m, pid, uid, names, count);
+        if (r >= 0)
+                r = direct_assign(m, sku, upn, &ids);
+        return r < 0 ? r : direct_disabled_replace(m, ids.product, ids.user, names, count);
 }
 
 int model_direct_disabled_set(struct model *m, const char *sku, const char *upn,
@@ -143,21 +138,20 @@ int model_direct_disabled_set(struct model *m, const char *sku, const char *upn,
 static int group_disabled_set(struct model *m, const char *sku, const char *group,
                               const char *const *names, size_t count)
 {
-        int64_t pid = product_id(m, sku), gid, licensed;
+        struct path_ids ids;
+        int64_t licensed;
         int r;
 
-        if (pid < 0)
-                return pid;
-        gid = group_id(m, group);
-        if (gid < 0)
-                return gid;
+        r = path_resolve(m, sku, group, NULL, &ids);
+        if (r < 0)
+                return r;
         r = sql_int(m, &licensed, "SELECT 1 FROM group_licenses WHERE group_id = ? AND "
-                    "product_id = ?", "ii", gid, pid);
+                    "product_id = ?", "ii", ids.group, ids.product);
         if (r == -ENOENT)
                 return refuse(-ENOENT, "'%s' is not assigned to group '%s'", sku, group);
         if (r < 0)
                 return r;
-        return disabled_set(m, pid, gid,
+        return disabled_set(m, ids.product, ids.group,
                             "DELETE FROM group_disabled_plans WHERE product_id = ? AND "
                             "group_id = ?",
                             "INSERT OR IGNORE INTO group_disabled_plans (product_id, group_id, "
@@ -168,4 +162,92 @@ int model_group_disabled_set(struct model *m, const char *sku, const char *group
                              const char *const *names, size_t count)
 {
         return WRITE_TX(m, group_disabled_set(m, sku, group, names, count));
+}
+
+/* --- a holder's options, saved and put back -------------------------------------------------- */
+
+struct model_holder_options {
+        bool direct;
+        size_t count;
+        char **names;                   /* the plans the direct path disables */
+};
+
+struct model_holder_options *model_holder_options_free(struct model_holder_options *saved)
+{
+        size_t i;
+
+        if (!saved)
+                return NULL;
+        for (i = 0; i < saved->count; i++)
+                free(saved->names[i]);
+        free(saved->names);
+        free(saved);
+        return NULL;
+}
+
+static int keep_name(void *ctx, const char *name)
+{
+        struct model_holder_options *saved = ctx;
+        char **names = realloc(saved->names, (saved->count + 1) * sizeof(*names));
+
+        if (!names)
+                return refuse(-ENOMEM, "out of memory");
+        saved->names = names;
+        names[saved->count] = strdup(name);
+        if (!names[saved->count])
+                return refuse(-ENOMEM, "out of memory");
+        saved->count++;
+        return 0;
+}
+
+int model_holder_options_save(struct model *m, const char *sku, const char *upn,
+                              struct model_holder_options **ret)
+{
+        struct model_holder_options *saved = calloc(1, sizeof(*saved));
+        struct model_holder holder;
+        int r, end;
+
+        if (!saved)
+                return refuse(-ENOMEM, "out of memory");
+        /* One snapshot, so the flag and the plans belong together. */
+        r = model_read_begin(m);
+        if (r < 0)
+                goto out;
+        r = model_holder_get(m, sku, upn, &holder);
+        if (r >= 0) {
+                saved->direct = holder.direct;
+                r = model_list(m, MODEL_LIST_DIRECT_DISABLED, sku, upn, keep_name, saved);
+        }
+        end = model_read_end(m);
+        r = r < 0 ? r : end;
+out:
+        if (r >= 0) {
+                *ret = saved;
+                saved = NULL;
+        }
+        model_holder_options_free(saved);
+        return r < 0 ? r : 0;
+}
+
+static int holder_options_restore(struct model *m, const char *sku, const char *upn,
+                                  const struct model_holder_options *saved)
+{
+        struct model_holder holder;
+        struct path_ids ids;
+        int r;
+
+        if (saved->direct)
+                return direct_disabled_set(m, sku, upn, (const char *const *)saved->names,
+                                           saved->count);
+        r = seat_get(m, sku, upn, SEAT_HELD, &holder);
+        if (r < 0 || !holder.direct)
+                return r;               /* no direct path to take away, or an error */
+        r = path_resolve(m, sku, NULL, upn, &ids);
+        return r < 0 ? r : direct_path_drop(m, ids.product, ids.user);
+}
+
+int model_holder_options_restore(struct model *m, const char *sku, const char *upn,
+                                 const struct model_holder_options *saved)
+{
+        return WRITE_TX(m, holder_options_restore(m, sku, upn, saved));
 }

@@ -1,6 +1,7 @@
 /*
  * Products: a SKU (part number) with a display name, a skuId and purchased seats. The seat
- * counts a product shows are kept on its row by the seat engine, never counted.
+ * numbers a product shows (total, expiring soon, assigned, waiting) are kept on its row and
+ * written only by the seat engine (seats.c), never counted; this file checks the changes asked.
  */
 #include <errno.h>
 #include <string.h>
@@ -104,7 +105,7 @@ int model_product_set_name(struct model *m, const char *sku, const char *name)
         return WRITE_TX(m, product_set_name(m, sku, name));
 }
 
-int product_set_sku_id(struct model *m, const char *sku, const char *sku_id)
+static int product_set_sku_id(struct model *m, const char *sku, const char *sku_id)
 {
         int64_t id = product_id(m, sku);
         char lower[MODEL_SKU_ID_MAX + 1];
@@ -124,7 +125,7 @@ int model_product_set_sku_id(struct model *m, const char *sku, const char *sku_i
         return WRITE_TX(m, product_set_sku_id(m, sku, sku_id));
 }
 
-int product_set_total(struct model *m, const char *sku, int64_t total)
+static int product_set_total(struct model *m, const char *sku, int64_t total)
 {
         struct model_product product;
         int64_t id = product_id(m, sku);
@@ -151,7 +152,7 @@ int model_product_set_total(struct model *m, const char *sku, int64_t total)
         return WRITE_TX(m, product_set_total(m, sku, total));
 }
 
-int product_set_expiring_soon(struct model *m, const char *sku, int64_t n)
+static int product_set_expiring_soon(struct model *m, const char *sku, int64_t n)
 {
         struct model_product product;
         int64_t id = product_id(m, sku);
@@ -167,8 +168,7 @@ int product_set_expiring_soon(struct model *m, const char *sku, int64_t n)
         if (n > product.total)
                 return refuse(-EINVAL, "expiring_soon (%lld) cannot exceed the total (%lld)",
                               (long long)n, (long long)product.total);
-        r = sql_exec(m, "UPDATE products SET expiring_soon = ? WHERE id = ?", "ii", n, id);
-        return r < 0 ? r : 0;
+        return seat_set_expiring_soon(m, id, n);
 }
 
 int model_product_set_expiring_soon(struct model *m, const char *sku, int64_t n)

@@ -27,7 +27,7 @@ int model_tenant_get(struct model *m, struct model_tenant *ret)
         return READ_TX(m, tenant_get(m, ret));
 }
 
-int tenant_set_name(struct model *m, const char *name)
+static int tenant_set_name(struct model *m, const char *name)
 {
         int r = check_text(name, "tenant name");
 
@@ -41,7 +41,7 @@ int model_tenant_set_name(struct model *m, const char *name)
         return WRITE_TX(m, tenant_set_name(m, name));
 }
 
-int tenant_set_usage_location(struct model *m, const char *code)
+static int tenant_set_usage_location(struct model *m, const char *code)
 {
         char upper[3];
         int r;
@@ -57,7 +57,7 @@ int model_tenant_set_usage_location(struct model *m, const char *code)
         return WRITE_TX(m, tenant_set_usage_location(m, code));
 }
 
-int tenant_is_empty(struct model *m)
+static int tenant_is_empty(struct model *m)
 {
         int64_t any;
         int r;

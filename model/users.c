@@ -5,7 +5,7 @@
 
 #include "internal.h"
 
-int user_create(struct model *m, const char *upn)
+static int user_create(struct model *m, const char *upn)
 {
         int64_t exists;
         int r;
@@ -54,7 +54,7 @@ int model_user_get(struct model *m, const char *upn, struct model_user *ret)
         return READ_TX(m, user_get(m, upn, ret));
 }
 
-int user_set_display_name(struct model *m, const char *upn, const char *name)
+static int user_set_display_name(struct model *m, const char *upn, const char *name)
 {
         int64_t id = user_id(m, upn);
         int r;
@@ -72,7 +72,7 @@ int model_user_set_display_name(struct model *m, const char *upn, const char *na
         return WRITE_TX(m, user_set_display_name(m, upn, name));
 }
 
-int user_set_usage_location(struct model *m, const char *upn, const char *code)
+static int user_set_usage_location(struct model *m, const char *upn, const char *code)
 {
         int64_t id = user_id(m, upn), direct;
         char upper[3] = "";

@@ -356,6 +356,75 @@ START_TEST(test_restore_and_purge_lines)
 }
 END_TEST
 
+/*
+ * Seats one change frees go on in product order (Z was created before A), whatever the order
+ * of the names or of the queue (u claimed A first); a membership claims in that order too.
+ */
+#define FREED(sku, upn) T0 "\t-\tgrant\t/products/" sku "/users/" upn "\tinfo\t"          \
+        "a freed seat went to the longest-waiting user\n"
+
+static void make_u_holding_a_then_z(void)
+{
+        make_product("Z", 1);
+        make_product("A", 1);
+        make_user("u@x.com", "US");
+        make_user("wa@x.com", "US");
+        make_user("wz@x.com", "US");
+        make_group("G", "u@x.com");
+        make_group("WA", "wa@x.com");
+        make_group("WZ", "wz@x.com");
+        ck_ok(model_group_license_add(m, "A", "G"));
+        ck_ok(model_group_license_add(m, "Z", "G"));
+        ck_ok(model_group_license_add(m, "A", "WA"));
+        ck_ok(model_group_license_add(m, "Z", "WZ"));
+}
+
+START_TEST(test_membership_end_frees_in_product_order)
+{
+        make_u_holding_a_then_z();
+        ck_ok(model_member_remove(m, "G", "u@x.com"));
+        ck_audit_ends_with(FREED("Z", "wz@x.com") FREED("A", "wa@x.com"));
+}
+END_TEST
+
+START_TEST(test_user_delete_frees_in_product_order)
+{
+        make_u_holding_a_then_z();
+        ck_ok(model_user_delete(m, "u@x.com"));
+        ck_audit_ends_with(FREED("Z", "wz@x.com") FREED("A", "wa@x.com"));
+}
+END_TEST
+
+START_TEST(test_membership_claims_in_product_order)
+{
+        make_product("Z", 1);
+        make_product("A", 1);
+        make_user("u@x.com", "US");
+        ck_ok(model_group_create(m, "G"));
+        ck_ok(model_group_license_add(m, "A", "G"));
+        ck_ok(model_group_license_add(m, "Z", "G"));
+        ck_ok(model_member_add(m, "G", "u@x.com"));
+        ck_audit(T0 "\t-\tgrant\t/products/Z/users/u@x.com\tinfo\tseat granted through group G\n"
+                 T0 "\t-\tgrant\t/products/A/users/u@x.com\tinfo\tseat granted through group G\n");
+}
+END_TEST
+
+/* Expired users are purged in the order they were deleted, not created. */
+START_TEST(test_purge_in_deletion_order)
+{
+        make_user("a@x.com", "US");
+        make_user("b@x.com", "US");
+        ck_ok(model_user_delete(m, "b@x.com"));
+        clock_at(TEST_T0 + 5);
+        ck_ok(model_user_delete(m, "a@x.com"));
+        clock_at(TEST_T0 + 31 * 24 * 3600);
+        ck_assert_int_eq(model_purge_expired(m), 2);
+        ck_audit_ends_with("\t-\tpurge\t/deleted_users/b@x.com\tinfo\tdeleted more than 30 days "
+                           "ago\n2023-12-15T22:13:20Z\t-\tpurge\t/deleted_users/a@x.com\tinfo\t"
+                           "deleted more than 30 days ago\n");
+}
+END_TEST
+
 /* --- reading ------------------------------------------------------------------------------- */
 
 /* Adds `count` refusal lines of different lengths, numbered from `first`. */
@@ -490,6 +559,10 @@ int main(void)
         suite_add_tcase(suite, tcase);
         tcase_add_test(tcase, test_ok_line);
         tcase_add_test(tcase, test_restore_and_purge_lines);
+        tcase_add_test(tcase, test_membership_end_frees_in_product_order);
+        tcase_add_test(tcase, test_user_delete_frees_in_product_order);
+        tcase_add_test(tcase, test_membership_claims_in_product_order);
+        tcase_add_test(tcase, test_purge_in_deletion_order);
         tcase_add_test(tcase, test_no_line_without_change);
         tcase_add_test(tcase, test_ok_line_in_same_transaction);
         tcase_add_test(tcase, test_info_lines_in_same_transaction);

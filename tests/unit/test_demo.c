@@ -239,6 +239,30 @@ START_TEST(test_demo_after_tenant_settings)
 }
 END_TEST
 
+static void count_commit(void *ctx, const struct model_change *changes, size_t count)
+{
+        (void)changes;
+        (void)count;
+        (*(int *)ctx)++;
+}
+
+/* The demo is one batch of its own: one commit, and refused inside the caller's batch. */
+START_TEST(test_demo_is_one_batch)
+{
+        int commits = 0;
+
+        ck_ok(model_batch_begin(m));
+        ck_err(model_demo_fill(m), EBUSY);
+        ck_ok(model_batch_end(m, true));
+        ck_assert_int_eq(model_tenant_is_empty(m), 1);
+        ck_ok(model_watch(m, count_commit, &commits));
+        commits = 0;                    /* the watch's own */
+        fill_demo();
+        ck_ok(model_watch(m, NULL, NULL));
+        ck_assert_int_eq(commits, 1);
+}
+END_TEST
+
 static Suite *demo_suite(void)
 {
         Suite *suite = suite_create("demo");
@@ -253,6 +277,7 @@ static Suite *demo_suite(void)
         tcase_add_test(tcase, test_demo_twice);
         tcase_add_loop_test(tcase, test_demo_on_non_empty_tenant, HAS_PRODUCT, HAS_GROUP + 1);
         tcase_add_test(tcase, test_demo_after_tenant_settings);
+        tcase_add_test(tcase, test_demo_is_one_batch);
         suite_add_tcase(suite, tcase);
         return suite;
 }

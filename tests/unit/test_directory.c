@@ -1,5 +1,5 @@
 /*
- * The directory as snapshots see it (directory.c): object ids set, read and made once, the
+ * The directory as snapshots see it: object ids set, read and made once (objects.c), the
  * directory emptied for import --replace, a snapshot's direct license taken as it is (without
  * usage location, waiting when seats are short), plan GUIDs, and the listings in creation and
  * join order that export relies on.

@@ -293,6 +293,35 @@ START_TEST(test_group_waiters)
 }
 END_TEST
 
+/*
+ * A change naming two missing objects names the first of its path (product, group, user) in
+ * its reason, and once that one exists, the second.
+ */
+static const struct missing_case {
+        int (*change)(struct model *m, const char *first, const char *second);
+        const char *first, *second, *first_reason, *second_reason;
+} missing_cases[] = {
+        { model_member_add, "G", "u@x.com", "no group named 'G'", "no user named 'u@x.com'" },
+        { model_member_remove, "G", "u@x.com", "no group named 'G'", "no user named 'u@x.com'" },
+        { model_group_license_add, "P", "G", "no product named 'P'", "no group named 'G'" },
+        { model_group_license_remove, "P", "G", "no product named 'P'", "no group named 'G'" },
+        { model_direct_assign, "P", "u@x.com", "no product named 'P'", "no user named 'u@x.com'" },
+        { model_direct_remove, "P", "u@x.com", "no product named 'P'", "no user named 'u@x.com'" },
+};
+
+START_TEST(test_missing_names_in_path_order)
+{
+        const struct missing_case *test = &missing_cases[_i];
+
+        ck_refused(test->change(m, test->first, test->second), ENOENT);
+        ck_assert_str_eq(model_reason(), test->first_reason);
+        ck_ok(strcmp(test->first, "G") == 0 ? model_group_create(m, "G")
+                                            : model_product_create(m, "P"));
+        ck_refused(test->change(m, test->first, test->second), ENOENT);
+        ck_assert_str_eq(model_reason(), test->second_reason);
+}
+END_TEST
+
 static Suite *groups_suite(void)
 {
         Suite *suite = suite_create("groups");
@@ -315,6 +344,8 @@ static Suite *groups_suite(void)
         tcase_add_test(tcase, test_group_license_refusals);
         tcase_add_test(tcase, test_group_license_counts);
         tcase_add_test(tcase, test_group_waiters);
+        tcase_add_loop_test(tcase, test_missing_names_in_path_order, 0,
+                            (int)(sizeof(missing_cases) / sizeof(missing_cases[0])));
         suite_add_tcase(suite, tcase);
         return suite;
 }

@@ -471,6 +471,51 @@ START_TEST(test_sku_ids)
 }
 END_TEST
 
+/* How paths and audit lines write a name: only '%' and '/' are escaped. */
+static const struct encode_case {
+        const char *name, *encoded;     /* encoded NULL: does not fit in `size` bytes */
+        size_t size;
+} encodings[] = {
+        { "AAD_PREMIUM", "AAD_PREMIUM", 64 },
+        { "A/B%C", "A%2FB%25C", 64 },
+        { "%2F", "%252F", 64 },
+        { "//", "%2F%2F", 64 },
+        { "", "", 1 },
+        { "Grüße & Co", "Grüße & Co", 64 },
+        { "a/b", "a%2Fb", 6 },          /* exactly fits, with the NUL */
+        { "a/b", NULL, 5 },
+        { "abc", NULL, 3 },
+};
+
+START_TEST(test_name_encode)
+{
+        const struct encode_case *test = &encodings[_i];
+        char out[64];
+        int rc = model_name_encode(test->name, out, test->size);
+
+        if (test->encoded) {
+                ck_assert_int_eq(rc, 0);
+                ck_assert_str_eq(out, test->encoded);
+        } else {
+                ck_assert_int_eq(rc, -ENAMETOOLONG);
+        }
+}
+END_TEST
+
+/* Records and audit lines show times in UTC, to the second, in ISO 8601. */
+START_TEST(test_time_format)
+{
+        char out[MODEL_TIME_MAX];
+
+        model_time_format(TEST_T0, out);
+        ck_assert_str_eq(out, "2023-11-14T22:13:20Z");
+        model_time_format(0, out);
+        ck_assert_str_eq(out, "1970-01-01T00:00:00Z");
+        model_time_format(951782400, out);      /* a leap day */
+        ck_assert_str_eq(out, "2000-02-29T00:00:00Z");
+}
+END_TEST
+
 static Suite *names_suite(void)
 {
         Suite *suite = suite_create("names");
@@ -496,6 +541,11 @@ static Suite *names_suite(void)
         tcase_add_test(tcase, test_empty_country_code);
         tcase_add_loop_test(tcase, test_sku_ids, 0, COUNT(sku_ids));
         tcase_add_loop_test(tcase, test_guid_normalise, 0, COUNT(sku_ids));
+        suite_add_tcase(suite, tcase);
+
+        tcase = model_tcase("written forms");
+        tcase_add_loop_test(tcase, test_name_encode, 0, COUNT(encodings));
+        tcase_add_test(tcase, test_time_format);
         suite_add_tcase(suite, tcase);
         return suite;
 }

@@ -1,8 +1,7 @@
 /*
- * The directory as snapshots see it: the object ids of the tenant, its users and groups (kept
- * from an import, or made up once and kept), emptying the directory for an import that
- * replaces it, and the one import that does not follow the rules for new assignments: a
- * direct license taken as the snapshot has it, without a usage location or a free seat.
+ * The directory's objects: the object ids of the tenant, its users and groups (kept from an
+ * import, or made up once and kept), and emptying the directory of its users and groups for an
+ * import that replaces it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -114,9 +113,9 @@ static int guid_random(char ret[MODEL_SKU_ID_MAX + 1])
 static int object_ids_complete(struct model *m)
 {
         static const char *const missing[] = {
-                "SELECT id FROM tenant WHERE object_id IS NULL",
-                "SELECT id FROM users WHERE object_id IS NULL",
-                "SELECT id FROM security_groups WHERE object_id IS NULL",
+                "SELECT id FROM tenant WHERE object_id IS NULL ORDER BY id",
+                "SELECT id FROM users WHERE object_id IS NULL ORDER BY id",
+                "SELECT id FROM security_groups WHERE object_id IS NULL ORDER BY id",
         };
         static const char *const set[] = {
                 "UPDATE tenant SET object_id = ? WHERE id = ?",
@@ -163,22 +162,23 @@ int model_directory_is_empty(struct model *m)
 
 static int directory_clear(struct model *m)
 {
-        /* Dependents first; the products' counts and seats in one statement for the checks. */
+        /* Dependents first; the seats and the products' numbers are the seat engine's. */
         static const char *const steps[] = {
-                "DELETE FROM direct_disabled_plans",
-                "DELETE FROM group_disabled_plans",
-                "DELETE FROM seats",
                 "DELETE FROM suspended_paths",
                 "DELETE FROM inactive_members",
                 "DELETE FROM members",
                 "DELETE FROM group_licenses",
                 "DELETE FROM security_groups",
                 "DELETE FROM users",
-                "UPDATE products SET total = 0, expiring_soon = 0, assigned = 0, waiting = 0",
         };
         size_t i;
-        int r = 0;
+        int r;
 
+        r = sql_exec(m, "DELETE FROM direct_disabled_plans", "");
+        if (r >= 0)
+                r = sql_exec(m, "DELETE FROM group_disabled_plans", "");
+        if (r >= 0)
+                r = seat_clear_all(m);
         for (i = 0; r >= 0 && i < sizeof(steps) / sizeof(steps[0]); i++)
                 r = sql_exec(m, steps[i], "");
         return r < 0 ? r : 0;
@@ -187,52 +187,4 @@ static int directory_clear(struct model *m)
 int model_directory_clear(struct model *m)
 {
         return WRITE_TX(m, directory_clear(m));
-}
-
-static int direct_import(struct model *m, const char *sku, const char *upn,
-                         const char *const *disabled, size_t count)
-{
-        int64_t pid = product_id(m, sku), uid, active;
-        int r;
-
-        if (pid < 0)
-                return pid;
-        uid = user_id(m, upn);
-        if (uid < 0)
-                return uid;
-        /* A seat if one is free, else a place in the queue; a claim through groups stays. */
-        r = seat_want(m, pid, uid);
-        if (r >= 0)
-                r = sql_exec(m, "UPDATE seats SET direct = 1 WHERE product_id = ? AND user_id = ?",
-                             "ii", pid, uid);
-        if (r >= 0)
-                r = direct_disabled_replace(m, pid, uid, disabled, count);
-        if (r >= 0)
-                r = sql_int(m, &active, "SELECT active FROM seats WHERE product_id = ? AND "
-                            "user_id = ?", "ii", pid, uid);
-        return r < 0 ? r : !active;
-}
-
-int model_direct_import(struct model *m, const char *sku, const char *upn,
-                        const char *const *disabled, size_t count)
-{
-        return WRITE_TX(m, direct_import(m, sku, upn, disabled, count));
-}
-
-static int plan_guid(struct model *m, const char *sku, const char *name, char *ret)
-{
-        int64_t pid = product_id(m, sku);
-        int r;
-
-        if (pid < 0)
-                return pid;
-        r = sql_text(m, ret, MODEL_SKU_ID_MAX + 1, "SELECT guid FROM plans WHERE product_id = ? "
-                     "AND name = ?", "it", pid, name);
-        return r == -ENOENT ? refuse(-ENOENT, "%s has no plan named '%s'", sku, name) : r;
-}
-
-int model_plan_guid(struct model *m, const char *sku, const char *name,
-                    char ret[MODEL_SKU_ID_MAX + 1])
-{
-        return READ_TX(m, plan_guid(m, sku, name, ret));
 }
