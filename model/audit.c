@@ -116,14 +116,13 @@ static int line_insert(struct model *m, int64_t uid, const char *op, const char 
         r = sql_int(m, &start, "SELECT start + len FROM audit ORDER BY id DESC LIMIT 1", "");
         if (r < 0 && r != -ENOENT)
                 return r;
-        r = sql_exec(m, "INSERT INTO audit (time, uid, op, object, result, reason, start, len) "
-                     "VALUES (?, nullif(?, -1), ?, ?, ?, ?, ?, ?)", "iittttii", (int64_t)l.time,
-                     uid, op, l.object, result, l.reason, start,
-                     (int64_t)line_format(NULL, 0, &l));
+        r = sql_insert(m, &id, "INSERT INTO audit (time, uid, op, object, result, reason, start, "
+                       "len) VALUES (?, nullif(?, -1), ?, ?, ?, ?, ?, ?)", "iittttii",
+                       (int64_t)l.time, uid, op, l.object, result, l.reason, start,
+                       (int64_t)line_format(NULL, 0, &l));
         if (r < 0)
                 return r;
         /* By id, so the batches hold across remounts and other writers. */
-        id = sqlite3_last_insert_rowid(m->db);
         return id % prune_batch(m) == 0 ? prune(m, id) : 0;
 }
 
@@ -153,14 +152,14 @@ static int actor_line(struct model *m, const char *result, const char *reason)
 void audit_tx_begin(struct model *m, bool write)
 {
         m->tx_write = write;
-        m->tx_changes = sqlite3_total_changes64(m->db);
+        m->tx_changes = sql_changes_total(m);
         m->tx_actor_line = false;
 }
 
 int audit_tx_success(struct model *m)
 {
         if (!m->tx_write || !thread_has_actor || m->tx_actor_line ||
-            sqlite3_total_changes64(m->db) == m->tx_changes)
+            sql_changes_total(m) == m->tx_changes)
                 return 0;
         return actor_line(m, "ok", "");
 }
@@ -176,14 +175,14 @@ static int refusal_line(struct model *m, int err, const char *reason)
 
         snprintf(kept, sizeof(kept), "%s", model_reason());
         snprintf(why, sizeof(why), "%s", reason && reason[0] ? reason : strerror(-err));
-        r = errno_from_sqlite(sqlite3_exec(m->db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
+        r = db_begin(m, true);
         if (r >= 0) {
                 r = line_insert(m, thread_actor.uid, thread_actor.op, thread_actor.object,
                                 errno_name(err, name), why);
                 if (r >= 0)
-                        r = errno_from_sqlite(sqlite3_exec(m->db, "COMMIT", NULL, NULL, NULL));
+                        r = db_commit(m);
                 if (r < 0)
-                        sqlite3_exec(m->db, "ROLLBACK", NULL, NULL, NULL);
+                        db_rollback(m);
         }
         if (r >= 0)
                 thread_audited = true;
