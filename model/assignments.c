@@ -14,8 +14,8 @@ int direct_path_drop(struct model *m, int64_t product, int64_t user)
 
         r = seat_set_direct(m, product, user, false);
         if (r >= 0)
-                r = sql_exec(m, "DELETE FROM direct_disabled_plans WHERE product_id = ? AND "
-                             "user_id = ?", "ii", product, user);
+                r = sql_exec(m, "DELETE FROM direct_disabled_plans WHERE product_id = $1 AND "
+                             "user_id = $2", "ii", product, user);
         return r < 0 ? r : seat_release_if_unwanted(m, product, user);
 }
 
@@ -27,7 +27,7 @@ int direct_assign(struct model *m, const char *sku, const char *upn, struct path
 
         r = path_resolve(m, sku, NULL, upn, &ids);
         if (r >= 0)
-                r = sql_int(m, &located, "SELECT usage_location <> '' FROM users WHERE id = ?",
+                r = sql_int(m, &located, "SELECT usage_location <> '' FROM users WHERE id = $1",
                             "i", ids.user);
         if (r < 0)
                 return r;
@@ -35,12 +35,12 @@ int direct_assign(struct model *m, const char *sku, const char *upn, struct path
                 return refuse(-EINVAL, "License assignment cannot be done for user with invalid "
                               "usage location. ('%s' has none)", upn);
 
-        r = sql_int(m, &active, "SELECT active FROM seats WHERE product_id = ? AND user_id = ?",
+        r = sql_int(m, &active, "SELECT active FROM seats WHERE product_id = $1 AND user_id = $2",
                     "ii", ids.product, ids.user);
         if (r < 0 && r != -ENOENT)
                 return r;
         if (r == -ENOENT || !active) {
-                r = sql_int(m, &free_seats, "SELECT total - assigned FROM products WHERE id = ?",
+                r = sql_int(m, &free_seats, "SELECT total - assigned FROM products WHERE id = $1",
                             "i", ids.product);
                 if (r < 0)
                         return r;
@@ -64,7 +64,7 @@ static int holds_directly(struct model *m, const char *sku, const char *upn)
         int r;
 
         r = sql_int(m, &direct, "SELECT s.direct FROM seats s JOIN products p ON p.id = "
-                    "s.product_id JOIN users u ON u.id = s.user_id WHERE p.sku = ? AND u.upn = ? "
+                    "s.product_id JOIN users u ON u.id = s.user_id WHERE p.sku = $1 AND u.upn = $2 "
                     "AND u.deleted IS NULL AND s.active = 1", "tt", sku, upn);
         return r == -ENOENT ? 0 : r < 0 ? r : (int)direct;
 }
@@ -91,7 +91,7 @@ static int direct_remove(struct model *m, const char *sku, const char *upn)
         r = path_resolve(m, sku, NULL, upn, &ids);
         if (r < 0)
                 return r;
-        r = sql_int(m, &direct, "SELECT direct FROM seats WHERE product_id = ? AND user_id = ? "
+        r = sql_int(m, &direct, "SELECT direct FROM seats WHERE product_id = $1 AND user_id = $2 "
                     "AND active = 1", "ii", ids.product, ids.user);
         if (r == -ENOENT)
                 return refuse(-ENOENT, "'%s' does not hold '%s'", upn, sku);
@@ -165,7 +165,7 @@ static int group_license_add(struct model *m, const char *sku, const char *group
         r = path_resolve(m, sku, group, NULL, &ids);
         if (r >= 0)
                 r = sql_exec(m, "INSERT OR IGNORE INTO group_licenses (group_id, product_id, "
-                             "since) VALUES (?, ?, ?)", "iii", ids.group, ids.product,
+                             "since) VALUES ($1, $2, $3)", "iii", ids.group, ids.product,
                              (int64_t)model_now(m));
         if (r <= 0)
                 return r;               /* assigned already (0), or an error */
@@ -184,13 +184,13 @@ static int group_license_remove(struct model *m, const char *sku, const char *gr
 
         r = path_resolve(m, sku, group, NULL, &ids);
         if (r >= 0)
-                r = sql_exec(m, "DELETE FROM group_licenses WHERE group_id = ? AND product_id = ?",
-                             "ii", ids.group, ids.product);
+                r = sql_exec(m, "DELETE FROM group_licenses WHERE group_id = $1 "
+                             "AND product_id = $2", "ii", ids.group, ids.product);
         if (r == 0)
                 return refuse(-ENOENT, "'%s' is not assigned to group '%s'", sku, group);
         if (r >= 0)
-                r = sql_exec(m, "DELETE FROM group_disabled_plans WHERE group_id = ? AND "
-                             "product_id = ?", "ii", ids.group, ids.product);
+                r = sql_exec(m, "DELETE FROM group_disabled_plans WHERE group_id = $1 AND "
+                             "product_id = $2", "ii", ids.group, ids.product);
         if (r >= 0)
                 r = seat_paths_changed(m, ids.group, ids.product, 0, false);
         return r < 0 ? r : 0;
@@ -204,7 +204,7 @@ int model_group_license_remove(struct model *m, const char *sku, const char *gro
 static int group_license_get(struct model *m, const char *sku, const char *group,
                              struct model_group_license *ret)
 {
-        sqlite3_stmt *s;
+        struct sql_stmt *s;
         int r;
 
         r = sql_prepare(m, &s, "SELECT gl.since, "
@@ -214,17 +214,17 @@ static int group_license_get(struct model *m, const char *sku, const char *group
                         " WHERE mb.group_id = gl.group_id) "
                         "FROM group_licenses gl JOIN products p ON p.id = gl.product_id "
                         "JOIN security_groups g ON g.id = gl.group_id "
-                        "WHERE p.sku = ? AND g.name = ?", "tt", sku, group);
+                        "WHERE p.sku = $1 AND g.name = $2", "tt", sku, group);
         if (r >= 0)
                 r = sql_step(s);
         if (r == 0)
                 r = refuse(-ENOENT, "'%s' is not assigned to group '%s'", sku, group);
         if (r < 0)
                 return r;
-        ret->since = sqlite3_column_int64(s, 0);
-        ret->members = sqlite3_column_int64(s, 1);
-        ret->errors = sqlite3_column_int64(s, 2);
-        sqlite3_reset(s);
+        ret->since = column_int64(s, 0);
+        ret->members = column_int64(s, 1);
+        ret->errors = column_int64(s, 2);
+        sql_reset(s);
         return 0;
 }
 
@@ -237,7 +237,7 @@ int model_group_license_get(struct model *m, const char *sku, const char *group,
 static int group_waiter_get(struct model *m, const char *group, const char *upn,
                             struct model_waiter *ret)
 {
-        sqlite3_stmt *s;
+        struct sql_stmt *s;
         int r;
 
         r = sql_prepare(m, &s, "SELECT min(s.since), count(*) FROM security_groups g "
@@ -245,16 +245,16 @@ static int group_waiter_get(struct model *m, const char *group, const char *upn,
                         "JOIN users u ON u.id = mb.user_id "
                         "JOIN group_licenses gl ON gl.group_id = g.id "
                         "JOIN seats s ON s.product_id = gl.product_id AND s.user_id = u.id "
-                        "WHERE g.name = ? AND u.upn = ? AND s.active = 0", "tt", group, upn);
+                        "WHERE g.name = $1 AND u.upn = $2 AND s.active = 0", "tt", group, upn);
         if (r >= 0)
                 r = sql_step(s);
-        if (r == 0 || (r > 0 && sqlite3_column_int64(s, 1) == 0))
+        if (r == 0 || (r > 0 && column_int64(s, 1) == 0))
                 r = refuse(-ENOENT, "'%s' does not wait for a product of group '%s'", upn, group);
         if (r < 0)
                 return r;
-        ret->since = sqlite3_column_int64(s, 0);
+        ret->since = column_int64(s, 0);
         ret->groups = 1;
-        sqlite3_reset(s);
+        sql_reset(s);
         return 0;
 }
 

@@ -104,7 +104,7 @@ static int64_t prune_batch(const struct model *m)
 
 static int prune(struct model *m, int64_t newest)
 {
-        int r = sql_exec(m, "DELETE FROM audit WHERE id <= ?", "i", newest - m->audit_limit);
+        int r = sql_exec(m, "DELETE FROM audit WHERE id <= $1", "i", newest - m->audit_limit);
 
         return r < 0 ? r : 0;
 }
@@ -123,14 +123,13 @@ static int line_insert(struct model *m, int64_t uid, const char *op, const char 
         r = sql_int(m, &start, "SELECT start + len FROM audit ORDER BY id DESC LIMIT 1", "");
         if (r < 0 && r != -ENOENT)
                 return r;
-        r = sql_exec(m, "INSERT INTO audit (time, uid, op, object, result, reason, start, len) "
-                     "VALUES (?, nullif(?, -1), ?, ?, ?, ?, ?, ?)", "iittttii", (int64_t)l.time,
-                     uid, op, l.object, result, l.reason, start,
-                     (int64_t)line_format(NULL, 0, &l));
+        r = sql_insert(m, &id, "INSERT INTO audit (time, uid, op, object, result, reason, start, "
+                       "len) VALUES ($1, nullif($2, -1), $3, $4, $5, $6, $7, $8)", "iittttii",
+                       (int64_t)l.time, uid, op, l.object, result, l.reason, start,
+                       (int64_t)line_format(NULL, 0, &l));
         if (r < 0)
                 return r;
         /* By id, so the batches hold across remounts and other writers. */
-        id = sqlite3_last_insert_rowid(m->db);
         return id % prune_batch(m) == 0 ? prune(m, id) : 0;
 }
 
@@ -160,14 +159,14 @@ static int actor_line(struct model *m, const char *result, const char *reason)
 void audit_tx_begin(struct model *m, bool write)
 {
         m->tx_write = write;
-        m->tx_changes = sqlite3_total_changes64(m->db);
+        m->tx_changes = sql_changes_total(m);
         m->tx_actor_line = false;
 }
 
 int audit_tx_success(struct model *m)
 {
         if (!m->tx_write || !thread_has_actor || m->tx_actor_line ||
-            sqlite3_total_changes64(m->db) == m->tx_changes)
+            sql_changes_total(m) == m->tx_changes)
                 return 0;
         return actor_line(m, "ok", "");
 }
@@ -183,14 +182,14 @@ static int refusal_line(struct model *m, int err, const char *reason)
 
         snprintf(kept, sizeof(kept), "%s", model_reason());
         snprintf(why, sizeof(why), "%s", reason && reason[0] ? reason : strerror(-err));
-        r = errno_from_sqlite(sqlite3_exec(m->db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
+        r = db_begin(m, true);
         if (r >= 0) {
                 r = line_insert(m, thread_actor.uid, thread_actor.op, thread_actor.object,
                                 errno_name(err, name), why);
                 if (r >= 0)
-                        r = errno_from_sqlite(sqlite3_exec(m->db, "COMMIT", NULL, NULL, NULL));
+                        r = db_commit(m);
                 if (r < 0)
-                        sqlite3_exec(m->db, "ROLLBACK", NULL, NULL, NULL);
+                        db_rollback(m);
         }
         if (r >= 0)
                 thread_audited = true;
@@ -237,13 +236,13 @@ int audit_seat(struct model *m, int64_t product, int64_t user, bool granted, con
 {
         char object[3 * 2 * (MODEL_NAME_MAX + 1) + 32], sku[MODEL_NAME_MAX + 1],
                 upn[MODEL_NAME_MAX + 1], reason[512];
-        sqlite3_stmt *s;
+        struct sql_stmt *s;
         va_list ap;
         size_t n;
         int r;
 
-        r = sql_prepare(m, &s, "SELECT p.sku, u.upn FROM products p, users u WHERE p.id = ? "
-                        "AND u.id = ?", "ii", product, user);
+        r = sql_prepare(m, &s, "SELECT p.sku, u.upn FROM products p, users u WHERE p.id = $1 "
+                        "AND u.id = $2", "ii", product, user);
         if (r >= 0)
                 r = sql_step(s);
         if (r == 0)
@@ -253,7 +252,7 @@ int audit_seat(struct model *m, int64_t product, int64_t user, bool granted, con
                 return r;
         column_text(s, 0, sku, sizeof(sku));
         column_text(s, 1, upn, sizeof(upn));
-        sqlite3_reset(s);
+        sql_reset(s);
         n = escape("/products/", object, sizeof(object), 0);
         n = escape_name(sku, object, sizeof(object), n);
         n = escape(granted ? "/users/" : "/errors/", object, sizeof(object), n);
@@ -270,7 +269,7 @@ int audit_user(struct model *m, const char *op, const char *dir, int64_t user,
         char object[3 * (MODEL_NAME_MAX + 1) + 64], upn[MODEL_NAME_MAX + 1];
         int r;
 
-        r = sql_text(m, upn, sizeof(upn), "SELECT upn FROM users WHERE id = ?", "i", user);
+        r = sql_text(m, upn, sizeof(upn), "SELECT upn FROM users WHERE id = $1", "i", user);
         if (r < 0)
                 return r;
         escape_name(upn, object, sizeof(object), escape(dir, object, sizeof(object), 0));
@@ -326,31 +325,31 @@ int model_audit_size(struct model *m, int64_t *ret)
 }
 
 /* Renders the current row of s (see audit_read) into buf; -EIO when its length is not len. */
-static int row_line(sqlite3_stmt *s, char *buf, size_t size)
+static int row_line(struct sql_stmt *s, char *buf, size_t size)
 {
         struct line l = {
-                .time = sqlite3_column_int64(s, 0),
-                .uid = sqlite3_column_type(s, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 1),
-                .op = (const char *)sqlite3_column_text(s, 2),
-                .object = (const char *)sqlite3_column_text(s, 3),
-                .result = (const char *)sqlite3_column_text(s, 4),
-                .reason = (const char *)sqlite3_column_text(s, 5),
+                .time = column_int64(s, 0),
+                .uid = column_is_null(s, 1) ? -1 : column_int64(s, 1),
+                .op = column_string(s, 2),
+                .object = column_string(s, 3),
+                .result = column_string(s, 4),
+                .reason = column_string(s, 5),
         };
         int len;
 
         if (!l.op || !l.object || !l.result || !l.reason)
                 return refuse(-ENOMEM, "out of memory");
         len = line_format(buf, size, &l);
-        if (len != sqlite3_column_int64(s, 7) || (size_t)len >= size)
+        if (len != column_int64(s, 7) || (size_t)len >= size)
                 return refuse(-EIO, "audit line at %lld is not %lld bytes long",
-                              (long long)sqlite3_column_int64(s, 6),
-                              (long long)sqlite3_column_int64(s, 7));
+                              (long long)column_int64(s, 6),
+                              (long long)column_int64(s, 7));
         return len;
 }
 
 static int audit_read(struct model *m, char *buf, size_t size, int64_t offset)
 {
-        sqlite3_stmt *s = NULL;
+        struct sql_stmt *s = NULL;
         int64_t pos, skip;
         size_t n = 0, piece;
         char *line = NULL;
@@ -367,14 +366,14 @@ static int audit_read(struct model *m, char *buf, size_t size, int64_t offset)
                 return refuse(-ENOMEM, "out of memory");
         /* The line holding pos, by the start index, then the lines after it by id. */
         r = sql_prepare(m, &s, "SELECT time, uid, op, object, result, reason, start, len "
-                        "FROM audit WHERE id >= (SELECT id FROM audit WHERE start <= ?1 "
+                        "FROM audit WHERE id >= (SELECT id FROM audit WHERE start <= $1 "
                         "ORDER BY start DESC LIMIT 1) ORDER BY id", "i", pos);
         while (r >= 0 && n < size && (r = sql_step(s)) > 0) {
                 len = r = row_line(s, line, LINE_MAX_BYTES);
                 if (r < 0)
                         break;
                 /* Lines are contiguous: only the line holding pos starts before it. */
-                skip = pos - sqlite3_column_int64(s, 6);
+                skip = pos - column_int64(s, 6);
                 if (skip < 0 || skip >= len)
                         continue;       /* pos is at the end of the log */
                 piece = (size_t)(len - skip) < size - n ? (size_t)(len - skip) : size - n;
@@ -382,7 +381,7 @@ static int audit_read(struct model *m, char *buf, size_t size, int64_t offset)
                 n += piece;
                 pos += (int64_t)piece;
         }
-        sqlite3_reset(s);               /* when filled before the last row */
+        sql_reset(s);                   /* when filled before the last row */
         free(line);
         return r < 0 ? r : (int)n;
 }

@@ -33,7 +33,7 @@ static int product_upsert(struct model *m, const char *sku, const char *display_
         if (pid < 0)
                 return pid;
         if (display_name) {
-                r = sql_text(m, name, sizeof(name), "SELECT name FROM products WHERE id = ?", "i",
+                r = sql_text(m, name, sizeof(name), "SELECT name FROM products WHERE id = $1", "i",
                              pid);
                 if (r >= 0 && strcmp(name, display_name) != 0) {
                         r = product_set_name(m, sku, display_name);
@@ -44,17 +44,17 @@ static int product_upsert(struct model *m, const char *sku, const char *display_
                         return r;
         }
         if (sku_id) {
-                r = sql_int(m, &owner, "SELECT product_id FROM sku_aliases WHERE sku_id = ?", "t",
+                r = sql_int(m, &owner, "SELECT product_id FROM sku_aliases WHERE sku_id = $1", "t",
                             guid);
                 if (r == 0 && owner != pid)
                         return refuse(-EEXIST, "skuId %s belongs to another product", guid);
                 if (r == -ENOENT) {
                         r = sql_exec(m, "INSERT INTO sku_aliases (sku_id, product_id, seen) "
-                                     "VALUES (?, ?, (SELECT count(*) FROM sku_aliases))", "ti",
+                                     "VALUES ($1, $2, (SELECT count(*) FROM sku_aliases))", "ti",
                                      guid, pid);
                         /* The first skuId seen is the product's own, which export uses. */
                         if (r >= 0)
-                                r = sql_exec(m, "UPDATE products SET sku_id = ? WHERE id = ? AND "
+                                r = sql_exec(m, "UPDATE products SET sku_id = $1 WHERE id = $2 AND "
                                              "sku_id = ''", "ti", guid, pid);
                         if (r >= 0 && done == MODEL_UNCHANGED)
                                 done = MODEL_UPDATED;
@@ -90,14 +90,14 @@ static int plan_upsert(struct model *m, const char *sku, const char *name, const
         if (r < 0)
                 return r;
         /* One name, one GUID within a product: the first seen stays. */
-        r = sql_text(m, other, sizeof(other), "SELECT guid FROM plans WHERE product_id = ? AND "
-                     "name = ?", "it", pid, name);
+        r = sql_text(m, other, sizeof(other), "SELECT guid FROM plans WHERE product_id = $1 AND "
+                     "name = $2", "it", pid, name);
         if (r == 0) {
                 if (*lower && *other && strcmp(other, lower) != 0)
                         return refuse(-EEXIST, "plan %s of %s has GUID %s already, not %s", name,
                                       sku, other, lower);
-                r = *lower && !*other ? sql_exec(m, "UPDATE plans SET guid = ? WHERE product_id "
-                                                 "= ? AND name = ?", "tit", lower, pid, name)
+                r = *lower && !*other ? sql_exec(m, "UPDATE plans SET guid = $1 WHERE product_id "
+                                                 "= $2 AND name = $3", "tit", lower, pid, name)
                                       : 0;
                 *ret = r > 0 ? MODEL_UPDATED : MODEL_UNCHANGED;
                 return r < 0 ? r : 0;
@@ -105,8 +105,8 @@ static int plan_upsert(struct model *m, const char *sku, const char *name, const
         if (r != -ENOENT)
                 return r;
         if (*lower) {
-                r = sql_text(m, other, sizeof(other), "SELECT name FROM plans WHERE product_id = ? "
-                             "AND guid = ?", "it", pid, lower);
+                r = sql_text(m, other, sizeof(other), "SELECT name FROM plans "
+                             "WHERE product_id = $1 AND guid = $2", "it", pid, lower);
                 if (r == 0)
                         return refuse(-EEXIST, "plan GUID %s of %s is named %s already, not %s",
                                       lower, sku, other, name);
@@ -114,7 +114,8 @@ static int plan_upsert(struct model *m, const char *sku, const char *name, const
                         return r;
         }
         r = sql_exec(m, "INSERT INTO plans (product_id, name, guid, friendly_name) VALUES "
-                     "(?, ?, ?, ?)", "ittt", pid, name, lower, friendly_name ? friendly_name : "");
+                     "($1, $2, $3, $4)", "ittt", pid, name, lower,
+                     friendly_name ? friendly_name : "");
         *ret = MODEL_CREATED;
         return r < 0 ? r : 0;
 }
@@ -132,7 +133,7 @@ static int product_by_sku_id(struct model *m, const char *sku_id, char *ret, siz
 
         if (r >= 0)
                 r = sql_text(m, ret, size, "SELECT p.sku FROM sku_aliases a JOIN products p ON "
-                             "p.id = a.product_id WHERE a.sku_id = ?", "t", guid);
+                             "p.id = a.product_id WHERE a.sku_id = $1", "t", guid);
         return r == -ENOENT ? refuse(-ENOENT, "no product has skuId %s", guid) : r;
 }
 
@@ -149,7 +150,7 @@ static int plan_by_guid(struct model *m, const char *sku, const char *guid, char
 
         if (r >= 0)
                 r = sql_text(m, ret, size, "SELECT pl.name FROM plans pl JOIN products p ON "
-                             "p.id = pl.product_id WHERE p.sku = ? AND pl.guid = ?", "tt", sku,
+                             "p.id = pl.product_id WHERE p.sku = $1 AND pl.guid = $2", "tt", sku,
                              lower);
         return r == -ENOENT ? refuse(-ENOENT, "%s has no plan with GUID %s", sku, lower) : r;
 }
@@ -167,8 +168,8 @@ static int plan_guid(struct model *m, const char *sku, const char *name, char *r
 
         if (pid < 0)
                 return pid;
-        r = sql_text(m, ret, MODEL_SKU_ID_MAX + 1, "SELECT guid FROM plans WHERE product_id = ? "
-                     "AND name = ?", "it", pid, name);
+        r = sql_text(m, ret, MODEL_SKU_ID_MAX + 1, "SELECT guid FROM plans WHERE product_id = $1 "
+                     "AND name = $2", "it", pid, name);
         return r == -ENOENT ? refuse(-ENOENT, "%s has no plan named '%s'", sku, name) : r;
 }
 

@@ -14,12 +14,12 @@ static int group_create(struct model *m, const char *name)
         r = check_name(name, "group name");
         if (r < 0)
                 return r;
-        r = sql_int(m, &exists, "SELECT 1 FROM security_groups WHERE name = ?", "t", name);
+        r = sql_int(m, &exists, "SELECT 1 FROM security_groups WHERE name = $1", "t", name);
         if (r == 0)
                 return refuse(-EEXIST, "group '%s' exists already", name);
         if (r != -ENOENT)
                 return r;
-        r = sql_exec(m, "INSERT INTO security_groups (name, created) VALUES (?, ?)", "ti", name,
+        r = sql_exec(m, "INSERT INTO security_groups (name, created) VALUES ($1, $2)", "ti", name,
                      (int64_t)model_now(m));
         return r < 0 ? r : 0;
 }
@@ -36,7 +36,7 @@ static int group_delete(struct model *m, const char *name)
 
         if (id < 0)
                 return id;
-        r = sql_int(m, &licensed, "SELECT 1 FROM group_licenses WHERE group_id = ? LIMIT 1", "i",
+        r = sql_int(m, &licensed, "SELECT 1 FROM group_licenses WHERE group_id = $1 LIMIT 1", "i",
                     id);
         if (r == 0)
                 return refuse(-ENOTEMPTY, "group '%s' still has a license; remove it first",
@@ -44,11 +44,11 @@ static int group_delete(struct model *m, const char *name)
         if (r != -ENOENT)
                 return r;
         /* An unlicensed group gives no seats, so its memberships go without seat changes. */
-        r = sql_exec(m, "DELETE FROM members WHERE group_id = ?", "i", id);
+        r = sql_exec(m, "DELETE FROM members WHERE group_id = $1", "i", id);
         if (r >= 0)
-                r = sql_exec(m, "DELETE FROM inactive_members WHERE group_id = ?", "i", id);
+                r = sql_exec(m, "DELETE FROM inactive_members WHERE group_id = $1", "i", id);
         if (r >= 0)
-                r = sql_exec(m, "DELETE FROM security_groups WHERE id = ?", "i", id);
+                r = sql_exec(m, "DELETE FROM security_groups WHERE id = $1", "i", id);
         return r < 0 ? r : 0;
 }
 
@@ -60,20 +60,20 @@ int model_group_delete(struct model *m, const char *name)
 static int group_get(struct model *m, const char *name, struct model_group *ret)
 {
         int64_t id = group_id(m, name);
-        sqlite3_stmt *s;
+        struct sql_stmt *s;
         int r;
 
         if (id < 0)
                 return id;
-        r = sql_prepare(m, &s, "SELECT (SELECT count(*) FROM members WHERE group_id = ?1), "
-                        "created FROM security_groups WHERE id = ?1", "i", id);
+        r = sql_prepare(m, &s, "SELECT (SELECT count(*) FROM members WHERE group_id = $1), "
+                        "created FROM security_groups WHERE id = $1", "i", id);
         if (r >= 0)
                 r = sql_step(s);
         if (r <= 0)
                 return r < 0 ? r : -ENOENT;
-        ret->members = sqlite3_column_int64(s, 0);
-        ret->created = sqlite3_column_int64(s, 1);
-        sqlite3_reset(s);
+        ret->members = column_int64(s, 0);
+        ret->created = column_int64(s, 1);
+        sql_reset(s);
         return 0;
 }
 
@@ -90,7 +90,8 @@ static int member_add(struct model *m, const char *group, const char *upn)
         r = path_resolve(m, NULL, group, upn, &ids);
         if (r >= 0)
                 r = sql_exec(m, "INSERT OR IGNORE INTO members (group_id, user_id, since) "
-                             "VALUES (?, ?, ?)", "iii", ids.group, ids.user, (int64_t)model_now(m));
+                             "VALUES ($1, $2, $3)", "iii", ids.group, ids.user,
+                             (int64_t)model_now(m));
         if (r <= 0)
                 return r;               /* a member already (0), or an error */
         return seat_paths_changed(m, ids.group, 0, ids.user, true);
@@ -108,7 +109,7 @@ static int member_remove(struct model *m, const char *group, const char *upn)
 
         r = path_resolve(m, NULL, group, upn, &ids);
         if (r >= 0)
-                r = sql_exec(m, "DELETE FROM members WHERE group_id = ? AND user_id = ?", "ii",
+                r = sql_exec(m, "DELETE FROM members WHERE group_id = $1 AND user_id = $2", "ii",
                              ids.group, ids.user);
         if (r == 0)
                 return refuse(-ENOENT, "'%s' is not a member of '%s'", upn, group);
@@ -130,7 +131,7 @@ static int member_get(struct model *m, const char *group, const char *upn,
 
         r = sql_int(m, &since, "SELECT mb.since FROM members mb "
                     "JOIN security_groups g ON g.id = mb.group_id "
-                    "JOIN users u ON u.id = mb.user_id WHERE g.name = ? AND u.upn = ?", "tt",
+                    "JOIN users u ON u.id = mb.user_id WHERE g.name = $1 AND u.upn = $2", "tt",
                     group, upn);
         if (r == -ENOENT)
                 return refuse(-ENOENT, "'%s' is not a member of '%s'", upn, group);

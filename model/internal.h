@@ -1,21 +1,21 @@
 /*
  * What the model's own files share and nobody else sees: the model struct, the transaction
- * bracket every public function runs in, the statement cache and the small SQL helpers, and the
- * seat engine. Nothing here is part of the public API in model.h.
+ * bracket every public function runs in, the db layer (db.h) through which every statement
+ * runs, and the seat engine. Nothing here is part of the public API in model.h.
  */
 #pragma once
 
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 
+#include "db.h"
 #include "model.h"
 
 #define STMT_CACHE_SIZE 128
 
 struct stmt_slot {
         const char *sql;                /* the literal's address is the key */
-        sqlite3_stmt *stmt;
+        struct sql_stmt *stmt;
 };
 
 /*
@@ -24,12 +24,13 @@ struct stmt_slot {
  */
 struct model {
         pthread_mutex_t lock;
-        sqlite3 *db;
+        const struct db_backend *backend;       /* db_backend.h */
+        struct db_conn *conn;
         time_t fixed_now;               /* 0: the real clock */
         int64_t audit_limit;            /* lines the audit log keeps */
         /* The open transaction, for its audit lines (audit.c). */
         bool tx_write;
-        int64_t tx_changes;             /* sqlite3_total_changes64() at its BEGIN */
+        int64_t tx_changes;             /* sql_changes_total() at its BEGIN */
         bool tx_actor_line;             /* the actor's line is in it */
         /* A batch (model_batch_begin) holds `lock` for its thread across many calls. */
         pthread_t batch_owner;
@@ -46,8 +47,6 @@ struct model {
 
 /* --- errors and reasons (db.c) --- */
 
-/* Maps an SQLite result code (extended or not) to -errno; the only place that does. */
-int errno_from_sqlite(int rc);
 /* Records the calling thread's reason and returns `err` (a -errno), for `return refuse(...)`. */
 int refuse(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void reason_clear(void);
@@ -58,10 +57,11 @@ void reason_clear(void);
 int changes_take(struct model *m);
 void changes_free(struct model_change *list, size_t count);
 
-/* --- transactions (db.c) --- */
+/* --- transactions (db_tx.c) --- */
 
 /*
- * tx_begin locks the model and opens a write (BEGIN IMMEDIATE) or read (BEGIN) transaction;
+ * tx_begin locks the model and opens a write transaction (holding the database's write lock
+ * from its start, so a change never fails half-way for another writer) or a read transaction;
  * tx_end commits when r >= 0, rolls back otherwise, unlocks, and returns r (or the commit's
  * error). Every public function is `r = tx_begin(); if (r >= 0) r = work(); return tx_end(r)`.
  */
@@ -77,24 +77,6 @@ int tx_end(struct model *m, int r);
 #define READ_TX(m, work) IN_TRANSACTION(m, false, work)
 
 time_t model_now(struct model *m);
-
-/* --- statements (db.c) --- */
-
-/*
- * Fetches the cached statement for the SQL literal `sql` (preparing it on first use), resets it
- * and binds the parameters described by `types`: 't' text (const char *, NULL binds NULL),
- * 'i' int64_t; values beyond the statement's parameters are ignored, so one call can serve a
- * table of statements. The statement stays owned by the cache. Returns 0 or -errno.
- */
-int sql_prepare(struct model *m, sqlite3_stmt **ret, const char *sql, const char *types, ...);
-/* Steps: 1 for a row, 0 when done (the statement is then reset), -errno on failure. */
-int sql_step(sqlite3_stmt *s);
-/* Runs a statement to completion; returns the number of rows it changed, or -errno. */
-int sql_exec(struct model *m, const char *sql, const char *types, ...);
-/* Runs a query for one integer: 0 and *ret, -ENOENT when there is no row, or -errno. */
-int sql_int(struct model *m, int64_t *ret, const char *sql, const char *types, ...);
-/* The same for one text value, copied into buf (size bytes, truncated, always terminated). */
-int sql_text(struct model *m, char *buf, size_t size, const char *sql, const char *types, ...);
 
 /* --- the audit log (audit.c); see model_set_actor() --- */
 
@@ -143,22 +125,12 @@ struct path_ids {
 int path_resolve(struct model *m, const char *sku, const char *group, const char *upn,
                  struct path_ids *ret);
 
-/* --- lookups by name (db.c): the row id, or -ENOENT with a reason --- */
+/* --- lookups by name (db_stmt.c): the row id, or -ENOENT with a reason --- */
 
 int64_t product_id(struct model *m, const char *sku);
 int64_t user_id(struct model *m, const char *upn);
 int64_t deleted_user_id(struct model *m, const char *upn);
 int64_t group_id(struct model *m, const char *name);
-
-/*
- * Collects the ids a one-column query returns (parameters as for sql_prepare), so callers can
- * change the tables it reads while they walk them. *ret is malloc'd; the caller frees it.
- */
-int collect_ids(struct model *m, int64_t **ret, size_t *ret_count, const char *sql,
-                const char *types, ...);
-
-/* Copies a column's text into a fixed buffer of `size` bytes (truncating, always terminated). */
-void column_text(sqlite3_stmt *s, int col, char *buf, size_t size);
 
 /* --- the seat engine (seats.c); callers are inside a write transaction --- */
 

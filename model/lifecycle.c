@@ -29,15 +29,15 @@ static int user_delete(struct model *m, const char *upn)
                              "JOIN group_licenses gl ON gl.group_id = mb.group_id "
                              "JOIN security_groups g ON g.id = mb.group_id "
                              "JOIN seats s ON s.user_id = mb.user_id AND s.product_id = "
-                             "gl.product_id WHERE mb.user_id = ?", "i", uid);
+                             "gl.product_id WHERE mb.user_id = $1", "i", uid);
         if (r >= 0)
                 r = sql_exec(m, "INSERT INTO inactive_members (user_id, group_id, since) "
-                             "SELECT user_id, group_id, since FROM members WHERE user_id = ?", "i",
+                             "SELECT user_id, group_id, since FROM members WHERE user_id = $1", "i",
                              uid);
         if (r >= 0)
-                r = sql_exec(m, "DELETE FROM members WHERE user_id = ?", "i", uid);
+                r = sql_exec(m, "DELETE FROM members WHERE user_id = $1", "i", uid);
         if (r >= 0)
-                r = sql_exec(m, "UPDATE users SET deleted = ? WHERE id = ?", "ii",
+                r = sql_exec(m, "UPDATE users SET deleted = $1 WHERE id = $2", "ii",
                              (int64_t)model_now(m), uid);
         return r < 0 ? r : 0;
 }
@@ -55,23 +55,23 @@ static int user_restore(struct model *m, const char *upn)
 
         if (uid < 0)
                 return uid;
-        r = sql_exec(m, "UPDATE users SET deleted = NULL WHERE id = ?", "i", uid);
+        r = sql_exec(m, "UPDATE users SET deleted = NULL WHERE id = $1", "i", uid);
         /* Memberships come back (their groups still exist) with their join time kept. */
         if (r >= 0)
                 r = sql_exec(m, "INSERT INTO members (group_id, user_id, since) SELECT group_id, "
-                             "user_id, since FROM inactive_members WHERE user_id = ? "
+                             "user_id, since FROM inactive_members WHERE user_id = $1 "
                              "ORDER BY since, group_id", "i", uid);
         if (r >= 0)
-                r = sql_exec(m, "DELETE FROM inactive_members WHERE user_id = ?", "i", uid);
+                r = sql_exec(m, "DELETE FROM inactive_members WHERE user_id = $1", "i", uid);
         if (r >= 0)
-                r = sql_exec(m, "DELETE FROM suspended_paths WHERE user_id = ?", "i", uid);
+                r = sql_exec(m, "DELETE FROM suspended_paths WHERE user_id = $1", "i", uid);
         /* Direct licenses come back; what only groups gave is derived again from the groups. */
         if (r >= 0)
                 r = seat_resume(m, uid);
         if (r >= 0)
                 r = collect_ids(m, &ids, &count, "SELECT DISTINCT gl.product_id FROM members mb "
                                 "JOIN group_licenses gl ON gl.group_id = mb.group_id "
-                                "WHERE mb.user_id = ? ORDER BY gl.product_id", "i", uid);
+                                "WHERE mb.user_id = $1 ORDER BY gl.product_id", "i", uid);
         for (i = 0; r >= 0 && i < count; i++)
                 r = seat_want_restored(m, ids[i], uid);
         free(ids);
@@ -86,10 +86,10 @@ int model_user_restore(struct model *m, const char *upn)
 static int purge(struct model *m, int64_t uid)
 {
         static const char *const cleanups[] = {
-                "DELETE FROM suspended_paths WHERE user_id = ?",
-                "DELETE FROM inactive_members WHERE user_id = ?",
-                "DELETE FROM direct_disabled_plans WHERE user_id = ?",
-                "DELETE FROM users WHERE id = ?",
+                "DELETE FROM suspended_paths WHERE user_id = $1",
+                "DELETE FROM inactive_members WHERE user_id = $1",
+                "DELETE FROM direct_disabled_plans WHERE user_id = $1",
+                "DELETE FROM users WHERE id = $1",
         };
         size_t i;
         int r = seat_forget_user(m, uid);
@@ -119,7 +119,7 @@ static int purge_expired(struct model *m)
 
         /* Oldest deletion first: the order of the purges' audit lines. */
         r = collect_ids(m, &ids, &count, "SELECT id FROM users WHERE deleted IS NOT NULL AND "
-                        "deleted < ? ORDER BY deleted, id", "i",
+                        "deleted < $1 ORDER BY deleted, id", "i",
                         (int64_t)model_now(m) - PURGE_AFTER);
         for (i = 0; r >= 0 && i < count; i++) {
                 r = audit_user(m, "purge", "/deleted_users/", ids[i],
@@ -138,11 +138,11 @@ int model_purge_expired(struct model *m)
 
 static int deleted_user_get(struct model *m, const char *upn, struct model_user *ret)
 {
-        sqlite3_stmt *s;
+        struct sql_stmt *s;
         int r;
 
         r = sql_prepare(m, &s, "SELECT display_name, usage_location, created, deleted FROM users "
-                        "WHERE upn = ? AND deleted IS NOT NULL", "t", upn);
+                        "WHERE upn = $1 AND deleted IS NOT NULL", "t", upn);
         if (r >= 0)
                 r = sql_step(s);
         if (r == 0)
@@ -151,9 +151,9 @@ static int deleted_user_get(struct model *m, const char *upn, struct model_user 
                 return r;
         column_text(s, 0, ret->display_name, sizeof(ret->display_name));
         column_text(s, 1, ret->usage_location, sizeof(ret->usage_location));
-        ret->created = sqlite3_column_int64(s, 2);
-        ret->deleted = sqlite3_column_int64(s, 3);
-        sqlite3_reset(s);
+        ret->created = column_int64(s, 2);
+        ret->deleted = column_int64(s, 3);
+        sql_reset(s);
         return 0;
 }
 
@@ -176,7 +176,7 @@ static int inactive_member_get(struct model *m, const char *group, const char *u
 
         r = sql_int(m, &since, "SELECT im.since FROM inactive_members im "
                     "JOIN security_groups g ON g.id = im.group_id "
-                    "JOIN users u ON u.id = im.user_id WHERE g.name = ? AND u.upn = ?", "tt",
+                    "JOIN users u ON u.id = im.user_id WHERE g.name = $1 AND u.upn = $2", "tt",
                     group, upn);
         if (r == -ENOENT)
                 return refuse(-ENOENT, "deleted user '%s' was not a member of '%s'", upn, group);

@@ -21,110 +21,110 @@ static const struct listing listings[] = {
         [MODEL_LIST_GROUPS] = {
                 NULL, "SELECT name FROM security_groups ORDER BY name", NULL },
         [MODEL_LIST_PRODUCT_HOLDERS] = {
-                "SELECT 1 FROM products WHERE sku = ?1",
+                "SELECT 1 FROM products WHERE sku = $1",
                 "SELECT u.upn FROM products p JOIN seats s ON s.product_id = p.id AND s.active = 1 "
-                "JOIN users u ON u.id = s.user_id WHERE p.sku = ?1 ORDER BY u.upn",
+                "JOIN users u ON u.id = s.user_id WHERE p.sku = $1 ORDER BY u.upn",
                 "product" },
         [MODEL_LIST_PRODUCT_GROUPS] = {
-                "SELECT 1 FROM products WHERE sku = ?1",
+                "SELECT 1 FROM products WHERE sku = $1",
                 "SELECT g.name FROM products p JOIN group_licenses gl ON gl.product_id = p.id "
-                "JOIN security_groups g ON g.id = gl.group_id WHERE p.sku = ?1 ORDER BY g.name",
+                "JOIN security_groups g ON g.id = gl.group_id WHERE p.sku = $1 ORDER BY g.name",
                 "product" },
         [MODEL_LIST_PRODUCT_WAITERS] = {
-                "SELECT 1 FROM products WHERE sku = ?1",
+                "SELECT 1 FROM products WHERE sku = $1",
                 "SELECT u.upn FROM products p JOIN seats s ON s.product_id = p.id AND s.active = 0 "
-                "JOIN users u ON u.id = s.user_id WHERE p.sku = ?1 ORDER BY u.upn",
+                "JOIN users u ON u.id = s.user_id WHERE p.sku = $1 ORDER BY u.upn",
                 "product" },
         [MODEL_LIST_USER_LICENSES] = {
-                "SELECT 1 FROM users WHERE upn = ?1 AND deleted IS NULL",
+                "SELECT 1 FROM users WHERE upn = $1 AND deleted IS NULL",
                 "SELECT p.sku FROM users u JOIN seats s ON s.user_id = u.id AND s.active = 1 "
-                "JOIN products p ON p.id = s.product_id WHERE u.upn = ?1 ORDER BY p.sku",
+                "JOIN products p ON p.id = s.product_id WHERE u.upn = $1 ORDER BY p.sku",
                 "user" },
         [MODEL_LIST_USER_GROUPS] = {
-                "SELECT 1 FROM users WHERE upn = ?1 AND deleted IS NULL",
+                "SELECT 1 FROM users WHERE upn = $1 AND deleted IS NULL",
                 "SELECT g.name FROM users u JOIN members mb ON mb.user_id = u.id "
-                "JOIN security_groups g ON g.id = mb.group_id WHERE u.upn = ?1 ORDER BY g.name",
+                "JOIN security_groups g ON g.id = mb.group_id WHERE u.upn = $1 ORDER BY g.name",
                 "user" },
         [MODEL_LIST_GROUP_MEMBERS] = {
-                "SELECT 1 FROM security_groups WHERE name = ?1",
+                "SELECT 1 FROM security_groups WHERE name = $1",
                 "SELECT u.upn FROM security_groups g JOIN members mb ON mb.group_id = g.id "
-                "JOIN users u ON u.id = mb.user_id WHERE g.name = ?1 ORDER BY u.upn",
+                "JOIN users u ON u.id = mb.user_id WHERE g.name = $1 ORDER BY u.upn",
                 "group" },
         [MODEL_LIST_GROUP_LICENSES] = {
-                "SELECT 1 FROM security_groups WHERE name = ?1",
+                "SELECT 1 FROM security_groups WHERE name = $1",
                 "SELECT p.sku FROM security_groups g JOIN group_licenses gl ON gl.group_id = g.id "
-                "JOIN products p ON p.id = gl.product_id WHERE g.name = ?1 ORDER BY p.sku",
+                "JOIN products p ON p.id = gl.product_id WHERE g.name = $1 ORDER BY p.sku",
                 "group" },
         [MODEL_LIST_GROUP_WAITERS] = {
-                "SELECT 1 FROM security_groups WHERE name = ?1",
+                "SELECT 1 FROM security_groups WHERE name = $1",
                 "SELECT DISTINCT u.upn FROM security_groups g "
                 "JOIN members mb ON mb.group_id = g.id JOIN users u ON u.id = mb.user_id "
                 "JOIN group_licenses gl ON gl.group_id = g.id "
                 "JOIN seats s ON s.product_id = gl.product_id AND s.user_id = u.id "
-                "AND s.active = 0 WHERE g.name = ?1 ORDER BY u.upn",
+                "AND s.active = 0 WHERE g.name = $1 ORDER BY u.upn",
                 "group" },
         [MODEL_LIST_PATH_GROUPS] = {
-                "SELECT 1 FROM products p, users u WHERE p.sku = ?1 AND u.upn = ?2 "
+                "SELECT 1 FROM products p, users u WHERE p.sku = $1 AND u.upn = $2 "
                 "AND u.deleted IS NULL",
                 "SELECT g.name FROM products p JOIN users u "
                 "JOIN members mb ON mb.user_id = u.id "
                 "JOIN group_licenses gl ON gl.group_id = mb.group_id AND gl.product_id = p.id "
                 "JOIN security_groups g ON g.id = mb.group_id "
-                "WHERE p.sku = ?1 AND u.upn = ?2 ORDER BY g.name",
+                "WHERE p.sku = $1 AND u.upn = $2 ORDER BY g.name",
                 "product or user" },
         [MODEL_LIST_WAITER_PRODUCTS] = {
-                "SELECT 1 FROM security_groups g, users u WHERE g.name = ?1 AND u.upn = ?2 "
+                "SELECT 1 FROM security_groups g, users u WHERE g.name = $1 AND u.upn = $2 "
                 "AND u.deleted IS NULL",
                 "SELECT p.sku FROM security_groups g JOIN users u "
                 "JOIN members mb ON mb.group_id = g.id AND mb.user_id = u.id "
                 "JOIN group_licenses gl ON gl.group_id = g.id "
                 "JOIN products p ON p.id = gl.product_id "
                 "JOIN seats s ON s.product_id = p.id AND s.user_id = u.id AND s.active = 0 "
-                "WHERE g.name = ?1 AND u.upn = ?2 ORDER BY p.sku",
+                "WHERE g.name = $1 AND u.upn = $2 ORDER BY p.sku",
                 "group or user" },
         [MODEL_LIST_DELETED_USERS] = {
                 NULL, "SELECT upn FROM users WHERE deleted IS NOT NULL ORDER BY upn", NULL },
         [MODEL_LIST_SUSPENDED_LICENSES] = {
-                "SELECT 1 FROM users WHERE upn = ?1 AND deleted IS NOT NULL",
+                "SELECT 1 FROM users WHERE upn = $1 AND deleted IS NOT NULL",
                 "SELECT p.sku FROM users u JOIN seats s ON s.user_id = u.id AND s.active = 2 "
-                "JOIN products p ON p.id = s.product_id WHERE u.upn = ?1 ORDER BY p.sku",
+                "JOIN products p ON p.id = s.product_id WHERE u.upn = $1 ORDER BY p.sku",
                 "deleted user" },
         [MODEL_LIST_INACTIVE_GROUPS] = {
-                "SELECT 1 FROM users WHERE upn = ?1 AND deleted IS NOT NULL",
+                "SELECT 1 FROM users WHERE upn = $1 AND deleted IS NOT NULL",
                 "SELECT g.name FROM users u JOIN inactive_members im ON im.user_id = u.id "
-                "JOIN security_groups g ON g.id = im.group_id WHERE u.upn = ?1 ORDER BY g.name",
+                "JOIN security_groups g ON g.id = im.group_id WHERE u.upn = $1 ORDER BY g.name",
                 "deleted user" },
         [MODEL_LIST_SUSPENDED_PATHS] = {
-                "SELECT 1 FROM products p, users u WHERE p.sku = ?1 AND u.upn = ?2 "
+                "SELECT 1 FROM products p, users u WHERE p.sku = $1 AND u.upn = $2 "
                 "AND u.deleted IS NOT NULL",
                 "SELECT sp.group_name FROM products p JOIN users u "
                 "JOIN suspended_paths sp ON sp.product_id = p.id AND sp.user_id = u.id "
-                "WHERE p.sku = ?1 AND u.upn = ?2 ORDER BY sp.group_name",
+                "WHERE p.sku = $1 AND u.upn = $2 ORDER BY sp.group_name",
                 "product or deleted user" },
         [MODEL_LIST_PLANS] = {
-                "SELECT 1 FROM products WHERE sku = ?1",
+                "SELECT 1 FROM products WHERE sku = $1",
                 "SELECT pl.name FROM products p JOIN plans pl ON pl.product_id = p.id "
-                "WHERE p.sku = ?1 ORDER BY pl.name",
+                "WHERE p.sku = $1 ORDER BY pl.name",
                 "product" },
         [MODEL_LIST_DIRECT_DISABLED] = {
-                "SELECT 1 FROM products p, users u WHERE p.sku = ?1 AND u.upn = ?2",
+                "SELECT 1 FROM products p, users u WHERE p.sku = $1 AND u.upn = $2",
                 "SELECT pl.name FROM products p JOIN users u "
                 "JOIN direct_disabled_plans d ON d.product_id = p.id AND d.user_id = u.id "
                 "JOIN plans pl ON pl.id = d.plan_id "
-                "WHERE p.sku = ?1 AND u.upn = ?2 ORDER BY pl.name",
+                "WHERE p.sku = $1 AND u.upn = $2 ORDER BY pl.name",
                 "product or user" },
         [MODEL_LIST_GROUP_DISABLED] = {
-                "SELECT 1 FROM products p, security_groups g WHERE p.sku = ?1 AND g.name = ?2",
+                "SELECT 1 FROM products p, security_groups g WHERE p.sku = $1 AND g.name = $2",
                 "SELECT pl.name FROM products p JOIN security_groups g "
                 "JOIN group_disabled_plans d ON d.product_id = p.id AND d.group_id = g.id "
                 "JOIN plans pl ON pl.id = d.plan_id "
-                "WHERE p.sku = ?1 AND g.name = ?2 ORDER BY pl.name",
+                "WHERE p.sku = $1 AND g.name = $2 ORDER BY pl.name",
                 "product or group" },
         /* The union over the paths of the plans each leaves enabled. */
         [MODEL_LIST_EFFECTIVE_PLANS] = {
-                "SELECT 1 FROM products p, users u WHERE p.sku = ?1 AND u.upn = ?2",
+                "SELECT 1 FROM products p, users u WHERE p.sku = $1 AND u.upn = $2",
                 "SELECT pl.name FROM products p JOIN users u JOIN plans pl ON pl.product_id = p.id "
-                "WHERE p.sku = ?1 AND u.upn = ?2 AND ("
+                "WHERE p.sku = $1 AND u.upn = $2 AND ("
                 " EXISTS (SELECT 1 FROM seats s WHERE s.product_id = p.id AND s.user_id = u.id "
                 "  AND s.direct = 1 AND NOT EXISTS (SELECT 1 FROM direct_disabled_plans d "
                 "  WHERE d.product_id = p.id AND d.user_id = u.id AND d.plan_id = pl.id))"
@@ -146,14 +146,14 @@ static const struct listing listings[] = {
         [MODEL_LIST_GROUPS_CREATED] = {
                 NULL, "SELECT name FROM security_groups ORDER BY id", NULL },
         [MODEL_LIST_MEMBERS_JOINED] = {
-                "SELECT 1 FROM security_groups WHERE name = ?1",
+                "SELECT 1 FROM security_groups WHERE name = $1",
                 "SELECT u.upn FROM security_groups g JOIN members mb ON mb.group_id = g.id "
-                "JOIN users u ON u.id = mb.user_id WHERE g.name = ?1 ORDER BY mb.id",
+                "JOIN users u ON u.id = mb.user_id WHERE g.name = $1 ORDER BY mb.id",
                 "group" },
         [MODEL_LIST_USER_WAITS] = {
-                "SELECT 1 FROM users WHERE upn = ?1 AND deleted IS NULL",
+                "SELECT 1 FROM users WHERE upn = $1 AND deleted IS NULL",
                 "SELECT p.sku FROM users u JOIN seats s ON s.user_id = u.id AND s.active = 0 "
-                "JOIN products p ON p.id = s.product_id WHERE u.upn = ?1 ORDER BY p.sku",
+                "JOIN products p ON p.id = s.product_id WHERE u.upn = $1 ORDER BY p.sku",
                 "user" },
         [MODEL_LIST_PRODUCTS_SUBSCRIBED] = {
                 NULL, "SELECT sku FROM products p WHERE total > 0 "
@@ -165,7 +165,7 @@ static const struct listing listings[] = {
 static int list(struct model *m, const struct listing *l, const char *a, const char *b,
                 model_list_fn fn, void *ctx)
 {
-        sqlite3_stmt *s;
+        struct sql_stmt *s;
         int64_t exists;
         int r;
 
@@ -179,9 +179,9 @@ static int list(struct model *m, const struct listing *l, const char *a, const c
         }
         r = sql_prepare(m, &s, l->names, "tt", a, b);
         while (r >= 0 && (r = sql_step(s)) > 0) {
-                r = fn(ctx, (const char *)sqlite3_column_text(s, 0));
+                r = fn(ctx, column_string(s, 0));
                 if (r != 0) {
-                        sqlite3_reset(s);
+                        sql_reset(s);
                         return r;
                 }
         }

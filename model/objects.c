@@ -18,15 +18,15 @@ static const struct {
         [MODEL_OBJECT_TENANT] = {
                 "SELECT 1 FROM tenant",
                 "SELECT ifnull(object_id, '') FROM tenant",
-                "UPDATE tenant SET object_id = ?1", "tenant" },
+                "UPDATE tenant SET object_id = $1", "tenant" },
         [MODEL_OBJECT_USER] = {
-                "SELECT 1 FROM users WHERE upn = ?2 AND deleted IS NULL",
-                "SELECT ifnull(object_id, '') FROM users WHERE upn = ?2 AND deleted IS NULL",
-                "UPDATE users SET object_id = ?1 WHERE upn = ?2 AND deleted IS NULL", "user" },
+                "SELECT 1 FROM users WHERE upn = $2 AND deleted IS NULL",
+                "SELECT ifnull(object_id, '') FROM users WHERE upn = $2 AND deleted IS NULL",
+                "UPDATE users SET object_id = $1 WHERE upn = $2 AND deleted IS NULL", "user" },
         [MODEL_OBJECT_GROUP] = {
-                "SELECT 1 FROM security_groups WHERE name = ?2",
-                "SELECT ifnull(object_id, '') FROM security_groups WHERE name = ?2",
-                "UPDATE security_groups SET object_id = ?1 WHERE name = ?2", "group" },
+                "SELECT 1 FROM security_groups WHERE name = $2",
+                "SELECT ifnull(object_id, '') FROM security_groups WHERE name = $2",
+                "UPDATE security_groups SET object_id = $1 WHERE name = $2", "group" },
 };
 
 static int check_kind(enum model_object kind)
@@ -59,8 +59,8 @@ static int object_id_set(struct model *m, enum model_object kind, const char *na
                 return r;
         /* Directory object ids are unique across users and groups. */
         r = sql_text(m, owner, sizeof(owner), "SELECT 'user ' || upn FROM users WHERE object_id "
-                     "= ?1 UNION ALL SELECT 'group ' || name FROM security_groups WHERE "
-                     "object_id = ?1", "t", lower);
+                     "= $1 UNION ALL SELECT 'group ' || name FROM security_groups WHERE "
+                     "object_id = $1", "t", lower);
         if (r == 0 && kind != MODEL_OBJECT_TENANT) {
                 char mine[MODEL_TEXT_MAX + 1];
 
@@ -118,9 +118,9 @@ static int object_ids_complete(struct model *m)
                 "SELECT id FROM security_groups WHERE object_id IS NULL ORDER BY id",
         };
         static const char *const set[] = {
-                "UPDATE tenant SET object_id = ? WHERE id = ?",
-                "UPDATE users SET object_id = ? WHERE id = ?",
-                "UPDATE security_groups SET object_id = ? WHERE id = ?",
+                "UPDATE tenant SET object_id = $1 WHERE id = $2",
+                "UPDATE users SET object_id = $1 WHERE id = $2",
+                "UPDATE security_groups SET object_id = $1 WHERE id = $2",
         };
         char guid[MODEL_SKU_ID_MAX + 1];
         size_t kind, count, i;

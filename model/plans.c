@@ -47,13 +47,13 @@ static int plans_set(struct model *m, const char *sku, const char *const *names,
         if (r >= 0)
                 r = sql_exec(m, "DELETE FROM temp.wanted_plans", "");
         for (i = 0; r >= 0 && i < count; i++)
-                r = sql_exec(m, "INSERT OR IGNORE INTO temp.wanted_plans (name) VALUES (?)", "t",
+                r = sql_exec(m, "INSERT OR IGNORE INTO temp.wanted_plans (name) VALUES ($1)", "t",
                              names[i]);
         if (r >= 0)
-                r = sql_exec(m, "DELETE FROM plans WHERE product_id = ? AND name NOT IN "
+                r = sql_exec(m, "DELETE FROM plans WHERE product_id = $1 AND name NOT IN "
                              "(SELECT name FROM temp.wanted_plans)", "i", pid);
         if (r >= 0)
-                r = sql_exec(m, "INSERT OR IGNORE INTO plans (product_id, name) SELECT ?, name "
+                r = sql_exec(m, "INSERT OR IGNORE INTO plans (product_id, name) SELECT $1, name "
                              "FROM temp.wanted_plans", "i", pid);
         return r < 0 ? r : 0;
 }
@@ -71,7 +71,7 @@ static int plan_ids(struct model *m, int64_t product, const char *const *names, 
         int r;
 
         for (i = 0; i < count; i++) {
-                r = sql_int(m, &ret[i], "SELECT id FROM plans WHERE product_id = ? AND name = ?",
+                r = sql_int(m, &ret[i], "SELECT id FROM plans WHERE product_id = $1 AND name = $2",
                             "it", product, names[i]);
                 if (r == -ENOENT)
                         return refuse(-EINVAL, "the product has no plan named '%s'", names[i]);
@@ -108,10 +108,10 @@ int direct_disabled_replace(struct model *m, int64_t product, int64_t user,
                             const char *const *names, size_t count)
 {
         return disabled_set(m, product, user,
-                            "DELETE FROM direct_disabled_plans WHERE product_id = ? AND "
-                            "user_id = ?",
+                            "DELETE FROM direct_disabled_plans WHERE product_id = $1 AND "
+                            "user_id = $2",
                             "INSERT OR IGNORE INTO direct_disabled_plans (product_id, user_id, "
-                            "plan_id) VALUES (?, ?, ?)", names, count);
+                            "plan_id) VALUES ($1, $2, $3)", names, count);
 }
 
 static int direct_disabled_set(struct model *m, const char *sku, const char *upn,
@@ -145,17 +145,17 @@ static int group_disabled_set(struct model *m, const char *sku, const char *grou
         r = path_resolve(m, sku, group, NULL, &ids);
         if (r < 0)
                 return r;
-        r = sql_int(m, &licensed, "SELECT 1 FROM group_licenses WHERE group_id = ? AND "
-                    "product_id = ?", "ii", ids.group, ids.product);
+        r = sql_int(m, &licensed, "SELECT 1 FROM group_licenses WHERE group_id = $1 AND "
+                    "product_id = $2", "ii", ids.group, ids.product);
         if (r == -ENOENT)
                 return refuse(-ENOENT, "'%s' is not assigned to group '%s'", sku, group);
         if (r < 0)
                 return r;
         return disabled_set(m, ids.product, ids.group,
-                            "DELETE FROM group_disabled_plans WHERE product_id = ? AND "
-                            "group_id = ?",
+                            "DELETE FROM group_disabled_plans WHERE product_id = $1 AND "
+                            "group_id = $2",
                             "INSERT OR IGNORE INTO group_disabled_plans (product_id, group_id, "
-                            "plan_id) VALUES (?, ?, ?)", names, count);
+                            "plan_id) VALUES ($1, $2, $3)", names, count);
 }
 
 int model_group_disabled_set(struct model *m, const char *sku, const char *group,

@@ -16,12 +16,12 @@ int product_create(struct model *m, const char *sku)
         r = check_name(sku, "product name (SKU)");
         if (r < 0)
                 return r;
-        r = sql_int(m, &exists, "SELECT 1 FROM products WHERE sku = ?", "t", sku);
+        r = sql_int(m, &exists, "SELECT 1 FROM products WHERE sku = $1", "t", sku);
         if (r == 0)
                 return refuse(-EEXIST, "product '%s' exists already", sku);
         if (r != -ENOENT)
                 return r;
-        r = sql_exec(m, "INSERT INTO products (sku, name, created) VALUES (?, ?, ?)", "tti", sku,
+        r = sql_exec(m, "INSERT INTO products (sku, name, created) VALUES ($1, $2, $3)", "tti", sku,
                      sku, (int64_t)model_now(m));
         return r < 0 ? r : 0;
 }
@@ -38,17 +38,17 @@ static int product_delete(struct model *m, const char *sku)
 
         if (id < 0)
                 return id;
-        r = sql_int(m, &in_use, "SELECT EXISTS (SELECT 1 FROM seats WHERE product_id = ?1) OR "
-                    "EXISTS (SELECT 1 FROM group_licenses WHERE product_id = ?1)", "i", id);
+        r = sql_int(m, &in_use, "SELECT EXISTS (SELECT 1 FROM seats WHERE product_id = $1) OR "
+                    "EXISTS (SELECT 1 FROM group_licenses WHERE product_id = $1)", "i", id);
         if (r < 0)
                 return r;
         if (in_use)
                 return refuse(-ENOTEMPTY, "product '%s' is still held, waited for or assigned "
                               "to a group", sku);
         /* Its plans go too, and with them (by cascade) any options still naming them. */
-        r = sql_exec(m, "DELETE FROM plans WHERE product_id = ?", "i", id);
+        r = sql_exec(m, "DELETE FROM plans WHERE product_id = $1", "i", id);
         if (r >= 0)
-                r = sql_exec(m, "DELETE FROM products WHERE id = ?", "i", id);
+                r = sql_exec(m, "DELETE FROM products WHERE id = $1", "i", id);
         return r < 0 ? r : 0;
 }
 
@@ -59,11 +59,11 @@ int model_product_delete(struct model *m, const char *sku)
 
 static int product_get(struct model *m, const char *sku, struct model_product *ret)
 {
-        sqlite3_stmt *s;
+        struct sql_stmt *s;
         int r;
 
         r = sql_prepare(m, &s, "SELECT name, sku_id, total, expiring_soon, assigned, waiting, "
-                        "created FROM products WHERE sku = ?", "t", sku);
+                        "created FROM products WHERE sku = $1", "t", sku);
         if (r >= 0)
                 r = sql_step(s);
         if (r == 0)
@@ -72,13 +72,13 @@ static int product_get(struct model *m, const char *sku, struct model_product *r
                 return r;
         column_text(s, 0, ret->name, sizeof(ret->name));
         column_text(s, 1, ret->sku_id, sizeof(ret->sku_id));
-        ret->total = sqlite3_column_int64(s, 2);
-        ret->expiring_soon = sqlite3_column_int64(s, 3);
-        ret->assigned = sqlite3_column_int64(s, 4);
+        ret->total = column_int64(s, 2);
+        ret->expiring_soon = column_int64(s, 3);
+        ret->assigned = column_int64(s, 4);
         ret->available = ret->total - ret->assigned;
-        ret->waiting = sqlite3_column_int64(s, 5);
-        ret->created = sqlite3_column_int64(s, 6);
-        sqlite3_reset(s);
+        ret->waiting = column_int64(s, 5);
+        ret->created = column_int64(s, 6);
+        sql_reset(s);
         return 0;
 }
 
@@ -96,7 +96,7 @@ int product_set_name(struct model *m, const char *sku, const char *name)
                 return id;
         r = check_text(name, "product display name");
         if (r >= 0)
-                r = sql_exec(m, "UPDATE products SET name = ? WHERE id = ?", "ti", name, id);
+                r = sql_exec(m, "UPDATE products SET name = $1 WHERE id = $2", "ti", name, id);
         return r < 0 ? r : 0;
 }
 
@@ -116,7 +116,7 @@ static int product_set_sku_id(struct model *m, const char *sku, const char *sku_
         r = model_guid_normalise(sku_id, lower);
         if (r < 0)
                 return r;
-        r = sql_exec(m, "UPDATE products SET sku_id = ? WHERE id = ?", "ti", lower, id);
+        r = sql_exec(m, "UPDATE products SET sku_id = $1 WHERE id = $2", "ti", lower, id);
         return r < 0 ? r : 0;
 }
 

@@ -24,27 +24,27 @@ struct seat_counts {
 
 static int counts_get(struct model *m, int64_t product, struct seat_counts *ret)
 {
-        sqlite3_stmt *s;
+        struct sql_stmt *s;
         int r;
 
-        r = sql_prepare(m, &s, "SELECT total, assigned, waiting FROM products WHERE id = ?", "i",
+        r = sql_prepare(m, &s, "SELECT total, assigned, waiting FROM products WHERE id = $1", "i",
                         product);
         if (r < 0)
                 return r;
         r = sql_step(s);
         if (r <= 0)
                 return r < 0 ? r : refuse(-EIO, "product %lld vanished", (long long)product);
-        ret->total = sqlite3_column_int64(s, 0);
-        ret->assigned = sqlite3_column_int64(s, 1);
-        ret->waiting = sqlite3_column_int64(s, 2);
-        sqlite3_reset(s);
+        ret->total = column_int64(s, 0);
+        ret->assigned = column_int64(s, 1);
+        ret->waiting = column_int64(s, 2);
+        sql_reset(s);
         return 0;
 }
 
 static int counts_add(struct model *m, int64_t product, int64_t assigned, int64_t waiting)
 {
-        return sql_exec(m, "UPDATE products SET assigned = assigned + ?, waiting = waiting + ? "
-                        "WHERE id = ?", "iii", assigned, waiting, product);
+        return sql_exec(m, "UPDATE products SET assigned = assigned + $1, waiting = waiting + $2 "
+                        "WHERE id = $3", "iii", assigned, waiting, product);
 }
 
 static int next_queue_position(struct model *m, int64_t *ret)
@@ -68,7 +68,7 @@ static int claim(struct model *m, int64_t product, int64_t user, const char *why
         bool seat_free;
         int r;
 
-        r = sql_int(m, &exists, "SELECT 1 FROM seats WHERE product_id = ? AND user_id = ?", "ii",
+        r = sql_int(m, &exists, "SELECT 1 FROM seats WHERE product_id = $1 AND user_id = $2", "ii",
                     product, user);
         if (r != -ENOENT)
                 return r;               /* already claimed (0), or an error */
@@ -79,7 +79,7 @@ static int claim(struct model *m, int64_t product, int64_t user, const char *why
         r = next_queue_position(m, &queue);
         if (r >= 0)
                 r = sql_exec(m, "INSERT INTO seats (product_id, user_id, active, direct, since, "
-                             "queue) VALUES (?, ?, ?, 0, ?, ?)", "iiiii", product, user,
+                             "queue) VALUES ($1, $2, $3, 0, $4, $5)", "iiiii", product, user,
                              (int64_t)seat_free, (int64_t)model_now(m), queue);
         if (r >= 0)
                 r = counts_add(m, product, seat_free ? 1 : 0, seat_free ? 0 : 1);
@@ -108,11 +108,11 @@ static int promote_waiters(struct model *m, int64_t product, int64_t seats)
         int r;
 
         /* One by one, so that the audit log names each user who got a seat. */
-        r = collect_ids(m, &users, &count, "SELECT user_id FROM seats WHERE product_id = ? AND "
-                        "active = 0 ORDER BY queue LIMIT ?", "ii", product, seats);
+        r = collect_ids(m, &users, &count, "SELECT user_id FROM seats WHERE product_id = $1 AND "
+                        "active = 0 ORDER BY queue LIMIT $2", "ii", product, seats);
         for (i = 0; r >= 0 && i < count; i++) {
-                r = sql_exec(m, "UPDATE seats SET active = 1, since = ? WHERE product_id = ? AND "
-                             "user_id = ?", "iii", (int64_t)model_now(m), product, users[i]);
+                r = sql_exec(m, "UPDATE seats SET active = 1, since = $1 WHERE product_id = $2 AND "
+                             "user_id = $3", "iii", (int64_t)model_now(m), product, users[i]);
                 if (r >= 0)
                         r = audit_seat(m, product, users[i], true, "a freed seat went to the "
                                        "longest-waiting user");
@@ -134,29 +134,29 @@ static int vacate(struct model *m, int64_t product)
 int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user)
 {
         int64_t active, through_group;
-        sqlite3_stmt *s;
+        struct sql_stmt *s;
         int r;
 
-        r = sql_prepare(m, &s, "SELECT active, direct FROM seats WHERE product_id = ? AND "
-                        "user_id = ?", "ii", product, user);
+        r = sql_prepare(m, &s, "SELECT active, direct FROM seats WHERE product_id = $1 AND "
+                        "user_id = $2", "ii", product, user);
         if (r < 0)
                 return r;
         r = sql_step(s);
         if (r <= 0)
                 return r;               /* no claim: nothing to release */
-        active = sqlite3_column_int64(s, 0);
-        if (sqlite3_column_int64(s, 1)) {
-                sqlite3_reset(s);
+        active = column_int64(s, 0);
+        if (column_int64(s, 1)) {
+                sql_reset(s);
                 return 0;               /* the direct path keeps it */
         }
-        sqlite3_reset(s);
+        sql_reset(s);
         r = sql_int(m, &through_group, "SELECT 1 FROM members mb JOIN group_licenses gl ON "
-                    "gl.group_id = mb.group_id WHERE mb.user_id = ? AND gl.product_id = ? LIMIT 1",
-                    "ii", user, product);
+                    "gl.group_id = mb.group_id WHERE mb.user_id = $1 AND gl.product_id = $2 "
+                    "LIMIT 1", "ii", user, product);
         if (r != -ENOENT)
                 return r;               /* a licensed group keeps it (0), or an error */
 
-        r = sql_exec(m, "DELETE FROM seats WHERE product_id = ? AND user_id = ?", "ii", product,
+        r = sql_exec(m, "DELETE FROM seats WHERE product_id = $1 AND user_id = $2", "ii", product,
                      user);
         if (r < 0)
                 return r;
@@ -172,13 +172,13 @@ static int path_partners(struct model *m, int64_t group, int64_t product, bool c
 {
         if (!product)
                 return collect_ids(m, ret, ret_count, "SELECT product_id FROM group_licenses "
-                                   "WHERE group_id = ? ORDER BY product_id", "i", group);
+                                   "WHERE group_id = $1 ORDER BY product_id", "i", group);
         if (came)
                 return collect_ids(m, ret, ret_count, "SELECT user_id FROM members WHERE "
-                                   "group_id = ? ORDER BY id", "i", group);
+                                   "group_id = $1 ORDER BY id", "i", group);
         /* Waiters first, so no freed seat is handed to a member about to lose its claim. */
         return collect_ids(m, ret, ret_count, "SELECT s.user_id FROM members mb JOIN seats s ON "
-                           "s.user_id = mb.user_id AND s.product_id = ?2 WHERE mb.group_id = ?1 "
+                           "s.user_id = mb.user_id AND s.product_id = $2 WHERE mb.group_id = $1 "
                            "ORDER BY s.active, s.queue", "ii", group, product);
 }
 
@@ -190,8 +190,8 @@ int seat_paths_changed(struct model *m, int64_t group, int64_t product, int64_t 
         int r = 0;
 
         if (came) {
-                r = sql_text(m, name, sizeof(name), "SELECT name FROM security_groups WHERE id = ?",
-                             "i", group);
+                r = sql_text(m, name, sizeof(name), "SELECT name FROM security_groups "
+                             "WHERE id = $1", "i", group);
                 snprintf(why, sizeof(why), "through group %s", name);
         }
         if (r >= 0)
@@ -208,8 +208,8 @@ int seat_paths_changed(struct model *m, int64_t group, int64_t product, int64_t 
 int seat_set_direct(struct model *m, int64_t product, int64_t user, bool direct)
 {
         /* Only when it changes, so a touch that changes nothing leaves no audit line. */
-        int r = sql_exec(m, "UPDATE seats SET direct = ?3 WHERE product_id = ?1 AND user_id = ?2 "
-                         "AND direct <> ?3", "iii", product, user, (int64_t)direct);
+        int r = sql_exec(m, "UPDATE seats SET direct = $3 WHERE product_id = $1 AND user_id = $2 "
+                         "AND direct <> $3", "iii", product, user, (int64_t)direct);
 
         return r < 0 ? r : 0;
 }
@@ -222,11 +222,11 @@ int seat_import_direct(struct model *m, int64_t product, int64_t user)
         /* A seat if one is free, else a place in the queue; a claim through groups stays. */
         r = claim(m, product, user, NULL);
         if (r >= 0)
-                r = sql_exec(m, "UPDATE seats SET direct = 1 WHERE product_id = ? AND user_id = ?",
-                             "ii", product, user);
+                r = sql_exec(m, "UPDATE seats SET direct = 1 WHERE product_id = $1 "
+                             "AND user_id = $2", "ii", product, user);
         if (r >= 0)
-                r = sql_int(m, &active, "SELECT active FROM seats WHERE product_id = ? AND "
-                            "user_id = ?", "ii", product, user);
+                r = sql_int(m, &active, "SELECT active FROM seats WHERE product_id = $1 AND "
+                            "user_id = $2", "ii", product, user);
         return r < 0 ? r : !active;
 }
 
@@ -235,7 +235,7 @@ int seat_get(struct model *m, const char *sku, const char *upn, int64_t state,
 {
         static const char *const what[] = { "does not wait for", "does not hold",
                                             "has no suspended" };
-        sqlite3_stmt *s;
+        struct sql_stmt *s;
         int r;
 
         r = sql_prepare(m, &s, "SELECT s.direct, s.since, CASE WHEN s.active = 2 THEN "
@@ -243,17 +243,18 @@ int seat_get(struct model *m, const char *sku, const char *upn, int64_t state,
                         "AND sp.product_id = s.product_id) ELSE " GROUP_PATHS_SQL " END "
                         "FROM seats s JOIN products p ON p.id = s.product_id "
                         "JOIN users u ON u.id = s.user_id "
-                        "WHERE p.sku = ? AND u.upn = ? AND s.active = ?", "tti", sku, upn, state);
+                        "WHERE p.sku = $1 AND u.upn = $2 AND s.active = $3", "tti", sku, upn,
+                        state);
         if (r >= 0)
                 r = sql_step(s);
         if (r == 0)
                 r = refuse(-ENOENT, "'%s' %s '%s'", upn, what[state], sku);
         if (r < 0)
                 return r;
-        ret->direct = sqlite3_column_int64(s, 0);
-        ret->since = sqlite3_column_int64(s, 1);
-        ret->groups = sqlite3_column_int64(s, 2);
-        sqlite3_reset(s);
+        ret->direct = column_int64(s, 0);
+        ret->since = column_int64(s, 1);
+        ret->groups = column_int64(s, 2);
+        sql_reset(s);
         return 0;
 }
 
@@ -268,8 +269,8 @@ static int each_seat(struct model *m, int64_t user, int64_t state,
         int r;
 
         /* In product order: the order of the seats handed on, and of their audit lines. */
-        r = collect_ids(m, &products, &count, "SELECT product_id FROM seats WHERE user_id = ? "
-                        "AND active = ? ORDER BY product_id", "ii", user, state);
+        r = collect_ids(m, &products, &count, "SELECT product_id FROM seats WHERE user_id = $1 "
+                        "AND active = $2 ORDER BY product_id", "ii", user, state);
         for (i = 0; r >= 0 && i < count; i++)
                 r = fn(m, products[i]);
         free(products);
@@ -288,16 +289,16 @@ int seat_suspend_user(struct model *m, int64_t user)
         /* Waits stop counting; those only a group caused end (a restore derives them again). */
         r = each_seat(m, user, SEAT_WAITING, one_less_waiting);
         if (r >= 0)
-                r = sql_exec(m, "DELETE FROM seats WHERE user_id = ? AND active = 0 AND direct = 0",
-                             "i", user);
+                r = sql_exec(m, "DELETE FROM seats WHERE user_id = $1 AND active = 0 "
+                             "AND direct = 0", "i", user);
         if (r >= 0)
-                r = sql_exec(m, "UPDATE seats SET active = 2 WHERE user_id = ? AND active = 0",
+                r = sql_exec(m, "UPDATE seats SET active = 2 WHERE user_id = $1 AND active = 0",
                              "i", user);
         /* Held seats go to the longest-waiting users. */
         if (r >= 0)
                 r = each_seat(m, user, SEAT_HELD, vacate);
         if (r >= 0)
-                r = sql_exec(m, "UPDATE seats SET active = 2 WHERE user_id = ? AND active = 1",
+                r = sql_exec(m, "UPDATE seats SET active = 2 WHERE user_id = $1 AND active = 1",
                              "i", user);
         return r < 0 ? r : 0;
 }
@@ -307,13 +308,13 @@ static int resume_direct(struct model *m, int64_t product, int64_t user)
 {
         int r;
 
-        r = sql_exec(m, "DELETE FROM seats WHERE product_id = ? AND user_id = ?", "ii", product,
+        r = sql_exec(m, "DELETE FROM seats WHERE product_id = $1 AND user_id = $2", "ii", product,
                      user);
         if (r >= 0)
                 r = seat_want_restored(m, product, user);
         if (r >= 0)
-                r = sql_exec(m, "UPDATE seats SET direct = 1 WHERE product_id = ? AND user_id = ?",
-                             "ii", product, user);
+                r = sql_exec(m, "UPDATE seats SET direct = 1 WHERE product_id = $1 "
+                             "AND user_id = $2", "ii", product, user);
         return r;
 }
 
@@ -324,11 +325,11 @@ int seat_resume(struct model *m, int64_t user)
         int r;
 
         /* What only groups gave is derived again by the caller, from the groups as they are. */
-        r = sql_exec(m, "DELETE FROM seats WHERE user_id = ? AND active = 2 AND direct = 0", "i",
+        r = sql_exec(m, "DELETE FROM seats WHERE user_id = $1 AND active = 2 AND direct = 0", "i",
                      user);
         if (r >= 0)
                 r = collect_ids(m, &products, &count, "SELECT product_id FROM seats WHERE "
-                                "user_id = ? AND active = 2 ORDER BY product_id", "i", user);
+                                "user_id = $1 AND active = 2 ORDER BY product_id", "i", user);
         for (i = 0; r >= 0 && i < count; i++)
                 r = resume_direct(m, products[i], user);
         free(products);
@@ -338,7 +339,7 @@ int seat_resume(struct model *m, int64_t user)
 int seat_forget_user(struct model *m, int64_t user)
 {
         /* A deleted user's rows are suspended ones, which no count includes. */
-        int r = sql_exec(m, "DELETE FROM seats WHERE user_id = ?", "i", user);
+        int r = sql_exec(m, "DELETE FROM seats WHERE user_id = $1", "i", user);
 
         return r < 0 ? r : 0;
 }
@@ -361,15 +362,15 @@ int seat_set_total(struct model *m, int64_t product, int64_t total)
                 promoted = r;
         }
         /* One statement, so the schema's checks see total and counts change together. */
-        r = sql_exec(m, "UPDATE products SET total = ?, assigned = assigned + ?, "
-                     "waiting = waiting - ? WHERE id = ?", "iiii", total, promoted, promoted,
+        r = sql_exec(m, "UPDATE products SET total = $1, assigned = assigned + $2, "
+                     "waiting = waiting - $3 WHERE id = $4", "iiii", total, promoted, promoted,
                      product);
         return r < 0 ? r : 0;
 }
 
 int seat_set_expiring_soon(struct model *m, int64_t product, int64_t n)
 {
-        int r = sql_exec(m, "UPDATE products SET expiring_soon = ? WHERE id = ?", "ii", n,
+        int r = sql_exec(m, "UPDATE products SET expiring_soon = $1 WHERE id = $2", "ii", n,
                          product);
 
         return r < 0 ? r : 0;

@@ -7,7 +7,7 @@
 
 static int tenant_get(struct model *m, struct model_tenant *ret)
 {
-        sqlite3_stmt *s;
+        struct sql_stmt *s;
         int r;
 
         r = sql_prepare(m, &s, "SELECT name, usage_location FROM tenant", "");
@@ -32,7 +32,7 @@ static int tenant_set_name(struct model *m, const char *name)
         int r = check_text(name, "tenant name");
 
         if (r >= 0)
-                r = sql_exec(m, "UPDATE tenant SET name = ?", "t", name);
+                r = sql_exec(m, "UPDATE tenant SET name = $1", "t", name);
         return r < 0 ? r : 0;
 }
 
@@ -48,7 +48,7 @@ static int tenant_set_usage_location(struct model *m, const char *code)
 
         r = check_country(code, upper);
         if (r >= 0)
-                r = sql_exec(m, "UPDATE tenant SET usage_location = ?", "t", upper);
+                r = sql_exec(m, "UPDATE tenant SET usage_location = $1", "t", upper);
         return r < 0 ? r : 0;
 }
 

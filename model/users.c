@@ -13,13 +13,13 @@ static int user_create(struct model *m, const char *upn)
         r = check_upn(upn);
         if (r < 0)
                 return r;
-        r = sql_int(m, &exists, "SELECT deleted IS NOT NULL FROM users WHERE upn = ?", "t", upn);
+        r = sql_int(m, &exists, "SELECT deleted IS NOT NULL FROM users WHERE upn = $1", "t", upn);
         if (r == 0)
                 return refuse(-EEXIST, exists ? "user '%s' is in deleted_users; restore or purge "
                               "it first" : "user '%s' exists already", upn);
         if (r != -ENOENT)
                 return r;
-        r = sql_exec(m, "INSERT INTO users (upn, display_name, created) VALUES (?, ?, ?)", "tti",
+        r = sql_exec(m, "INSERT INTO users (upn, display_name, created) VALUES ($1, $2, $3)", "tti",
                      upn, upn, (int64_t)model_now(m));
         return r < 0 ? r : 0;
 }
@@ -31,11 +31,11 @@ int model_user_create(struct model *m, const char *upn)
 
 static int user_get(struct model *m, const char *upn, struct model_user *ret)
 {
-        sqlite3_stmt *s;
+        struct sql_stmt *s;
         int r;
 
         r = sql_prepare(m, &s, "SELECT display_name, usage_location, created FROM users "
-                        "WHERE upn = ? AND deleted IS NULL", "t", upn);
+                        "WHERE upn = $1 AND deleted IS NULL", "t", upn);
         if (r >= 0)
                 r = sql_step(s);
         if (r == 0)
@@ -44,8 +44,8 @@ static int user_get(struct model *m, const char *upn, struct model_user *ret)
                 return r;
         column_text(s, 0, ret->display_name, sizeof(ret->display_name));
         column_text(s, 1, ret->usage_location, sizeof(ret->usage_location));
-        ret->created = sqlite3_column_int64(s, 2);
-        sqlite3_reset(s);
+        ret->created = column_int64(s, 2);
+        sql_reset(s);
         return 0;
 }
 
@@ -63,7 +63,7 @@ static int user_set_display_name(struct model *m, const char *upn, const char *n
                 return id;
         r = check_text(name, "display name");
         if (r >= 0)
-                r = sql_exec(m, "UPDATE users SET display_name = ? WHERE id = ?", "ti", name, id);
+                r = sql_exec(m, "UPDATE users SET display_name = $1 WHERE id = $2", "ti", name, id);
         return r < 0 ? r : 0;
 }
 
@@ -81,7 +81,7 @@ static int user_set_usage_location(struct model *m, const char *upn, const char 
         if (id < 0)
                 return id;
         if (code[0] == '\0') {
-                r = sql_int(m, &direct, "SELECT 1 FROM seats WHERE user_id = ? AND direct = 1 "
+                r = sql_int(m, &direct, "SELECT 1 FROM seats WHERE user_id = $1 AND direct = 1 "
                             "LIMIT 1", "i", id);
                 if (r == 0)
                         return refuse(-EBUSY, "user '%s' has a direct license, which needs a "
@@ -93,7 +93,7 @@ static int user_set_usage_location(struct model *m, const char *upn, const char 
                 if (r < 0)
                         return r;
         }
-        r = sql_exec(m, "UPDATE users SET usage_location = ? WHERE id = ?", "ti", upper, id);
+        r = sql_exec(m, "UPDATE users SET usage_location = $1 WHERE id = $2", "ti", upper, id);
         return r < 0 ? r : 0;
 }
 

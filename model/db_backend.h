@@ -1,0 +1,112 @@
+/*
+ * The seam between the db layer and a storage backend: what differs from one database engine
+ * to another, as one table of functions per backend. The db layer (db.c: opening and schema
+ * versions; db_stmt.c: the statement cache, binding by number, rows; db_tx.c: transactions,
+ * batches, read sessions) works the same on every backend. A backend owns the connection, its
+ * statements, the one map from its errors to -errno, the transaction bracket's SQL, the schema
+ * DDL, the change capture and the "someone else changed the tenant" counter: for SQLite,
+ * db_sqlite.c (the only model file that uses SQLite's C API) and its SQL text,
+ * db_sqlite_schema.c.
+ *
+ * A table rather than functions chosen at build time: one program serves a tenant in a file
+ * and a tenant on a server, chosen by the DATABASE argument when the model opens, and the unit
+ * tests can run every rule on each backend in one build. The indirect call costs nothing next
+ * to the engine's own work. Only db layer files include this header; rule code sees db.h.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db.h"
+
+/* The schema version every backend's migrations reach. */
+#define SCHEMA_VERSION 3
+
+struct db_conn;                         /* a backend's connection, opaque to the db layer */
+
+/* What each backend's statement begins with, so the row accessors find their backend. */
+struct sql_stmt {
+        const struct db_backend *backend;
+};
+
+/* A value to bind: type 't' (text, NULL binds NULL) or 'i'. */
+struct sql_value {
+        char type;
+        union {
+                const char *text;
+                int64_t i;
+        };
+};
+
+enum db_bracket {
+        DB_BEGIN_READ,                  /* a read transaction: one snapshot */
+        DB_BEGIN_WRITE,                 /* a write transaction holding the write lock from now */
+        DB_COMMIT,
+        DB_ROLLBACK,
+        DB_SAVEPOINT,                   /* a call inside a batch: all or nothing */
+        DB_RELEASE,
+        DB_ROLLBACK_TO,                 /* undoes the savepoint's work; RELEASE still follows */
+};
+
+/*
+ * Every function that can fail returns -errno and records the reason (refuse, or
+ * db_failure for the database's own errors). Statements and rows follow sql_step's contract.
+ */
+struct db_backend {
+        const char *name;
+        /* Whether this backend serves `target` (a file path, a URI...). */
+        bool (*serves)(const char *target);
+        /*
+         * Opens the connection to `target` without changing what it holds (a foreign database
+         * stays as it is); configure then sets it up for licensefs, once schema_check has said
+         * that it is a licensefs database or an empty one.
+         */
+        int (*open)(const char *target, struct db_conn **ret);
+        int (*configure)(struct db_conn *c);
+        void (*close)(struct db_conn *c);
+
+        int (*prepare)(struct db_conn *c, const char *sql, struct sql_stmt **ret);
+        void (*finalize)(struct sql_stmt *s);
+        /* Resets the statement, then binds values[n - 1] to `$n` (NULL where n > count). */
+        int (*bind)(struct sql_stmt *s, const struct sql_value *values, int count);
+        int (*step)(struct sql_stmt *s);
+        void (*reset)(struct sql_stmt *s);
+        /* Ends every statement of the connection left mid-result (before COMMIT). */
+        void (*reset_all)(struct db_conn *c);
+        int64_t (*column_int64)(struct sql_stmt *s, int col);
+        const char *(*column_string)(struct sql_stmt *s, int col);
+        bool (*column_is_null)(struct sql_stmt *s, int col);
+        int64_t (*changes)(struct db_conn *c);          /* by the last statement completed */
+        int64_t (*changes_total)(struct db_conn *c);
+        int64_t (*last_insert_id)(struct db_conn *c);
+
+        int (*bracket)(struct db_conn *c, enum db_bracket what);
+
+        /* The recorded schema version (>= 1), 0 for an empty database, -EIO when foreign. */
+        int (*schema_version)(struct db_conn *c);
+        int (*schema_version_set)(struct db_conn *c, int version);
+        /* migrations[v] brings a version-v schema to v + 1; SCHEMA_VERSION of them. */
+        const char *const *migrations;
+        /* Runs SQL text of several statements without parameters (the DDL). */
+        int (*exec_script)(struct db_conn *c, const char *sql, const char *doing);
+
+        /*
+         * Change capture (changes.c): capture_start makes every write of this connection note
+         * what it touched as rows (kind, a, b) that `capture_read` returns and `capture_clear`
+         * deletes, both SQL run through the statement cache.
+         */
+        int (*capture_start)(struct db_conn *c);
+        const char *capture_read, *capture_clear;
+        /* A number that changes when another connection commits a change. */
+        int (*data_version)(struct db_conn *c, int64_t *ret);
+};
+
+extern const struct db_backend db_sqlite;
+
+/* The SQLite backend's SQL text (db_sqlite_schema.c): its DDL and its change capture. */
+extern const char *const sqlite_migrations[SCHEMA_VERSION];
+extern const char sqlite_capture_sql[];
+
+/* Marks the calling thread's failure as the database's and records the reason; returns err. */
+int db_failure(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

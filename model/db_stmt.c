@@ -1,0 +1,275 @@
+/*
+ * Statements: the cache of prepared statements (one per SQL literal), binding a call's values
+ * to `$1`, `$2`, ..., stepping, the current row's columns, and the small helpers every rule
+ * uses (run, one integer, one text, a list of ids, insert returning id). The lookups of a
+ * row id by name sit here too: they are the most common statements of all.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "db_backend.h"
+#include "internal.h"
+
+#define VALUES_MAX 16                   /* values one statement takes */
+
+static int stmt_lookup(struct model *m, const char *sql, struct sql_stmt **ret)
+{
+        size_t i, start = ((uintptr_t)sql >> 4) % STMT_CACHE_SIZE;
+        int r;
+
+        for (i = 0; i < STMT_CACHE_SIZE; i++) {
+                struct stmt_slot *slot = &m->stmts[(start + i) % STMT_CACHE_SIZE];
+
+                if (slot->sql == sql) {
+                        *ret = slot->stmt;
+                        return 0;
+                }
+                if (!slot->sql) {
+                        r = m->backend->prepare(m->conn, sql, &slot->stmt);
+                        if (r < 0)
+                                return r;
+                        slot->sql = sql;
+                        *ret = slot->stmt;
+                        return 0;
+                }
+        }
+        return refuse(-EIO, "statement cache full");   /* a build-time bug: raise the size */
+}
+
+static int prepare_va(struct model *m, struct sql_stmt **ret, const char *sql, const char *types,
+                      va_list ap)
+{
+        struct sql_value values[VALUES_MAX];
+        struct sql_stmt *s = NULL;
+        int count, r;
+
+        for (count = 0; types[count]; count++) {
+                if (count == VALUES_MAX)
+                        return refuse(-EIO, "more than %d values for one statement", VALUES_MAX);
+                values[count].type = types[count];
+                if (types[count] == 't')
+                        values[count].text = va_arg(ap, const char *);
+                else
+                        values[count].i = va_arg(ap, int64_t);
+        }
+        r = stmt_lookup(m, sql, &s);
+        if (r >= 0)
+                r = m->backend->bind(s, values, count);
+        if (r < 0)
+                return r;
+        *ret = s;
+        return 0;
+}
+
+int sql_prepare(struct model *m, struct sql_stmt **ret, const char *sql, const char *types, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = prepare_va(m, ret, sql, types, ap);
+        va_end(ap);
+        return r;
+}
+
+int sql_step(struct sql_stmt *s)
+{
+        return s->backend->step(s);
+}
+
+void sql_reset(struct sql_stmt *s)
+{
+        s->backend->reset(s);
+}
+
+/* Runs a statement to completion; the rows it changed, or -errno. */
+static int exec_va(struct model *m, const char *sql, const char *types, va_list ap)
+{
+        struct sql_stmt *s;
+        int r;
+
+        r = prepare_va(m, &s, sql, types, ap);
+        while (r >= 0 && (r = sql_step(s)) > 0)
+                ;
+        return r < 0 ? r : (int)m->backend->changes(m->conn);
+}
+
+int sql_exec(struct model *m, const char *sql, const char *types, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = exec_va(m, sql, types, ap);
+        va_end(ap);
+        return r;
+}
+
+int sql_insert(struct model *m, int64_t *ret_id, const char *sql, const char *types, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = exec_va(m, sql, types, ap);
+        va_end(ap);
+        if (r == 0)
+                return refuse(-ENOENT, "nothing inserted");
+        if (r < 0)
+                return r;
+        *ret_id = m->backend->last_insert_id(m->conn);
+        return 0;
+}
+
+/*
+ * Reads the first row's first column into *ret_int, or as text into buf (size bytes), and
+ * ends the result: 0, -ENOENT when there is no row, or -errno.
+ */
+static int value_va(struct model *m, int64_t *ret_int, char *buf, size_t size, const char *sql,
+                    const char *types, va_list ap)
+{
+        struct sql_stmt *s;
+        int r;
+
+        r = prepare_va(m, &s, sql, types, ap);
+        if (r >= 0)
+                r = sql_step(s);
+        if (r <= 0)
+                return r < 0 ? r : -ENOENT;
+        if (ret_int)
+                *ret_int = column_int64(s, 0);
+        else
+                column_text(s, 0, buf, size);
+        sql_reset(s);
+        return 0;
+}
+
+int sql_int(struct model *m, int64_t *ret, const char *sql, const char *types, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = value_va(m, ret, NULL, 0, sql, types, ap);
+        va_end(ap);
+        return r;
+}
+
+int sql_text(struct model *m, char *buf, size_t size, const char *sql, const char *types, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = value_va(m, NULL, buf, size, sql, types, ap);
+        va_end(ap);
+        return r;
+}
+
+int collect_ids(struct model *m, int64_t **ret, size_t *ret_count, const char *sql,
+                const char *types, ...)
+{
+        size_t count = 0, size = 16;
+        int64_t *ids, *grown;
+        struct sql_stmt *s;
+        va_list ap;
+        int r;
+
+        ids = malloc(size * sizeof(*ids));
+        if (!ids)
+                return refuse(-ENOMEM, "out of memory");
+        va_start(ap, types);
+        r = prepare_va(m, &s, sql, types, ap);
+        va_end(ap);
+        while (r >= 0 && (r = sql_step(s)) > 0) {
+                if (count == size) {
+                        grown = realloc(ids, 2 * size * sizeof(*ids));
+                        if (!grown) {
+                                sql_reset(s);
+                                r = refuse(-ENOMEM, "out of memory");
+                                break;
+                        }
+                        ids = grown;
+                        size *= 2;
+                }
+                ids[count++] = column_int64(s, 0);
+        }
+        if (r < 0) {
+                free(ids);
+                return r;
+        }
+        *ret = ids;
+        *ret_count = count;
+        return 0;
+}
+
+int64_t sql_changes_total(struct model *m)
+{
+        return m->backend->changes_total(m->conn);
+}
+
+/* --- the current row -------------------------------------------------------------------------- */
+
+int64_t column_int64(struct sql_stmt *s, int col)
+{
+        return s->backend->column_int64(s, col);
+}
+
+const char *column_string(struct sql_stmt *s, int col)
+{
+        return s->backend->column_string(s, col);
+}
+
+bool column_is_null(struct sql_stmt *s, int col)
+{
+        return s->backend->column_is_null(s, col);
+}
+
+void column_text(struct sql_stmt *s, int col, char *buf, size_t size)
+{
+        const char *text = column_string(s, col);
+
+        snprintf(buf, size, "%s", text ? text : "");
+}
+
+/* --- lookups by name -------------------------------------------------------------------------- */
+
+/* A name that breaks the rules is EINVAL (it can never exist), an unknown one ENOENT. */
+static int64_t lookup_id(struct model *m, const char *sql, const char *name, const char *what,
+                         int (*valid)(const char *name, const char *what))
+{
+        int64_t id;
+        int r;
+
+        r = valid(name, what);
+        if (r < 0)
+                return r;
+        r = sql_int(m, &id, sql, "t", name);
+        if (r == -ENOENT)
+                return refuse(-ENOENT, "no %s named '%s'", what, name);
+        return r < 0 ? r : id;
+}
+
+int64_t product_id(struct model *m, const char *sku)
+{
+        return lookup_id(m, "SELECT id FROM products WHERE sku = $1", sku, "product", check_name);
+}
+
+int64_t user_id(struct model *m, const char *upn)
+{
+        return lookup_id(m, "SELECT id FROM users WHERE upn = $1 AND deleted IS NULL", upn,
+                         "user", check_upn_named);
+}
+
+int64_t deleted_user_id(struct model *m, const char *upn)
+{
+        return lookup_id(m, "SELECT id FROM users WHERE upn = $1 AND deleted IS NOT NULL", upn,
+                         "deleted user", check_upn_named);
+}
+
+int64_t group_id(struct model *m, const char *name)
+{
+        return lookup_id(m, "SELECT id FROM security_groups WHERE name = $1", name, "group",
+                         check_name);
+}
