@@ -229,14 +229,19 @@ static void lf_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_dat
         fuse_reply_none(req);
 }
 
-static void reply_attr(fuse_req_t req, fuse_ino_t ino, struct stat *st, int r)
+/*
+ * Replies attributes; those of an open file's own content (`fi`) are that file's, not the
+ * node's, so the kernel must not keep them for the node.
+ */
+static void reply_attr(fuse_req_t req, fuse_ino_t ino, struct stat *st, int r,
+                       struct fuse_file_info *fi)
 {
         if (r < 0) {
                 fuse_reply_err(req, -r);
                 return;
         }
         st->st_ino = ino;
-        fuse_reply_attr(req, st, FS_CACHE_SECONDS);
+        fuse_reply_attr(req, st, fi ? 0 : FS_CACHE_SECONDS);
 }
 
 static void lf_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -253,7 +258,7 @@ static void lf_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
                 if (r >= 0)
                         r = fs_stale_if_gone(fs_req_stat(req, &node, &st));
         }
-        reply_attr(req, ino, &st, r);
+        reply_attr(req, ino, &st, r, fi);
 }
 
 /*
@@ -300,9 +305,11 @@ static void lf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
                         r = fs_req_report(req, "touch", path, r);
                 }
         }
-        if (r >= 0 && fs_commits() != commits)
+        if (r >= 0 && fs_commits() != commits) {
                 r = fs_req_stat(req, &node, &st);
-        reply_attr(req, ino, &st, r);
+                fi = NULL;              /* the node's own attributes now */
+        }
+        reply_attr(req, ino, &st, r, fi);
 }
 
 /* --- making and removing ------------------------------------------------------------------- */
