@@ -261,13 +261,57 @@ struct fs_inode *fs_inode_find_node(struct fs_inodes *t, const struct fs_node *n
         return key_of(t, node, false, names) ? fs_inode_find(t, node->kind, names) : NULL;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define NODES_MALLOCED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NODES_MALLOCED 1
+#endif
+#endif
+
+/* A zeroed node, or NULL when out of memory. */
+static struct fs_inode *node_alloc(struct fs_inodes *t)
+{
+        struct fs_inode *node = t->free_nodes;
+
+#ifdef NODES_MALLOCED
+        return calloc(1, sizeof(*node));
+#endif
+        if (node) {
+                t->free_nodes = node->hash_next;
+        } else {
+                if (!t->blocks || t->block_used == NODES_PER_BLOCK) {
+                        struct fs_node_block *block = malloc(sizeof(*block));
+
+                        if (!block)
+                                return NULL;
+                        block->next = t->blocks;
+                        t->blocks = block;
+                        t->block_used = 0;
+                }
+                node = &t->blocks->nodes[t->block_used++];
+        }
+        memset(node, 0, sizeof(*node));
+        return node;
+}
+
+static void node_release(struct fs_inodes *t, struct fs_inode *node)
+{
+#ifdef NODES_MALLOCED
+        free(node);
+        return;
+#endif
+        node->hash_next = t->free_nodes;
+        t->free_nodes = node;
+}
+
 static void node_free(struct fs_inodes *t, struct fs_inode *node)
 {
         fs_inode_hash_remove(t, node);
         user_unlink(node);
         name_put(t, node->names[0], true);
         name_put(t, node->names[1], true);
-        free(node);
+        node_release(t, node);
 }
 
 /* --- the table -------------------------------------------------------------------------------- */
@@ -296,6 +340,12 @@ struct fs_inodes *fs_inodes_free(struct fs_inodes *t)
         for (i = 0; i < t->nodes_size; i++)
                 while ((node = t->nodes[i]))
                         node_free(t, node);
+        while (t->blocks) {
+                struct fs_node_block *next = t->blocks->next;
+
+                free(t->blocks);
+                t->blocks = next;
+        }
         free(t->nodes);
         free(t->names);
         pthread_mutex_destroy(&t->lock);
@@ -343,7 +393,7 @@ uint64_t fs_inodes_ref(struct fs_inodes *t, const struct fs_node *node)
                 goto out;
         found = fs_inode_find(t, node->kind, names);
         if (!found) {
-                found = calloc(1, sizeof(*found));
+                found = node_alloc(t);
                 if (!found) {
                         name_put(t, names[0], false);
                         name_put(t, names[1], false);
@@ -353,7 +403,7 @@ uint64_t fs_inodes_ref(struct fs_inodes *t, const struct fs_node *node)
                 found->names[0] = names[0];
                 found->names[1] = names[1];
                 if (fs_inode_hash_add(t, found) < 0) {
-                        free(found);
+                        node_release(t, found);
                         name_put(t, names[0], false);
                         name_put(t, names[1], false);
                         goto out;
