@@ -4,11 +4,13 @@
  * request that made it returns, so that a script never sees an old count or a removed file.
  *
  * After each committed change the model says what it touched (model_watch), and the kernel
- * forgets the attributes of every node it holds of those objects (notify_inval_inode takes no
+ * forgets the attributes of every node it holds of those objects: a user's nodes come from
+ * the inode table's index of that user, the others from the kinds the table of kinds marks
+ * stale on that change, at the change's names (notify_inval_inode takes no
  * lock a request may hold, so it is safe from the request itself). Entries are never
  * invalidated from here: that locks the entry's directory, which an in-flight request may
  * hold, and a daemon killed at that moment could never exit. Instead a node whose object is
- * gone answers ESTALE (ops.c), on which the kernel walks the path again with revalidation and
+ * gone answers ESTALE (ops.h), on which the kernel walks the path again with revalidation and
  * finds the name gone, or made anew. Changes by other processes are found by polling SQLite's
  * data_version; then the kernel forgets the attributes of everything it holds.
  */

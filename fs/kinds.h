@@ -1,6 +1,6 @@
 /*
  * The table of node kinds, shared by the files of fs/ that fill it (records.c, attrs.c,
- * dirs.c) and walk it (nodes.c, path.c). A missing operation means the tree does not allow it:
+ * dirs.c) and walk it (nodes.c, path.c, the inode table and the invalidation). A missing operation means the tree does not allow it:
  * the generic code answers EPERM.
  */
 #pragma once

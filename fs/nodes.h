@@ -1,7 +1,8 @@
 /*
- * The tree licensefs shows: every kind of node, where it sits, its mode and what it does. A path
- * is parsed once (fs_path_parse) into a struct fs_node; the fs_node_* functions then act on the
- * node through the table of kinds in nodes.c, which lookup and readdir both walk. All functions
+ * The tree licensefs shows: every kind of node, where it sits, its mode and what it does. A node
+ * is resolved once, at lookup, from its parent's node and its name (fs_node_child), and kept
+ * in the inode table; the fs_node_* functions then act on it through the table of kinds in
+ * nodes.c, which lookup and readdir both walk. All functions
  * return 0 (or a count) or -errno, and record a reason for a refusal (fs_reason()).
  */
 #pragma once
