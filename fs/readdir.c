@@ -65,7 +65,7 @@ static int list_dir(fuse_req_t req, const struct fs_node *node, struct dir_handl
 
 void fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-        struct dir_handle *d;
+        struct dir_handle *d = NULL;
         struct fs_node node;
         int r;
 
