@@ -1,242 +1,320 @@
 /*
- * The inode table: a node's number is its address (the root's is 1), found from its path by a
- * hash, from a UPN by a second hash of lists, and linked to its parent and children so that a
- * removed or renamed directory takes its cached subtree with it. One mutex guards it all.
+ * The inode table. A node's number is its address (the root's is 1). A node is five words: its
+ * kind, its interned names, its kernel references and two hash links; it keeps no path and no
+ * parent, since its kind and names say where it is. Two hashes find things: nodes by (kind,
+ * names), and names by (kind of name, text). A UPN's name also lists the nodes naming it,
+ * which is what a change of that user makes stale; the nodes of a product or group file are
+ * few and found by key. A removed node stays in the hash, marked, until the kernel forgets it,
+ * and lookups pass it by (inode_walks.c removes and moves). One mutex guards it all.
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "inodes.h"
+#include "inode_table.h"
 
-struct user_list;
+/* --- keys ------------------------------------------------------------------------------------- */
 
-struct fs_inode {
-        uint64_t nlookup;               /* kernel references */
-        char *path;
-        bool hashed;                    /* found by its path (not removed or moved away) */
-        struct fs_inode *hash_next;
-        struct fs_inode *parent, *first_child, *prev_sibling, *next_sibling;
-        struct user_list *user;         /* the UPN its path names, or NULL */
-        struct fs_inode *user_prev, *user_next;
-        struct fs_inode *all_prev, *all_next;   /* every node but the root */
-};
-
-struct user_list {
-        char *upn;
-        struct fs_inode *first;
-        struct user_list *hash_next;
-};
-
-struct hash {
-        void **buckets;
-        size_t size, count;             /* size: a power of two */
-};
-
-struct fs_inodes {
-        pthread_mutex_t lock;
-        struct fs_inode root;
-        struct hash paths;              /* of struct fs_inode, chained by hash_next */
-        struct hash users;              /* of struct user_list */
-        struct fs_inode *all;           /* every node but the root, hashed or not */
-        size_t count;
-};
-
-static uint64_t hash_text(const char *s)
+/* The fields the names of a node of `kind` give, deepest first; returns how many (0 to 2). */
+static int kind_fields(enum fs_kind kind, enum fs_field fields[2])
 {
-        uint64_t h = 14695981039346656037ULL;
+        int n = 0;
 
-        for (; *s; s++)
-                h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+        for (; kind != FS_ROOT; kind = fs_kinds[kind].parent)
+                if (!fs_kinds[kind].name && n < 2)
+                        fields[n++] = fs_kinds[kind].field;
+        return n;
+}
+
+static uint64_t mix(uint64_t h)
+{
+        h ^= h >> 33;
+        h *= 0xff51afd7ed558ccdULL;
+        h ^= h >> 33;
         return h;
 }
 
-/* --- the two hashes: `next` is where each kind keeps its chain link ------------------------ */
-
-#define NEXT(kind, item) (*(void **)((char *)(item) + (kind)))
-#define KEY(kind, item) ((kind) == offsetof(struct fs_inode, hash_next) \
-                         ? ((struct fs_inode *)(item))->path : ((struct user_list *)(item))->upn)
-
-static void **hash_slot(struct hash *h, size_t kind, const char *key)
+static uint64_t node_hash(unsigned int kind, struct fs_name *const names[2])
 {
-        void **slot = &h->buckets[hash_text(key) & (h->size - 1)];
+        return mix(kind ^ mix((uintptr_t)names[0]) ^ (mix((uintptr_t)names[1]) << 1));
+}
 
-        while (*slot && strcmp(KEY(kind, *slot), key) != 0)
-                slot = &NEXT(kind, *slot);
+static uint64_t name_hash(enum fs_field field, const char *text)
+{
+        uint64_t h = 14695981039346656037ULL ^ field;
+
+        for (; *text; text++)
+                h = (h ^ (unsigned char)*text) * 1099511628211ULL;
+        return h;
+}
+
+/* --- the name hash ---------------------------------------------------------------------------- */
+
+static struct fs_name **name_slot(struct fs_inodes *t, enum fs_field field, const char *text)
+{
+        struct fs_name **slot = &t->names[name_hash(field, text) & (t->names_size - 1)];
+
+        while (*slot && ((*slot)->field != field || strcmp((*slot)->text, text) != 0))
+                slot = &(*slot)->hash_next;
         return slot;
 }
 
-static int hash_grow(struct hash *h, size_t kind)
+struct fs_name *fs_inode_name_find(struct fs_inodes *t, enum fs_field field, const char *text)
 {
-        size_t size = h->size ? 2 * h->size : 1024, i;
-        void **buckets = calloc(size, sizeof(*buckets));
+        return t->names_size ? *name_slot(t, field, text) : NULL;
+}
+
+static int names_grow(struct fs_inodes *t)
+{
+        size_t size = t->names_size ? 2 * t->names_size : 256, i;
+        struct fs_name **buckets = calloc(size, sizeof(*buckets)), *name, *next;
 
         if (!buckets)
                 return -ENOMEM;
-        for (i = 0; i < h->size; i++) {
-                void *item = h->buckets[i];
+        for (i = 0; i < t->names_size; i++) {
+                for (name = t->names[i]; name; name = next) {
+                        struct fs_name **slot = &buckets[name_hash(name->field, name->text) &
+                                                         (size - 1)];
 
-                while (item) {
-                        void *next = NEXT(kind, item);
-                        void **slot = &buckets[hash_text(KEY(kind, item)) & (size - 1)];
-
-                        NEXT(kind, item) = *slot;
-                        *slot = item;
-                        item = next;
+                        next = name->hash_next;
+                        name->hash_next = *slot;
+                        *slot = name;
                 }
         }
-        free(h->buckets);
-        h->buckets = buckets;
-        h->size = size;
+        free(t->names);
+        t->names = buckets;
+        t->names_size = size;
         return 0;
 }
 
-static int hash_add(struct hash *h, size_t kind, void *item)
+/* The interned name (made with no reference if new), or NULL when out of memory. */
+static struct fs_name *name_intern(struct fs_inodes *t, enum fs_field field, const char *text)
 {
-        void **slot;
+        struct fs_name *name = fs_inode_name_find(t, field, text), **slot;
+        size_t len;
 
-        if (h->count >= h->size && hash_grow(h, kind) < 0)
+        if (name)
+                return name;
+        if (t->names_count >= t->names_size && names_grow(t) < 0)
+                return NULL;
+        len = strlen(text);
+        name = calloc(1, sizeof(*name) + len + 1);
+        if (!name)
+                return NULL;
+        name->field = (uint8_t)field;
+        memcpy(name->text, text, len + 1);
+        slot = name_slot(t, field, text);
+        name->hash_next = *slot;
+        *slot = name;
+        t->names_count++;
+        return name;
+}
+
+/* Gives back a reference to a name (or drops one that never got any). */
+static void name_put(struct fs_inodes *t, struct fs_name *name, bool had_ref)
+{
+        struct fs_name **slot;
+
+        if (!name || (had_ref && --name->refs > 0) || (!had_ref && name->refs > 0))
+                return;
+        slot = name_slot(t, (enum fs_field)name->field, name->text);
+        *slot = name->hash_next;
+        t->names_count--;
+        free(name);
+}
+
+/* --- the node hash ---------------------------------------------------------------------------- */
+
+static struct fs_inode **node_slot(struct fs_inodes *t, unsigned int kind,
+                                   struct fs_name *const names[2])
+{
+        struct fs_inode **slot = &t->nodes[node_hash(kind, names) & (t->nodes_size - 1)];
+
+        while (*slot && ((*slot)->removed || (*slot)->kind != kind ||
+                         (*slot)->names[0] != names[0] || (*slot)->names[1] != names[1]))
+                slot = &(*slot)->hash_next;
+        return slot;
+}
+
+struct fs_inode *fs_inode_find(struct fs_inodes *t, unsigned int kind,
+                                  struct fs_name *const names[2])
+{
+        return t->nodes_size ? *node_slot(t, kind, names) : NULL;
+}
+
+/* Two nodes a bucket on average: the buckets cost a quarter of what the nodes do. */
+static int nodes_grow(struct fs_inodes *t)
+{
+        size_t size = t->nodes_size ? 2 * t->nodes_size : 1024, i;
+        struct fs_inode **buckets = calloc(size, sizeof(*buckets)), *node, *next;
+
+        if (!buckets)
                 return -ENOMEM;
-        slot = &h->buckets[hash_text(KEY(kind, item)) & (h->size - 1)];
-        NEXT(kind, item) = *slot;
-        *slot = item;
-        h->count++;
+        for (i = 0; i < t->nodes_size; i++) {
+                for (node = t->nodes[i]; node; node = next) {
+                        struct fs_inode **slot = &buckets[node_hash(node->kind, node->names) &
+                                                          (size - 1)];
+
+                        next = node->hash_next;
+                        node->hash_next = *slot;
+                        *slot = node;
+                }
+        }
+        free(t->nodes);
+        t->nodes = buckets;
+        t->nodes_size = size;
         return 0;
 }
 
-static void *hash_find(struct hash *h, size_t kind, const char *key)
+int fs_inode_hash_add(struct fs_inodes *t, struct fs_inode *node)
 {
-        return h->size ? *hash_slot(h, kind, key) : NULL;
+        struct fs_inode **slot;
+
+        if (t->count >= 2 * t->nodes_size && nodes_grow(t) < 0)
+                return -ENOMEM;
+        slot = &t->nodes[node_hash(node->kind, node->names) & (t->nodes_size - 1)];
+        node->hash_next = *slot;
+        *slot = node;
+        t->count++;
+        return 0;
 }
 
-static void hash_remove(struct hash *h, size_t kind, void *item)
+void fs_inode_hash_remove(struct fs_inodes *t, struct fs_inode *node)
 {
-        void **slot = &h->buckets[hash_text(KEY(kind, item)) & (h->size - 1)];
+        struct fs_inode **slot = &t->nodes[node_hash(node->kind, node->names) &
+                                           (t->nodes_size - 1)];
 
-        while (*slot && *slot != item)
-                slot = &NEXT(kind, *slot);
-        if (*slot) {
-                *slot = NEXT(kind, item);
-                h->count--;
-        }
+        while (*slot != node)
+                slot = &(*slot)->hash_next;
+        *slot = node->hash_next;
+        node->hash_next = NULL;
+        t->count--;
 }
 
-#define PATHS offsetof(struct fs_inode, hash_next)
-#define USERS offsetof(struct user_list, hash_next)
+/* --- nodes and their users -------------------------------------------------------------------- */
 
-/* --- links -------------------------------------------------------------------------------------- */
-
-static uint64_t number(struct fs_inodes *t, struct fs_inode *node)
+uint64_t fs_inode_number(struct fs_inodes *t, struct fs_inode *node)
 {
         return node == &t->root ? FS_ROOT_INO : (uint64_t)(uintptr_t)node;
 }
 
-static struct fs_inode *node_of(struct fs_inodes *t, uint64_t ino)
+struct fs_inode *fs_inode_of(struct fs_inodes *t, uint64_t ino)
 {
         return ino == FS_ROOT_INO ? &t->root : (struct fs_inode *)(uintptr_t)ino;
 }
 
-static void user_unlink(struct fs_inodes *t, struct fs_inode *node)
+struct fs_name *fs_inode_user(struct fs_inode *node)
 {
-        struct user_list *list = node->user;
-
-        if (!list)
-                return;
-        if (node->user_prev)
-                node->user_prev->user_next = node->user_next;
-        else
-                list->first = node->user_next;
-        if (node->user_next)
-                node->user_next->user_prev = node->user_prev;
-        node->user = NULL;
-        node->user_prev = node->user_next = NULL;
-        if (!list->first) {
-                hash_remove(&t->users, USERS, list);
-                free(list->upn);
-                free(list);
-        }
+        if (node->names[0] && node->names[0]->field == FIELD_UPN)
+                return node->names[0];
+        return node->names[1] && node->names[1]->field == FIELD_UPN ? node->names[1] : NULL;
 }
 
-static int user_link(struct fs_inodes *t, struct fs_inode *node, const char *upn)
+static void user_unlink(struct fs_inode *node)
 {
-        struct user_list *list;
+        struct fs_name *user = fs_inode_user(node);
+        struct fs_inode **link;
 
-        if (!upn || !*upn)
-                return 0;
-        list = hash_find(&t->users, USERS, upn);
-        if (!list) {
-                list = calloc(1, sizeof(*list));
-                if (!list || !(list->upn = strdup(upn)) || hash_add(&t->users, USERS, list) < 0) {
-                        if (list)
-                                free(list->upn);
-                        free(list);
-                        return -ENOMEM;
+        if (!user)
+                return;
+        /* A user's list holds the few nodes of one user: walking it costs little. */
+        for (link = &user->nodes; *link && *link != node; link = &(*link)->user_next)
+                ;
+        if (*link)
+                *link = node->user_next;
+        node->user_next = NULL;
+}
+
+/*
+ * The key of `node` into names: its names interned when `make`, else found (false when one
+ * is not in the table, so neither is the node).
+ */
+static bool key_of(struct fs_inodes *t, const struct fs_node *node, bool make,
+                   struct fs_name *names[2])
+{
+        enum fs_field fields[2];
+        int n = kind_fields(node->kind, fields), i;
+
+        names[0] = names[1] = NULL;
+        for (i = 0; i < n; i++) {
+                const char *text = fs_node_name(node, fields[i]);
+
+                names[i] = make ? name_intern(t, fields[i], text)
+                                : fs_inode_name_find(t, fields[i], text);
+                if (!names[i]) {
+                        if (make && i == 1)
+                                name_put(t, names[0], false);
+                        return false;
                 }
         }
-        node->user = list;
-        node->user_next = list->first;
-        if (list->first)
-                list->first->user_prev = node;
-        list->first = node;
-        return 0;
+        return true;
 }
 
-static void child_unlink(struct fs_inode *node)
+/* The hashed node for `node`, or NULL. */
+struct fs_inode *fs_inode_find_node(struct fs_inodes *t, const struct fs_node *node)
 {
-        if (!node->parent)
-                return;
-        if (node->prev_sibling)
-                node->prev_sibling->next_sibling = node->next_sibling;
-        else
-                node->parent->first_child = node->next_sibling;
-        if (node->next_sibling)
-                node->next_sibling->prev_sibling = node->prev_sibling;
-        node->parent = node->prev_sibling = node->next_sibling = NULL;
+        struct fs_name *names[2];
+
+        if (node->kind == FS_ROOT)
+                return &t->root;
+        return key_of(t, node, false, names) ? fs_inode_find(t, node->kind, names) : NULL;
 }
 
-static void child_link(struct fs_inode *parent, struct fs_inode *node)
-{
-        node->parent = parent;
-        node->next_sibling = parent->first_child;
-        if (parent->first_child)
-                parent->first_child->prev_sibling = node;
-        parent->first_child = node;
-}
+#if defined(__SANITIZE_ADDRESS__)
+#define NODES_MALLOCED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NODES_MALLOCED 1
+#endif
+#endif
 
-/* Takes the node and its subtree out of the path hash: no later lookup finds them. */
-static void unhash_subtree(struct fs_inodes *t, struct fs_inode *node)
+/* A zeroed node, or NULL when out of memory. */
+static struct fs_inode *node_alloc(struct fs_inodes *t)
 {
-        struct fs_inode *child;
+        struct fs_inode *node = t->free_nodes;
 
-        if (node->hashed) {
-                hash_remove(&t->paths, PATHS, node);
-                node->hashed = false;
+#ifdef NODES_MALLOCED
+        return calloc(1, sizeof(*node));
+#endif
+        if (node) {
+                t->free_nodes = node->hash_next;
+        } else {
+                if (!t->blocks || t->block_used == NODES_PER_BLOCK) {
+                        struct fs_node_block *block = malloc(sizeof(*block));
+
+                        if (!block)
+                                return NULL;
+                        block->next = t->blocks;
+                        t->blocks = block;
+                        t->block_used = 0;
+                }
+                node = &t->blocks->nodes[t->block_used++];
         }
-        for (child = node->first_child; child; child = child->next_sibling)
-                unhash_subtree(t, child);
+        memset(node, 0, sizeof(*node));
+        return node;
 }
 
-static void all_link(struct fs_inodes *t, struct fs_inode *node)
+static void node_release(struct fs_inodes *t, struct fs_inode *node)
 {
-        node->all_next = t->all;
-        if (t->all)
-                t->all->all_prev = node;
-        t->all = node;
+#ifdef NODES_MALLOCED
+        free(node);
+        return;
+#endif
+        node->hash_next = t->free_nodes;
+        t->free_nodes = node;
 }
 
-static void all_unlink(struct fs_inodes *t, struct fs_inode *node)
+static void node_free(struct fs_inodes *t, struct fs_inode *node)
 {
-        if (node->all_prev)
-                node->all_prev->all_next = node->all_next;
-        else
-                t->all = node->all_next;
-        if (node->all_next)
-                node->all_next->all_prev = node->all_prev;
+        fs_inode_hash_remove(t, node);
+        user_unlink(node);
+        name_put(t, node->names[0], true);
+        name_put(t, node->names[1], true);
+        node_release(t, node);
 }
 
-/* --- the table ------------------------------------------------------------------------------------ */
+/* --- the table -------------------------------------------------------------------------------- */
 
 struct fs_inodes *fs_inodes_new(void)
 {
@@ -245,245 +323,139 @@ struct fs_inodes *fs_inodes_new(void)
         if (!t)
                 return NULL;
         pthread_mutex_init(&t->lock, NULL);
-        t->root.path = strdup("/");
-        t->root.nlookup = 1;
-        if (!t->root.path || hash_add(&t->paths, PATHS, &t->root) < 0)
+        t->root.kind = FS_ROOT;
+        t->root.nlookup = NLOOKUP_KEPT;
+        if (nodes_grow(t) < 0 || names_grow(t) < 0)
                 return fs_inodes_free(t);
-        t->root.hashed = true;
-        t->count = 1;
         return t;
 }
 
 struct fs_inodes *fs_inodes_free(struct fs_inodes *t)
 {
-        struct fs_inode *node, *next;
+        struct fs_inode *node;
+        size_t i;
 
         if (!t)
                 return NULL;
-        for (node = t->all; node; node = next) {
-                next = node->all_next;
-                user_unlink(t, node);
-                free(node->path);
-                free(node);
+        for (i = 0; i < t->nodes_size; i++)
+                while ((node = t->nodes[i]))
+                        node_free(t, node);
+        while (t->blocks) {
+                struct fs_node_block *next = t->blocks->next;
+
+                free(t->blocks);
+                t->blocks = next;
         }
-        free(t->paths.buckets);
-        free(t->users.buckets);
-        free(t->root.path);
+        free(t->nodes);
+        free(t->names);
         pthread_mutex_destroy(&t->lock);
         free(t);
         return NULL;
 }
 
-int fs_inodes_path(struct fs_inodes *t, uint64_t ino, char *buf)
+int fs_inodes_node(struct fs_inodes *t, uint64_t ino, struct fs_node *ret)
 {
-        struct fs_inode *node = node_of(t, ino);
-        size_t len;
-
-        int r = 0;
+        struct fs_inode *node = fs_inode_of(t, ino);
+        struct fs_node found = FS_NODE_ROOT;
+        int i, r = 0;
 
         pthread_mutex_lock(&t->lock);
-        len = strlen(node->path);
-        memcpy(buf, node->path, len < FS_PATH_MAX ? len + 1 : FS_PATH_MAX);
-        buf[FS_PATH_MAX - 1] = '\0';
-        if (!node->hashed)
+        if (node->removed)
                 r = -ENOENT;
+        found.kind = (enum fs_kind)node->kind;
+        for (i = 0; i < 2; i++) {
+                struct fs_name *name = node->names[i];
+
+                if (name && name->field == FIELD_SKU)
+                        found.sku = name->text;
+                else if (name && name->field == FIELD_UPN)
+                        found.upn = name->text;
+                else if (name)
+                        found.group = name->text;
+        }
         pthread_mutex_unlock(&t->lock);
+        *ret = found;
         return r;
 }
 
-/* The hashed node at the parent's path of `path`, or NULL. */
-static struct fs_inode *parent_of(struct fs_inodes *t, const char *path)
+uint64_t fs_inodes_ref(struct fs_inodes *t, const struct fs_node *node)
 {
-        const char *slash = strrchr(path, '/');
-        char parent[FS_PATH_MAX];
-        size_t len = slash && slash != path ? (size_t)(slash - path) : 1;
-
-        if (len >= sizeof(parent))
-                return NULL;
-        memcpy(parent, path, len);
-        parent[len] = '\0';
-        return hash_find(&t->paths, PATHS, parent);
-}
-
-uint64_t fs_inodes_ref(struct fs_inodes *t, const char *path, const char *upn)
-{
-        struct fs_inode *node, *parent;
+        struct fs_name *names[2];
+        struct fs_inode *found;
         uint64_t ino = 0;
 
         pthread_mutex_lock(&t->lock);
-        node = hash_find(&t->paths, PATHS, path);
-        if (!node) {
-                node = calloc(1, sizeof(*node));
-                if (!node || !(node->path = strdup(path)))
-                        goto fail;
-                if (user_link(t, node, upn) < 0)
-                        goto fail;
-                if (hash_add(&t->paths, PATHS, node) < 0) {
-                        user_unlink(t, node);
-                        goto fail;
-                }
-                node->hashed = true;
-                parent = parent_of(t, path);
-                if (parent)
-                        child_link(parent, node);
-                all_link(t, node);
-                t->count++;
+        if (node->kind == FS_ROOT) {
+                ino = FS_ROOT_INO;
+                goto out;
         }
-        node->nlookup++;
-        ino = number(t, node);
+        if (!key_of(t, node, true, names))
+                goto out;
+        found = fs_inode_find(t, node->kind, names);
+        if (!found) {
+                found = node_alloc(t);
+                if (!found) {
+                        name_put(t, names[0], false);
+                        name_put(t, names[1], false);
+                        goto out;
+                }
+                found->kind = (uint8_t)node->kind;
+                found->names[0] = names[0];
+                found->names[1] = names[1];
+                if (fs_inode_hash_add(t, found) < 0) {
+                        node_release(t, found);
+                        name_put(t, names[0], false);
+                        name_put(t, names[1], false);
+                        goto out;
+                }
+                if (names[0])
+                        names[0]->refs++;
+                if (names[1])
+                        names[1]->refs++;
+                if (fs_inode_user(found)) {
+                        found->user_next = fs_inode_user(found)->nodes;
+                        fs_inode_user(found)->nodes = found;
+                }
+        }
+        if (found->nlookup != NLOOKUP_KEPT)
+                found->nlookup++;
+        ino = fs_inode_number(t, found);
+out:
         pthread_mutex_unlock(&t->lock);
         return ino;
-fail:
-        if (node)
-                free(node->path);
-        free(node);
+}
+
+void fs_inodes_hold(struct fs_inodes *t, uint64_t ino)
+{
+        struct fs_inode *node = fs_inode_of(t, ino);
+
+        pthread_mutex_lock(&t->lock);
+        if (node->nlookup != NLOOKUP_KEPT)
+                node->nlookup++;
         pthread_mutex_unlock(&t->lock);
-        return 0;
 }
 
 void fs_inodes_forget(struct fs_inodes *t, uint64_t ino, uint64_t count)
 {
-        struct fs_inode *node = node_of(t, ino), *child;
+        struct fs_inode *node = fs_inode_of(t, ino);
 
-        if (node == &t->root)
-                return;
         pthread_mutex_lock(&t->lock);
-        node->nlookup = count < node->nlookup ? node->nlookup - count : 0;
-        if (node->nlookup == 0) {
-                if (node->hashed)
-                        hash_remove(&t->paths, PATHS, node);
-                user_unlink(t, node);
-                child_unlink(node);
-                /* The kernel forgets children first; any left no longer hang under it. */
-                while ((child = node->first_child))
-                        child_unlink(child);
-                all_unlink(t, node);
-                free(node->path);
-                free(node);
-                t->count--;
+        if (node->nlookup != NLOOKUP_KEPT) {
+                node->nlookup = count < node->nlookup ? node->nlookup - (uint32_t)count : 0;
+                if (node->nlookup == 0)
+                        node_free(t, node);
         }
         pthread_mutex_unlock(&t->lock);
 }
 
-void fs_inodes_unlink(struct fs_inodes *t, const char *path)
+uint64_t fs_inodes_find(struct fs_inodes *t, const struct fs_node *node)
 {
-        struct fs_inode *node;
-
-        pthread_mutex_lock(&t->lock);
-        node = hash_find(&t->paths, PATHS, path);
-        if (node && node != &t->root)
-                unhash_subtree(t, node);
-        pthread_mutex_unlock(&t->lock);
-}
-
-void fs_stale_free(struct fs_stale *list, size_t count)
-{
-        (void)count;
-        free(list);
-}
-
-static int stale_add(struct fs_inodes *t, struct fs_inode *node, struct fs_stale **list,
-                     size_t *count, size_t *size)
-{
-        if (*count == *size) {
-                size_t grown = *size ? 2 * *size : 16;
-                struct fs_stale *bigger = realloc(*list, grown * sizeof(*bigger));
-
-                if (!bigger)
-                        return -ENOMEM;
-                *list = bigger;
-                *size = grown;
-        }
-        (*list)[(*count)++].ino = number(t, node);
-        return 0;
-}
-
-int fs_inodes_collect(struct fs_inodes *t, const char *upn, struct fs_stale **ret,
-                      size_t *ret_count)
-{
-        struct fs_stale *list = NULL;
-        size_t count = 0, size = 0;
-        struct fs_inode *node;
-        int r = 0;
-
-        pthread_mutex_lock(&t->lock);
-        if (upn) {
-                struct user_list *users = hash_find(&t->users, USERS, upn);
-
-                for (node = users ? users->first : NULL; node && r >= 0; node = node->user_next)
-                        r = stale_add(t, node, &list, &count, &size);
-        } else {
-                for (node = t->all; node && r >= 0; node = node->all_next)
-                        r = stale_add(t, node, &list, &count, &size);
-        }
-        pthread_mutex_unlock(&t->lock);
-        if (r < 0) {
-                fs_stale_free(list, count);
-                return r;
-        }
-        *ret = list;
-        *ret_count = count;
-        return 0;
-}
-
-/* Gives the node and its subtree the path prefix `to` in place of `from_len` bytes. */
-static int repath_subtree(struct fs_inodes *t, struct fs_inode *node, size_t from_len,
-                          const char *to, struct fs_stale **list, size_t *count, size_t *size)
-{
-        struct fs_inode *child, *old;
-        char *path;
-        int r;
-
-        if (asprintf(&path, "%s%s", to, node->path + from_len) < 0)
-                return -ENOMEM;
-        if (node->hashed)
-                hash_remove(&t->paths, PATHS, node);
-        old = hash_find(&t->paths, PATHS, path);
-        if (old)
-                unhash_subtree(t, old);
-        free(node->path);
-        node->path = path;
-        node->hashed = hash_add(&t->paths, PATHS, node) == 0;
-        r = stale_add(t, node, list, count, size);
-        for (child = node->first_child; child && r >= 0; child = child->next_sibling)
-                r = repath_subtree(t, child, from_len, to, list, count, size);
-        return r;
-}
-
-int fs_inodes_move(struct fs_inodes *t, uint64_t ino, const char *path, struct fs_stale **ret,
-                   size_t *ret_count)
-{
-        struct fs_inode *node = node_of(t, ino), *parent;
-        struct fs_stale *list = NULL;
-        size_t count = 0, size = 0;
-        int r = 0;
-
-        pthread_mutex_lock(&t->lock);
-        if (node != &t->root) {
-                child_unlink(node);
-                r = repath_subtree(t, node, strlen(node->path), path, &list, &count, &size);
-                parent = parent_of(t, path);
-                if (parent)
-                        child_link(parent, node);
-        }
-        pthread_mutex_unlock(&t->lock);
-        if (r < 0) {
-                fs_stale_free(list, count);
-                return r;
-        }
-        *ret = list;
-        *ret_count = count;
-        return 0;
-}
-
-uint64_t fs_inodes_find(struct fs_inodes *t, const char *path)
-{
-        struct fs_inode *node;
+        struct fs_inode *found;
         uint64_t ino;
 
         pthread_mutex_lock(&t->lock);
-        node = hash_find(&t->paths, PATHS, path);
-        ino = node ? number(t, node) : 0;
+        found = fs_inode_find_node(t, node);
+        ino = found ? fs_inode_number(t, found) : 0;
         pthread_mutex_unlock(&t->lock);
         return ino;
 }
@@ -493,7 +465,17 @@ size_t fs_inodes_count(struct fs_inodes *t)
         size_t count;
 
         pthread_mutex_lock(&t->lock);
-        count = t->count;
+        count = t->count + 1;
+        pthread_mutex_unlock(&t->lock);
+        return count;
+}
+
+size_t fs_inodes_names(struct fs_inodes *t)
+{
+        size_t count;
+
+        pthread_mutex_lock(&t->lock);
+        count = t->names_count;
         pthread_mutex_unlock(&t->lock);
         return count;
 }

@@ -1,8 +1,10 @@
 /*
  * The inodes the kernel knows: FUSE's low-level API names every node by a number the
- * filesystem hands out at lookup and takes back at forget. licensefs's nodes are places in the
- * tree, so an inode is a path; the table maps numbers to paths and paths (and the UPN a path
- * names) back to numbers, which is what invalidating the kernel's caches after a change needs.
+ * filesystem hands out at lookup and takes back at forget. An inode is a resolved node (its
+ * kind and the names along its path, as in libfuse's passthrough_ll), found once at lookup and
+ * never parsed again. The names are interned: one counted copy of each SKU, UPN and group,
+ * shared by every node that names it, and indexed by (kind of name, name), which is how the
+ * invalidation of the kernel's caches after a change finds the nodes it made stale.
  * All functions are thread-safe; none calls the model or the kernel.
  */
 #pragma once
@@ -11,7 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FS_PATH_MAX 4096                /* a path as written, "/" first */
+#include "nodes.h"
+
 #define FS_ROOT_INO 1                   /* FUSE_ROOT_ID */
 
 struct fs_inodes;
@@ -22,30 +25,40 @@ struct fs_stale {
 };
 
 struct fs_inodes *fs_inodes_new(void);
+/* Frees the table and every node in it; accepts NULL, returns NULL. */
 struct fs_inodes *fs_inodes_free(struct fs_inodes *t);
 
 /*
- * Copies the path of `ino` (a number the kernel holds: never one it forgot) into buf
- * (FS_PATH_MAX bytes). Returns 0, or -ENOENT for a node that was removed (a shell may stand in
- * a removed directory): it stays removed even when an object of its name is made again.
+ * The node `ino` (a number the kernel holds, or one held by fs_inodes_hold) into *ret, whose
+ * names belong to the table and stay valid until that reference is given back. Returns 0, or
+ * -ENOENT for a node that was removed (a shell may stand in a removed directory): it stays
+ * removed even when an object of its name is made again. *ret is filled in both cases.
  */
-int fs_inodes_path(struct fs_inodes *t, uint64_t ino, char *buf);
+int fs_inodes_node(struct fs_inodes *t, uint64_t ino, struct fs_node *ret);
 /*
- * Counts one more kernel reference to the node at `path` (made if new), whose name field names
- * user `upn` ("" if none). Returns its number, or 0 when out of memory.
+ * Counts one more kernel reference to `node` (made if new, its names interned). Returns its
+ * number, or 0 when out of memory.
  */
-uint64_t fs_inodes_ref(struct fs_inodes *t, const char *path, const char *upn);
+uint64_t fs_inodes_ref(struct fs_inodes *t, const struct fs_node *node);
+/* One more reference to a node the kernel holds, for an open file; give it back with forget. */
+void fs_inodes_hold(struct fs_inodes *t, uint64_t ino);
 /* Takes back `count` references; the node goes when none is left. */
 void fs_inodes_forget(struct fs_inodes *t, uint64_t ino, uint64_t count);
-/* The node now at `path` no longer is there (removed): later lookups make a new one. */
-void fs_inodes_unlink(struct fs_inodes *t, const char *path);
+/* The number of `node`, or 0 when the kernel holds none there. */
+uint64_t fs_inodes_find(struct fs_inodes *t, const struct fs_node *node);
 /*
- * The node `ino` was renamed to `path`: it and the nodes below it take the new path, and
- * *ret gets them (as fs_inodes_collect), for their attributes to be forgotten. 0 or -ENOMEM.
+ * The node at `node` was removed, with the nodes below it: they answer -ENOENT from now on and
+ * later lookups make new ones.
  */
-int fs_inodes_move(struct fs_inodes *t, uint64_t ino, const char *path, struct fs_stale **ret,
-                   size_t *ret_count);
-
+void fs_inodes_unlink(struct fs_inodes *t, const struct fs_node *node);
+/*
+ * The directory `from` was renamed to `to` (the same names, another place): it keeps its
+ * number, and it and the nodes below it take their kinds at the new place (a node the new
+ * place has no kind for is removed). *ret gets them (as fs_inodes_collect), for their
+ * attributes to be forgotten. 0 or -ENOMEM.
+ */
+int fs_inodes_move(struct fs_inodes *t, const struct fs_node *from, const struct fs_node *to,
+                   struct fs_stale **ret, size_t *ret_count);
 /*
  * Collects the nodes the kernel may cache: all of them (upn NULL) or those naming user `upn`.
  * *ret (free with fs_stale_free) gets *ret_count entries. 0 or -ENOMEM.
@@ -53,7 +66,6 @@ int fs_inodes_move(struct fs_inodes *t, uint64_t ino, const char *path, struct f
 int fs_inodes_collect(struct fs_inodes *t, const char *upn, struct fs_stale **ret,
                       size_t *ret_count);
 void fs_stale_free(struct fs_stale *list, size_t count);
-/* The number of the node at `path`, or 0 when the kernel has none there. */
-uint64_t fs_inodes_find(struct fs_inodes *t, const char *path);
-/* How many nodes the table holds (the root included). */
+/* How many nodes the table holds (the root included), and how many names. */
 size_t fs_inodes_count(struct fs_inodes *t);
+size_t fs_inodes_names(struct fs_inodes *t);

@@ -4,22 +4,22 @@
  * request that made it returns, so that a script never sees an old count or a removed file.
  *
  * After each committed change the model says what it touched (model_watch), and the kernel
- * forgets the attributes of every node it holds of those objects (notify_inval_inode takes no
+ * forgets the attributes of every node it holds of those objects: a user's nodes come from
+ * the inode table's index of that user, the others from the kinds the table of kinds marks
+ * stale on that change, at the change's names (notify_inval_inode takes no
  * lock a request may hold, so it is safe from the request itself). Entries are never
  * invalidated from here: that locks the entry's directory, which an in-flight request may
  * hold, and a daemon killed at that moment could never exit. Instead a node whose object is
- * gone answers ESTALE (ops.c), on which the kernel walks the path again with revalidation and
+ * gone answers ESTALE (ops.h), on which the kernel walks the path again with revalidation and
  * finds the name gone, or made anew. Changes by other processes are found by polling SQLite's
  * data_version; then the kernel forgets the attributes of everything it holds.
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
-#include "nodes.h"
+#include "kinds.h"
 #include "state.h"
 
 #define POLL_MS 100                     /* how often another process's commits are looked for */
@@ -43,9 +43,10 @@ void fs_invalidate_attributes(struct fs *fs, const struct fs_stale *list, size_t
                 fuse_lowlevel_notify_inval_inode(fs->se, list[i].ino, -1, 0);
 }
 
-static void forget_at(struct fs_invalidator *inv, const char *path)
+/* The node the kernel holds at `node`, if any. */
+static void forget_node(struct fs_invalidator *inv, const struct fs_node *node)
 {
-        uint64_t ino = fs_inodes_find(inv->fs->inodes, path);
+        uint64_t ino = fs_inodes_find(inv->fs->inodes, node);
 
         if (ino)
                 fuse_lowlevel_notify_inval_inode(inv->fs->se, ino, -1, 0);
@@ -63,79 +64,55 @@ static void forget_collected(struct fs_invalidator *inv, const char *upn)
         fs_stale_free(list, count);
 }
 
-/* Builds "/top/<escaped name>rest" into out; false when it cannot be named. */
-static bool path_of(char out[FS_PATH_MAX], const char *top, const char *name, const char *rest)
+/* The nodes of every kind the table marks stale on `what`, at the names of `node`. */
+static void forget_kinds(struct fs_invalidator *inv, unsigned int what, struct fs_node node)
 {
-        char escaped[FS_PATH_MAX];
-        int n;
+        int kind;
 
-        if (model_name_encode(name, escaped, sizeof(escaped)) < 0)
-                return false;
-        n = snprintf(out, FS_PATH_MAX, "/%s/%s%s", top, escaped, rest);
-        return n > 0 && n < FS_PATH_MAX;
+        for (kind = FS_ROOT + 1; kind < FS_KIND_COUNT; kind++) {
+                if (fs_kinds[kind].stale_on & what) {
+                        node.kind = (enum fs_kind)kind;
+                        forget_node(inv, &node);
+                }
+        }
 }
 
-static const char *const product_files[] = {
-        "/name", "/total", "/expiring_soon", "/assigned", "/available", "/plans",
-};
+/* Called in the thread that committed, which fs_commits() counts for. */
+static __thread unsigned long commits;
 
-static void forget_product_files(struct fs_invalidator *inv, const char *sku)
+unsigned long fs_commits(void)
 {
-        char path[FS_PATH_MAX];
-        size_t i;
-
-        for (i = 0; i < sizeof(product_files) / sizeof(product_files[0]); i++)
-                if (path_of(path, "products", sku, product_files[i]))
-                        forget_at(inv, path);
-}
-
-/* products/SKU/groups/G and groups/G/licenses/SKU: the two files of one group license. */
-static void forget_group_license(struct fs_invalidator *inv, const char *group, const char *sku)
-{
-        char path[FS_PATH_MAX], tail[FS_PATH_MAX], escaped[FS_PATH_MAX];
-
-        if (model_name_encode(group, escaped, sizeof(escaped)) == 0 &&
-            snprintf(tail, sizeof(tail), "/groups/%s", escaped) < (int)sizeof(tail) &&
-            path_of(path, "products", sku, tail))
-                forget_at(inv, path);
-        if (model_name_encode(sku, escaped, sizeof(escaped)) == 0 &&
-            snprintf(tail, sizeof(tail), "/licenses/%s", escaped) < (int)sizeof(tail) &&
-            path_of(path, "groups", group, tail))
-                forget_at(inv, path);
-}
-
-/* What every change may move: the audit log, the summary, the tenant's files. */
-static void forget_always(struct fs_invalidator *inv)
-{
-        forget_at(inv, "/audit");
-        forget_at(inv, "/summary");
-        forget_at(inv, "/tenant/name");
-        forget_at(inv, "/tenant/usage_location");
+        return commits;
 }
 
 static void on_commit(void *ctx, const struct model_change *changes, size_t count)
 {
         struct fs_invalidator *inv = ctx;
-        char path[FS_PATH_MAX];
+        struct fs_node node = FS_NODE_ROOT;
         size_t i;
 
-        forget_always(inv);
+        commits++;
+        forget_kinds(inv, STALE_ON_ANY, node);
         for (i = 0; i < count; i++) {
                 const struct model_change *c = &changes[i];
 
+                node = FS_NODE_ROOT;
                 switch (c->kind) {
                 case MODEL_CHANGE_USER:
                         forget_collected(inv, c->a);
                         break;
                 case MODEL_CHANGE_PRODUCT:
-                        forget_product_files(inv, c->a);
+                        node.sku = c->a;
+                        forget_kinds(inv, STALE_ON_PRODUCT, node);
                         break;
                 case MODEL_CHANGE_GROUP:
-                        if (path_of(path, "groups", c->a, ""))
-                                forget_at(inv, path);
+                        node.group = c->a;
+                        forget_kinds(inv, STALE_ON_GROUP, node);
                         break;
                 case MODEL_CHANGE_GROUP_LICENSE:
-                        forget_group_license(inv, c->a, c->b);
+                        node.group = c->a;
+                        node.sku = c->b;
+                        forget_kinds(inv, STALE_ON_GROUP_LICENSE, node);
                         break;
                 case MODEL_CHANGE_ALL:
                         forget_collected(inv, NULL);

@@ -1,6 +1,6 @@
 /*
  * The table of node kinds, shared by the files of fs/ that fill it (records.c, attrs.c,
- * dirs.c) and walk it (nodes.c, path.c). A missing operation means the tree does not allow it:
+ * dirs.c) and walk it (nodes.c, path.c, the inode table and the invalidation). A missing operation means the tree does not allow it:
  * the generic code answers EPERM.
  */
 #pragma once
@@ -42,6 +42,17 @@ struct fs_kind_ops {
                     off_t offset);
 };
 
+/*
+ * The changes (model_watch) after which the kernel must forget a node's attributes, besides a
+ * change of the user it names, which reaches every node naming that user (invalidate.c).
+ */
+enum fs_stale_on {
+        STALE_ON_ANY = 1,               /* every committed change */
+        STALE_ON_PRODUCT = 2,           /* its product's counts */
+        STALE_ON_GROUP = 4,             /* its group's deletion */
+        STALE_ON_GROUP_LICENSE = 8,     /* its group license coming or going */
+};
+
 struct fs_kind_info {
         const char *name;               /* a fixed name; NULL: named after an object */
         enum fs_kind parent;
@@ -49,6 +60,7 @@ struct fs_kind_info {
         enum model_listing listing;     /* named kinds: the names the parent lists */
         mode_t mode;
         const struct fs_kind_ops *ops;
+        unsigned int stale_on;          /* enum fs_stale_on bits */
 };
 
 extern const struct fs_kind_info fs_kinds[FS_KIND_COUNT];
@@ -71,6 +83,9 @@ extern const struct fs_kind_ops fs_product_dir_ops, fs_user_dir_ops, fs_group_di
 extern const struct fs_kind_ops fs_deleted_user_dir_ops, fs_deleted_user_attr_ops,
         fs_suspended_ops;
 extern const struct fs_kind_ops fs_audit_ops, fs_summary_ops;
+
+/* The node's name of `field` ("" for FIELD_NONE). */
+const char *fs_node_name(const struct fs_node *node, enum fs_field field);
 
 /* The one name a directory node carries (its object's), or NULL for top-level ones. */
 const char *fs_node_key(const struct fs_node *node);

@@ -1,7 +1,8 @@
 /*
- * The tree licensefs shows: every kind of node, where it sits, its mode and what it does. A path
- * is parsed once (fs_path_parse) into a struct fs_node; the fs_node_* functions then act on the
- * node through the table of kinds in nodes.c, which lookup and readdir both walk. All functions
+ * The tree licensefs shows: every kind of node, where it sits, its mode and what it does. A node
+ * is resolved once, at lookup, from its parent's node and its name (fs_node_child), and kept
+ * in the inode table; the fs_node_* functions then act on it through the table of kinds in
+ * nodes.c, which lookup and readdir both walk. All functions
  * return 0 (or a count) or -errno, and record a reason for a refusal (fs_reason()).
  */
 #pragma once
@@ -31,12 +32,24 @@ enum fs_kind {
         FS_KIND_COUNT
 };
 
-/* A parsed path: its kind and the (unescaped) names along it; unused names are "". */
+/*
+ * A place in the tree: its kind and the (unescaped) names along its path; unused names are "".
+ * A node is a few words and owns none of its names: they live as long as what it came from
+ * (a struct fs_path, a child's name buffer, or the inode table while the kernel holds the node).
+ */
 struct fs_node {
         enum fs_kind kind;
-        char sku[MODEL_NAME_MAX + 1];
-        char upn[MODEL_NAME_MAX + 1];
-        char group[MODEL_NAME_MAX + 1];
+        const char *sku, *upn, *group;
+};
+
+#define FS_NODE_ROOT ((struct fs_node){ .kind = FS_ROOT, .sku = "", .upn = "", .group = "" })
+#define FS_PATH_MAX 4096                /* a path as written, "/" first */
+#define FS_DEPTH_MAX 8                  /* the deepest kind's distance from the root, and more */
+
+/* A parsed path: the node, and the names it points to. */
+struct fs_path {
+        struct fs_node node;
+        char names[3][MODEL_NAME_MAX + 1];
 };
 
 /* What a file shows: its content, and its mode and time when they depend on the record. */
@@ -47,10 +60,25 @@ struct fs_file {
 };
 
 /*
- * Parses an absolute path. ENOENT: the tree has no such place; ENOTDIR: a file in the middle;
- * EINVAL: a bad % escape; ENAMETOOLONG: a name over 255 bytes as written.
+ * Parses an absolute path into ret (ret->node points into ret). ENOENT: the tree has no such
+ * place; ENOTDIR: a file in the middle; EINVAL: a bad % escape; ENAMETOOLONG: a name over 255
+ * bytes as written.
  */
-int fs_path_parse(const char *path, struct fs_node *ret);
+int fs_path_parse(const char *path, struct fs_path *ret);
+/* As fs_path_parse, for a creating call: EPERM where the directory exists but not the name. */
+int fs_path_parse_new(const char *path, struct fs_path *ret);
+/*
+ * The child `name` (one path segment, escaped) of directory node `parent`: its name, if it
+ * gives one, is decoded into buf (MODEL_NAME_MAX + 1 bytes), which *ret then points into with
+ * parent's names. Errors as fs_path_parse; fs_node_child_new answers EPERM for a name the
+ * tree never has in that directory (a creating call).
+ */
+int fs_node_child(const struct fs_node *parent, const char *name, char *buf,
+                  struct fs_node *ret);
+int fs_node_child_new(const struct fs_node *parent, const char *name, char *buf,
+                      struct fs_node *ret);
+/* Writes the node's path, names escaped, into buf (size bytes): 0 or -ENAMETOOLONG. */
+int fs_node_path(const struct fs_node *node, char *buf, size_t size);
 
 /* Whether the node is a directory. */
 bool fs_node_is_dir(const struct fs_node *node);
@@ -106,8 +134,6 @@ int fs_node_touch(struct model *m, const struct fs_node *node);
 int fs_node_unlink(struct model *m, const struct fs_node *node);
 int fs_node_mkdir(struct model *m, const struct fs_node *node);
 int fs_node_rmdir(struct model *m, const struct fs_node *node);
-/* Where a creating call (create, mkdir, mknod, symlink, link) names a place the tree lacks. */
-int fs_path_parse_new(const char *path, struct fs_node *ret);
 
 /* The reason for this thread's last refusal: the fs layer's own, else the model's. */
 const char *fs_reason(void);

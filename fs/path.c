@@ -34,18 +34,25 @@ int fs_name_decode(const char *in, size_t len, char *out, size_t size)
         return 0;
 }
 
-static char *node_field(struct fs_node *node, enum fs_field field)
+/* The name a named kind's file name gives: which of the node's names it sets. */
+static const char **node_field(struct fs_node *node, enum fs_field field)
 {
         switch (field) {
         case FIELD_SKU:
-                return node->sku;
+                return &node->sku;
         case FIELD_UPN:
-                return node->upn;
+                return &node->upn;
         case FIELD_GROUP:
-                return node->group;
+                return &node->group;
         default:
                 return NULL;
         }
+}
+
+const char *fs_node_name(const struct fs_node *node, enum fs_field field)
+{
+        return field == FIELD_SKU ? node->sku : field == FIELD_UPN ? node->upn
+                                              : field == FIELD_GROUP ? node->group : "";
 }
 
 /* Finds the child of `parent` called name[0..len): a fixed name first, else the named kind. */
@@ -71,44 +78,76 @@ static int child_kind(enum fs_kind parent, const char *name, size_t len, enum fs
         return 0;
 }
 
-int fs_path_parse(const char *path, struct fs_node *ret)
+static int child_of(const struct fs_node *parent, const char *name, size_t len, char *buf,
+                    struct fs_node *ret)
 {
-        struct fs_node node = { .kind = FS_ROOT };
-        const char *p = path, *end;
+        struct fs_node node = *parent;
         enum fs_kind kind;
-        size_t len;
+        int r;
+
+        if (len > NAME_MAX_WRITTEN)
+                return fs_refuse(-ENAMETOOLONG, "a name is longer than %d bytes",
+                                 NAME_MAX_WRITTEN);
+        if (!S_ISDIR(fs_kinds[parent->kind].mode))
+                return -ENOTDIR;
+        r = child_kind(parent->kind, name, len, &kind);
+        if (r < 0)
+                return r;
+        if (!fs_kinds[kind].name) {
+                r = fs_name_decode(name, len, buf, MODEL_NAME_MAX + 1);
+                if (r < 0)
+                        return r;
+                *node_field(&node, fs_kinds[kind].field) = buf;
+        }
+        node.kind = kind;
+        *ret = node;
+        return 0;
+}
+
+int fs_node_child(const struct fs_node *parent, const char *name, char *buf,
+                  struct fs_node *ret)
+{
+        return child_of(parent, name, strlen(name), buf, ret);
+}
+
+int fs_node_child_new(const struct fs_node *parent, const char *name, char *buf,
+                      struct fs_node *ret)
+{
+        int r = fs_node_child(parent, name, buf, ret);
+
+        /* The name is one the tree never has, in a directory that exists. */
+        if (r == -ENOENT)
+                return fs_refuse(-EPERM, "the tree has no place for '%s'", name);
+        return r;
+}
+
+int fs_path_parse(const char *path, struct fs_path *ret)
+{
+        struct fs_node node = FS_NODE_ROOT;
+        const char *p = path, *end;
+        size_t named = 0;
         int r;
 
         while (*p == '/')
                 p++;
         for (; *p; p = end + strspn(end, "/")) {
                 end = p + strcspn(p, "/");
-                len = (size_t)(end - p);
-                if (len > NAME_MAX_WRITTEN)
-                        return fs_refuse(-ENAMETOOLONG, "a name is longer than %d bytes",
-                                         NAME_MAX_WRITTEN);
-                if (!S_ISDIR(fs_kinds[node.kind].mode))
-                        return -ENOTDIR;
-                r = child_kind(node.kind, p, len, &kind);
+                /* A path names at most one object of each field: three buffers suffice. */
+                r = child_of(&node, p, (size_t)(end - p), ret->names[named < 2 ? named : 2],
+                             &node);
                 if (r < 0)
                         return r;
-                if (!fs_kinds[kind].name) {
-                        r = fs_name_decode(p, len, node_field(&node, fs_kinds[kind].field),
-                                           MODEL_NAME_MAX + 1);
-                        if (r < 0)
-                                return r;
-                }
-                node.kind = kind;
+                if (!fs_kinds[node.kind].name)
+                        named++;
         }
-        *ret = node;
+        ret->node = node;
         return 0;
 }
 
-int fs_path_parse_new(const char *path, struct fs_node *ret)
+int fs_path_parse_new(const char *path, struct fs_path *ret)
 {
-        struct fs_node parent;
         const char *slash;
-        char dir[4096];
+        char dir[FS_PATH_MAX];
         int r;
 
         r = fs_path_parse(path, ret);
@@ -120,7 +159,38 @@ int fs_path_parse_new(const char *path, struct fs_node *ret)
                 return r;
         memcpy(dir, path, (size_t)(slash - path));
         dir[slash - path] = '\0';
-        if (fs_path_parse(dir, &parent) < 0 || !S_ISDIR(fs_kinds[parent.kind].mode))
+        if (fs_path_parse(dir, ret) < 0 || !S_ISDIR(fs_kinds[ret->node.kind].mode))
                 return r;
         return fs_refuse(-EPERM, "the tree has no place for '%s'", slash + 1);
+}
+
+int fs_node_path(const struct fs_node *node, char *buf, size_t size)
+{
+        enum fs_kind chain[FS_DEPTH_MAX];
+        size_t depth = 0, n = 0;
+        enum fs_kind k;
+
+        for (k = node->kind; k != FS_ROOT; k = fs_kinds[k].parent)
+                chain[depth++] = k;
+        if (size < 2)
+                return -ENAMETOOLONG;
+        strcpy(buf, "/");
+        while (depth-- > 0) {
+                const struct fs_kind_info *info = &fs_kinds[chain[depth]];
+                const char *name = info->name;
+
+                if (n + 1 >= size)
+                        return -ENAMETOOLONG;
+                buf[n++] = '/';
+                if (name) {
+                        if (n + strlen(name) >= size)
+                                return -ENAMETOOLONG;
+                        strcpy(buf + n, name);
+                } else if (model_name_encode(fs_node_name(node, info->field), buf + n,
+                                          size - n) < 0) {
+                        return -ENAMETOOLONG;
+                }
+                n += strlen(buf + n);
+        }
+        return 0;
 }

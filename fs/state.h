@@ -28,5 +28,10 @@ struct fs {
  */
 struct fs_invalidator *fs_invalidator_start(struct fs *fs);
 struct fs_invalidator *fs_invalidator_stop(struct fs_invalidator *inv);
+/*
+ * How many committed changes this thread has made (each reaches the watcher before the call
+ * that made it returns): a request that sees the count unchanged changed nothing.
+ */
+unsigned long fs_commits(void);
 /* Makes the kernel forget the attributes of the nodes of `list`. */
 void fs_invalidate_attributes(struct fs *fs, const struct fs_stale *list, size_t count);

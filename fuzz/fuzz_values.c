@@ -71,30 +71,31 @@ static bool is_attribute(const struct fs_node *node)
 
 static void write_one(struct model *m, const char *path, const char *data, size_t size)
 {
-        struct fs_node node;
+        static struct fs_path parsed;
+        const struct fs_node *node = &parsed.node;
         char *before, *after, *again;
         int r, checked = 0;
 
-        if (fs_path_parse(path, &node) != 0)
+        if (fs_path_parse(path, &parsed) != 0)
                 fuzz_fail(path, "the path does not parse");
-        before = render(m, &node);
-        if (fs_node_applies_at_close(&node))
-                checked = fs_node_check(&node, data, size);
-        r = fs_node_write(m, &node, data, size);
+        before = render(m, node);
+        if (fs_node_applies_at_close(node))
+                checked = fs_node_check(node, data, size);
+        r = fs_node_write(m, node, data, size);
         fuzz_invariants(m, path);
-        if (fs_node_applies_at_close(&node) && (checked == 0) != (r == 0))
+        if (fs_node_applies_at_close(node) && (checked == 0) != (r == 0))
                 fuzz_fail(path, "check said %d but write said %d (%s)", checked, r, fs_reason());
-        after = render(m, &node);
+        after = render(m, node);
         if (r < 0 && strcmp(before, after) != 0)
                 fuzz_fail(path, "a refused write (%d) changed the file:\n%s---\n%s", r, before,
                           after);
-        if (r == 0 && is_attribute(&node)) {
-                r = fs_node_write(m, &node, after, strlen(after));
+        if (r == 0 && is_attribute(node)) {
+                r = fs_node_write(m, node, after, strlen(after));
                 if (r != 0)
                         fuzz_fail(path, "the value read back does not write: %d (%s)\n%s", r,
                                   fs_reason(), after);
                 fuzz_invariants(m, path);
-                again = render(m, &node);
+                again = render(m, node);
                 if (strcmp(after, again) != 0)
                         fuzz_fail(path, "writing back the value changed it:\n%s---\n%s", after,
                                   again);

@@ -115,6 +115,18 @@ stat_all "$P/users/u8@$D" "$P/name"
 expect_ok putln "$P/name" "Product Renamed"
 lf_size_ok "$P/name"
 lf_size_ok "$P/users/u8@$D"
+
+# (fstat(2) asks by inode alone; lseek to the end asks with the open file's handle)
+note "the end of an open record is the end of what read serves, though the record grew since"
+expect_ok mkdir "$M/groups/H"
+expect_ok touch "$M/groups/H/licenses/P" "$P/users/u11@$D"
+exec 3<"$P/users/u11@$D"
+opened=$(stat -c %s -- "$P/users/u11@$D")
+expect_ok touch "$M/groups/H/members/u11@$D"
+sizes=$(python3 -c 'import os; print(os.lseek(3, 0, os.SEEK_END), len(os.pread(3, 65536, 0)))')
+exec 3<&-
+expect_eq "$opened $opened" "$sizes" "end and bytes read of a record opened before it grew"
+lf_size_ok "$P/users/u11@$D"
 lf_unmount
 
 note "the kernel serves repeated stats from its cache (the daemon's request log, -d)"

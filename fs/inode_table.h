@@ -1,0 +1,74 @@
+/*
+ * The inode table's own structures, shared by its two files: inodes.c (the hashes, lookups and
+ * references) and inode_walks.c (removals, renames and the collection of stale nodes, which
+ * walk many nodes at once). Every function here expects the table's lock held.
+ */
+#pragma once
+
+#include <pthread.h>
+
+#include "inodes.h"
+#include "kinds.h"
+
+/* An interned SKU, UPN or group name; lock: the table's. */
+struct fs_name {
+        struct fs_name *hash_next;
+        struct fs_inode *nodes;         /* a UPN's: the nodes naming it, by user_next */
+        uint32_t refs;                  /* the nodes naming it; it goes at 0 */
+        uint8_t field;                  /* enum fs_field */
+        char text[];
+};
+
+/* A node the kernel holds; lock: the table's. */
+struct fs_inode {
+        struct fs_inode *hash_next;     /* in the node hash */
+        struct fs_name *names[2];       /* in the order the kind's path gives them; NULL: none */
+        struct fs_inode *user_next;     /* in its UPN's list of nodes */
+        uint32_t nlookup;               /* kernel references and holds; NLOOKUP_KEPT: for good */
+        uint8_t kind;                   /* enum fs_kind */
+        bool removed;                   /* lookups pass it by; it answers ENOENT */
+};
+
+/*
+ * A node referenced this often stays for the mount's life instead of counting on: 4 billion
+ * lookups without a forget never happen in practice, and a wrapped count would free it early.
+ */
+#define NLOOKUP_KEPT UINT32_MAX
+
+/*
+ * Nodes come from blocks of many: a node is 40 bytes, which malloc would make 48 with its
+ * header, and a `find` over a large tenant leaves the kernel holding a million of them. Under
+ * AddressSanitizer each node is malloc'd, so that a use after forget is still caught.
+ */
+#define NODES_PER_BLOCK 1024
+
+struct fs_node_block {
+        struct fs_node_block *next;
+        struct fs_inode nodes[NODES_PER_BLOCK];
+};
+
+struct fs_inodes {
+        pthread_mutex_t lock;           /* guards everything below */
+        struct fs_inode root;           /* in no hash: the kernel never looks it up */
+        struct fs_node_block *blocks;   /* the first one being filled */
+        size_t block_used;
+        struct fs_inode *free_nodes;    /* forgotten ones, by hash_next */
+        struct fs_inode **nodes;        /* buckets, of every node but the root */
+        size_t nodes_size, count;       /* nodes_size: a power of two */
+        struct fs_name **names;
+        size_t names_size, names_count;
+};
+
+struct fs_inode *fs_inode_of(struct fs_inodes *t, uint64_t ino);
+uint64_t fs_inode_number(struct fs_inodes *t, struct fs_inode *node);
+/* The name of a UPN that the node carries, or NULL. */
+struct fs_name *fs_inode_user(struct fs_inode *node);
+struct fs_name *fs_inode_name_find(struct fs_inodes *t, enum fs_field field, const char *text);
+/* The node not removed with this key, or NULL. */
+struct fs_inode *fs_inode_find(struct fs_inodes *t, unsigned int kind,
+                               struct fs_name *const names[2]);
+/* The node not removed at `node`, or NULL. */
+struct fs_inode *fs_inode_find_node(struct fs_inodes *t, const struct fs_node *node);
+/* Puts a node in the hash under its key (0 or -ENOMEM), or takes it out. */
+int fs_inode_hash_add(struct fs_inodes *t, struct fs_inode *node);
+void fs_inode_hash_remove(struct fs_inodes *t, struct fs_inode *node);

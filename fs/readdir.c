@@ -1,0 +1,190 @@
+/*
+ * Directories: opendir lists a directory's names into a handle, readdir and readdirplus serve
+ * them by offset (real offsets, so that readdirplus hands the kernel each entry's attributes
+ * and `ls -l` costs no lookups), and a read from offset 0 after the first lists afresh.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops.h"
+
+/* An open directory: its names as listed at opendir (or at a rewind), by offset. */
+struct dir_handle {
+        char **names;
+        size_t count, size;
+        bool read;                      /* served from offset 0 once: a new 0 is a rewind */
+};
+
+static struct dir_handle *dir_free(struct dir_handle *d)
+{
+        size_t i;
+
+        if (!d)
+                return NULL;
+        for (i = 0; i < d->count; i++)
+                free(d->names[i]);
+        free(d->names);
+        free(d);
+        return NULL;
+}
+
+static int keep_name(void *opaque, const char *name)
+{
+        struct dir_handle *d = opaque;
+
+        if (d->count == d->size) {
+                size_t size = d->size ? 2 * d->size : 32;
+                char **names = realloc(d->names, size * sizeof(*names));
+
+                if (!names)
+                        return -ENOMEM;
+                d->names = names;
+                d->size = size;
+        }
+        d->names[d->count] = strdup(name);
+        return d->names[d->count++] ? 0 : -ENOMEM;
+}
+
+/* Lists directory `node` into a new handle (*ret, freed with dir_free). */
+static int list_dir(fuse_req_t req, const struct fs_node *node, struct dir_handle **ret)
+{
+        struct dir_handle *d = calloc(1, sizeof(*d));
+        int r;
+
+        if (!d)
+                return -ENOMEM;
+        r = fs_node_list(model_of(req), node, keep_name, d);
+        if (r < 0) {
+                dir_free(d);
+                return r;
+        }
+        *ret = d;
+        return 0;
+}
+
+void fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+        struct dir_handle *d = NULL;
+        struct fs_node node;
+        int r;
+
+        /* A removed directory is ENOENT; one whose object went meanwhile, ESTALE. */
+        r = fs_req_node(req, ino, &node);
+        if (r >= 0)
+                r = fs_stale_if_gone(list_dir(req, &node, &d));
+        if (r < 0) {
+                fuse_reply_err(req, -r);
+                return;
+        }
+        fi->fh = (uintptr_t)d;
+        if (fuse_reply_open(req, fi) != 0)
+                dir_free(d);
+}
+
+static bool is_dot(const char *name)
+{
+        return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
+/*
+ * Adds `name` of directory `dir` (node number ino) to buf (room bytes): with its entry and
+ * attributes when `plus`. Returns the bytes it takes (more than room: it did not fit), or
+ * -errno when the entry vanished.
+ */
+static int add_entry(fuse_req_t req, fuse_ino_t ino, const struct fs_node *dir,
+                     const char *name, off_t next, bool plus, char *buf, size_t room)
+{
+        struct fuse_entry_param e = { .ino = 0 };
+        struct fs_node node = *dir;
+        char decoded[MODEL_NAME_MAX + 1];
+        size_t size;
+        int r;
+
+        if (!is_dot(name)) {
+                r = fs_node_child(dir, name, decoded, &node);
+                if (r < 0)
+                        return r;
+        }
+        /* A d_ino of 0 would hide the entry: the kernel's number where it has one. */
+        if (!plus || is_dot(name)) {
+                e.attr.st_mode = fs_node_is_dir(&node) ? S_IFDIR : S_IFREG;
+                e.attr.st_ino = is_dot(name) ? ino : fs_inodes_find(fs_of(req)->inodes, &node);
+                if (!e.attr.st_ino)
+                        e.attr.st_ino = (ino_t)next + FS_ROOT_INO;
+        }
+        if (!plus)
+                return (int)fuse_add_direntry(req, buf, room, name, &e.attr, next);
+        if (!is_dot(name) && (r = fs_req_entry(req, &node, &e)) < 0)
+                return r;
+        size = fuse_add_direntry_plus(req, buf, room, name, &e, next);
+        if (size > room && e.ino)
+                fs_inodes_forget(fs_of(req)->inodes, e.ino, 1);
+        return (int)size;
+}
+
+static void read_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
+                     struct fuse_file_info *fi, bool plus)
+{
+        struct dir_handle *d = (struct dir_handle *)(uintptr_t)fi->fh, *fresh;
+        struct fs_node dir;
+        size_t used = 0, i;
+        bool session, removed;
+        char *buf;
+        int r;
+
+        /* A directory removed since it was opened shows only its dots. */
+        removed = fs_req_node(req, ino, &dir) < 0;
+        /* A rewind lists afresh. */
+        if (offset == 0 && d->read) {
+                r = removed ? -ENOENT : list_dir(req, &dir, &fresh);
+                if (r < 0) {
+                        fuse_reply_err(req, -r);
+                        return;
+                }
+                dir_free(d);
+                fi->fh = (uintptr_t)(d = fresh);
+        }
+        d->read = true;
+        buf = malloc(size);
+        if (!buf) {
+                fuse_reply_err(req, ENOMEM);
+                return;
+        }
+        /* The entries of one reply are rendered in one read transaction, not one each. */
+        session = plus && model_read_begin(model_of(req)) >= 0;
+        for (i = (size_t)offset; i < d->count; i++) {
+                if (removed && !is_dot(d->names[i]))
+                        continue;
+                r = add_entry(req, ino, &dir, d->names[i], (off_t)i + 1, plus, buf + used,
+                              size - used);
+                if (r < 0)
+                        continue;       /* gone since the listing */
+                if ((size_t)r > size - used)
+                        break;
+                used += (size_t)r;
+        }
+        if (session)
+                model_read_end(model_of(req));
+        fuse_reply_buf(req, buf, used);
+        free(buf);
+}
+
+void fs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
+                   struct fuse_file_info *fi)
+{
+        read_dir(req, ino, size, offset, fi, false);
+}
+
+void fs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
+                       struct fuse_file_info *fi)
+{
+        read_dir(req, ino, size, offset, fi, true);
+}
+
+void fs_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+        (void)ino;
+        dir_free((struct dir_handle *)(uintptr_t)fi->fh);
+        fuse_reply_err(req, 0);
+}
