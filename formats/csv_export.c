@@ -34,19 +34,6 @@ static void field(FILE *out, const char *text, const char *end)
         fprintf(out, "\"%s", end);
 }
 
-static int names(struct model *m, enum model_listing listing, const char *a, const char *b,
-                 json_t **ret)
-{
-        json_t *list = json_array();
-        int r = list ? model_list(m, listing, a, b, formats_append_name, list) : -ENOMEM;
-
-        if (r < 0)
-                json_decref(list);
-        else
-                *ret = list;
-        return r;
-}
-
 /* "Direct; Inherited (A); Inherited (B)", malloc'd, or NULL when out of memory. */
 static char *paths_text(bool direct, json_t *groups)
 {
@@ -89,8 +76,9 @@ static int row(struct model *m, FILE *out, const char *upn, const char *display_
                 direct = seat.direct;
         }
         if (r >= 0)
-                r = names(m, claim == CLAIM_SUSPENDED ? MODEL_LIST_SUSPENDED_PATHS
-                                                      : MODEL_LIST_PATH_GROUPS, sku, upn, &groups);
+                r = formats_list_names(m, claim == CLAIM_SUSPENDED ? MODEL_LIST_SUSPENDED_PATHS
+                                                                   : MODEL_LIST_PATH_GROUPS,
+                                       sku, upn, &groups);
         if (r < 0)
                 return r;
         paths = paths_text(direct, groups);
@@ -132,10 +120,11 @@ static int user_rows(struct model *m, FILE *out, const char *upn, bool deleted)
 
         r = deleted ? model_deleted_user_get(m, upn, u) : model_user_get(m, upn, u);
         if (r >= 0)
-                r = names(m, deleted ? MODEL_LIST_SUSPENDED_LICENSES : MODEL_LIST_USER_LICENSES,
-                          upn, NULL, &held);
+                r = formats_list_names(m, deleted ? MODEL_LIST_SUSPENDED_LICENSES
+                                                  : MODEL_LIST_USER_LICENSES,
+                                       upn, NULL, &held);
         if (r >= 0 && !deleted)
-                r = names(m, MODEL_LIST_USER_WAITS, upn, NULL, &waits);
+                r = formats_list_names(m, MODEL_LIST_USER_WAITS, upn, NULL, &waits);
         if (r >= 0)
                 r = formats_merge_names(held, waits, user_row, &ur);
         json_decref(held);
@@ -161,9 +150,9 @@ static int all_rows(struct model *m, FILE *out)
         json_t *users = NULL, *deleted = NULL;
         int r;
 
-        r = names(m, MODEL_LIST_USERS, NULL, NULL, &users);
+        r = formats_list_names(m, MODEL_LIST_USERS, NULL, NULL, &users);
         if (r >= 0)
-                r = names(m, MODEL_LIST_DELETED_USERS, NULL, NULL, &deleted);
+                r = formats_list_names(m, MODEL_LIST_DELETED_USERS, NULL, NULL, &deleted);
         /* Users and deleted users (never the same UPN), in UPN order. */
         if (r >= 0)
                 r = formats_merge_names(users, deleted, any_user_rows, &ar);

@@ -57,11 +57,12 @@ int formats_snapshot_export(struct model *m, json_t **ret);
 int formats_csv_export(struct model *m, char **ret, size_t *ret_size);
 
 /*
- * Shared by the writers: a model_list callback that appends each name to the JSON array `ctx`;
- * and a merge of two sorted arrays of names that calls fn for each name of a and b (names in
- * both: never) in bytewise order, telling whether it came from a, and stops at, and returns,
- * the first negative result.
+ * Shared by the writers: the names of a model listing as a new JSON array in *ret (the caller
+ * json_decref()s it; 0 or -errno); and a merge of two sorted arrays of names that calls fn for
+ * each name of a and b (names in both: never) in bytewise order, telling whether it came from
+ * a, and stops at, and returns, the first negative result.
  */
-int formats_append_name(void *ctx, const char *name);
+int formats_list_names(struct model *m, enum model_listing listing, const char *a,
+                       const char *b, json_t **ret);
 int formats_merge_names(json_t *a, json_t *b, int (*fn)(void *ctx, const char *name, bool from_a),
                         void *ctx);

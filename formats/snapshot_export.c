@@ -18,13 +18,28 @@
 
 #include "snapshot.h"
 
-int formats_append_name(void *ctx, const char *name)
+static int append_name(void *ctx, const char *name)
 {
         return json_array_append_new(ctx, json_string(name)) < 0 ? -ENOMEM : 0;
 }
 
+int formats_list_names(struct model *m, enum model_listing listing, const char *a,
+                       const char *b, json_t **ret)
+{
+        json_t *names = json_array();
+        int r;
+
+        r = names ? model_list(m, listing, a, b, append_name, names) : -ENOMEM;
+        if (r < 0) {
+                json_decref(names);
+                return r;
+        }
+        *ret = names;
+        return 0;
+}
+
 int formats_merge_names(json_t *a, json_t *b, int (*fn)(void *ctx, const char *name, bool from_a),
-                   void *ctx)
+                        void *ctx)
 {
         size_t i = 0, j = 0;
         int r = 0;
@@ -78,16 +93,7 @@ static void derived_guid(const char *kind, const char *name, char ret[MODEL_SKU_
 static int list(struct export *ex, enum model_listing listing, const char *a, const char *b,
                 json_t **ret)
 {
-        json_t *names = json_array();
-        int r;
-
-        r = names ? model_list(ex->m, listing, a, b, formats_append_name, names) : -ENOMEM;
-        if (r < 0) {
-                json_decref(names);
-                return r;
-        }
-        *ret = names;
-        return 0;
+        return formats_list_names(ex->m, listing, a, b, ret);
 }
 
 /* Plan names -> their GUIDs (by the product's plans), as a new array in *ret. */

@@ -8,14 +8,12 @@
 #include "check_helpers.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include "catalog.h"
+#include "test_formats_helpers.h"
 
 #define HEADER "Product_Display_Name,String_Id,GUID,Service_Plan_Name,Service_Plan_Id," \
                "Service_Plans_Included_Friendly_Names\r\n"
@@ -23,39 +21,13 @@
 #define PLAN_ID "41781fb2-bc02-4b7c-bd55-b576c07bb09d"
 #define MFA_ID "8a256a2b-b617-496d-b51b-e76466e88db0"
 
-/* Every finding, rendered `KIND LINE: message` one a line, and the progress seen. */
-struct findings {
-        char text[4096];
-        size_t len;
-        size_t progress_calls, last_done, last_total;
-};
-
-static void collect(void *ctx, const struct formats_diag *d)
-{
-        static const char *const kinds[] = { "REFUSED", "SKIPPED", "WARNING", "DATABASE" };
-        struct findings *f = ctx;
-
-        f->len += (size_t)snprintf(f->text + f->len, sizeof(f->text) - f->len, "%s %ld: %s\n",
-                                   kinds[d->kind], d->line, d->message);
-        ck_assert_uint_lt(f->len, sizeof(f->text));
-}
-
-static void collect_progress(void *ctx, size_t done, size_t total)
-{
-        struct findings *f = ctx;
-
-        f->progress_calls++;
-        f->last_done = done;
-        f->last_total = total;
-}
-
 static const struct model_actor actor = { 0, "import-catalog", "test.csv" };
 
 /* Reads and imports `text`; returns what formats_catalog_import returned. */
 static int import(struct model *model, const char *text, struct findings *f,
                   struct formats_catalog_summary *ret)
 {
-        struct formats_report report = { collect, collect_progress, f };
+        struct formats_report report = findings_report(f);
         struct formats_catalog *catalog = NULL;
         int r;
 
@@ -181,7 +153,7 @@ static const struct {
 START_TEST(test_refused)
 {
         struct findings f = { 0 };
-        struct formats_report report = { collect, NULL, &f };
+        struct formats_report report = findings_report(&f);
         struct formats_catalog *catalog = NULL;
         const char *text = refused[_i].text;
 
@@ -208,21 +180,18 @@ START_TEST(test_encoding)
 }
 END_TEST
 
-static char dir[64], db_path[128];
+struct import_step {
+        struct model *model;
+        const char *text;
+        struct findings *f;
+};
 
-static void dir_setup(void)
+static int import_step(void *ctx)
 {
-        strcpy(dir, "/tmp/licensefs-formats-XXXXXX");
-        ck_assert_ptr_nonnull(mkdtemp(dir));
-        snprintf(db_path, sizeof(db_path), "%s/tenant.db", dir);
-}
+        struct import_step *step = ctx;
+        struct formats_catalog_summary s;
 
-static void dir_teardown(void)
-{
-        char command[128];
-
-        snprintf(command, sizeof(command), "rm -rf '%s'", dir);
-        ck_assert_int_eq(system(command), 0);
+        return import(step->model, step->text, step->f, &s);
 }
 
 /*
@@ -235,8 +204,6 @@ START_TEST(test_database_failure)
 {
         enum { ROWS = 8000 };
         char long_name[401];
-        struct formats_catalog_summary s;
-        struct rlimit unlimited, none_more;
         struct model *model = NULL;
         struct model_product p;
         struct findings f = { 0 };
@@ -254,15 +221,8 @@ START_TEST(test_database_failure)
                 fprintf(out, "Product %d %s,SKU_%d,,PLAN_%d,,Plan %d %s\r\n", i, long_name, i, i,
                         i, long_name);
         ck_assert_int_eq(fclose(out), 0);
-        ck_ok(model_open(db_path, &model));
-
-        ck_assert_ptr_ne(signal(SIGXFSZ, SIG_IGN), SIG_ERR);
-        ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &unlimited), 0);
-        none_more = unlimited;
-        none_more.rlim_cur = 1;
-        ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &none_more), 0);
-        r = import(model, text, &f, &s);
-        ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &unlimited), 0);
+        ck_ok(model_open(formats_db_path, &model));
+        r = without_growth(import_step, &(struct import_step){ model, text, &f });
 
         ck_assert_msg(r < 0, "an import into a file that cannot grow succeeded");
         ck_assert_msg(strncmp(f.text, "DATABASE 0: ", 12) == 0 &&
@@ -273,7 +233,7 @@ START_TEST(test_database_failure)
         ck_assert_uint_eq(f.last_done, ROWS);   /* progress ended */
         ck_assert_uint_eq(f.last_total, ROWS);
         model_close(model);
-        ck_ok(model_open(db_path, &model));
+        ck_ok(model_open(formats_db_path, &model));
         ck_err(model_product_get(model, "SKU_0", &p), ENOENT);
         model_close(model);
         free(text);
@@ -291,7 +251,7 @@ int main(void)
         tcase_add_loop_test(tcase, test_refused, 0, sizeof(refused) / sizeof(refused[0]));
         tcase_add_test(tcase, test_encoding);
         suite_add_tcase(suite, tcase);
-        tcase_add_checked_fixture(files, dir_setup, dir_teardown);
+        tcase_add_checked_fixture(files, formats_dir_setup, formats_dir_teardown);
         tcase_add_test(files, test_database_failure);
         suite_add_tcase(suite, files);
         return run_suite(suite);

@@ -10,14 +10,12 @@
 #include "check_helpers.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include "snapshot.h"
+#include "test_formats_helpers.h"
 
 #define SKU "078d2b04-f1bd-4111-bbd4-b4b1b354cef4"
 #define PLAN "41781fb2-bc02-4b7c-bd55-b576c07bb09d"
@@ -42,39 +40,6 @@ static const char base[] =
         "  \"members\": [{\"id\": \"" U1 "\"}], \"assignedLicenses\": []},"
         "  {\"id\": \"" G2 "\", \"displayName\": \"Sales\", \"members\": []}]}";
 
-/* Every finding, rendered one a line: `KIND PATH: message` or `KIND LINE:COLUMN: message`. */
-struct findings {
-        char text[4096];
-        size_t len, calls;
-        size_t progress_calls, last_done, last_total;
-};
-
-static void collect(void *ctx, const struct formats_diag *d)
-{
-        static const char *const kinds[] = { "REFUSED", "SKIPPED", "WARNING", "DATABASE" };
-        struct findings *f = ctx;
-        int n;
-
-        if (*d->path)
-                n = snprintf(f->text + f->len, sizeof(f->text) - f->len, "%s %s: %s\n",
-                             kinds[d->kind], d->path, d->message);
-        else
-                n = snprintf(f->text + f->len, sizeof(f->text) - f->len, "%s %ld:%ld: %s\n",
-                             kinds[d->kind], d->line, d->column, d->message);
-        f->len += (size_t)n;
-        f->calls++;
-        ck_assert_uint_lt(f->len, sizeof(f->text));
-}
-
-static void collect_progress(void *ctx, size_t done, size_t total)
-{
-        struct findings *f = ctx;
-
-        f->progress_calls++;
-        f->last_done = done;
-        f->last_total = total;
-}
-
 static const struct model_actor actor = { 0, "import", "test.json" };
 
 static json_t *parse(const char *text)
@@ -90,7 +55,7 @@ static json_t *parse(const char *text)
 static int import(struct model *model, json_t *root, bool replace, struct findings *f,
                   struct formats_snapshot_summary *ret)
 {
-        struct formats_report report = { collect, collect_progress, f };
+        struct formats_report report = findings_report(f);
 
         return formats_snapshot_import(model, root, replace, &actor, &report, ret);
 }
@@ -108,7 +73,7 @@ START_TEST(test_import)
         ck_ok(import(m, root, false, &f, &s));
         ck_assert_str_eq(f.text, "WARNING $.groups[1].displayName: a group named 'Sales' is "
                          "listed already; this one is imported as 'Sales (2)'\n"
-                         "WARNING 0:0: b@x waits for P1: no seat left\n");
+                         "WARNING 0: b@x waits for P1: no seat left\n");
         ck_assert_int_eq(s.products, 1);
         ck_assert_int_eq(s.users, 2);
         ck_assert_int_eq(s.groups, 2);
@@ -270,14 +235,14 @@ static const struct {
         { "{\"users\": [\n  {\"id\": 1}\n  {\"id\": 2}]}",
           "REFUSED 3:3: ']' expected near '{'\n" },
         { "{\"a\": 1, \"a\": 2}", "REFUSED 1:12: duplicate object key near '\"a\"'\n" },
-        { "", "REFUSED 1:0: '[' or '{' expected near end of file\n" },
+        { "", "REFUSED 1: '[' or '{' expected near end of file\n" },
         { "\xef\xbb\xbf{\"users\": []}", NULL },
 };
 
 START_TEST(test_parse)
 {
         struct findings f = { 0 };
-        struct formats_report report = { collect, NULL, &f };
+        struct formats_report report = findings_report(&f);
         json_t *root = NULL;
         int r;
 
@@ -337,21 +302,18 @@ START_TEST(test_csv_export)
 }
 END_TEST
 
-static char dir[64], db_path[128];
+struct import_step {
+        struct model *model;
+        json_t *root;
+        struct findings *f;
+};
 
-static void dir_setup(void)
+static int import_step(void *ctx)
 {
-        strcpy(dir, "/tmp/licensefs-formats-XXXXXX");
-        ck_assert_ptr_nonnull(mkdtemp(dir));
-        snprintf(db_path, sizeof(db_path), "%s/tenant.db", dir);
-}
+        struct import_step *step = ctx;
+        struct formats_snapshot_summary s;
 
-static void dir_teardown(void)
-{
-        char command[128];
-
-        snprintf(command, sizeof(command), "rm -rf '%s'", dir);
-        ck_assert_int_eq(system(command), 0);
+        return import(step->model, step->root, false, step->f, &s);
 }
 
 /*
@@ -362,8 +324,6 @@ static void dir_teardown(void)
 START_TEST(test_database_failure)
 {
         enum { USERS = 6000 };
-        struct formats_snapshot_summary s;
-        struct rlimit unlimited, none_more;
         struct findings f = { 0 };
         json_t *root = parse(base), *users = json_array();
         struct model *model = NULL;
@@ -380,15 +340,8 @@ START_TEST(test_database_failure)
         }
         json_object_set_new(root, "users", users);
         json_object_set_new(root, "groups", json_array());
-        ck_ok(model_open(db_path, &model));
-
-        ck_assert_ptr_ne(signal(SIGXFSZ, SIG_IGN), SIG_ERR);
-        ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &unlimited), 0);
-        none_more = unlimited;
-        none_more.rlim_cur = 1;
-        ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &none_more), 0);
-        r = import(model, root, false, &f, &s);
-        ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &unlimited), 0);
+        ck_ok(model_open(formats_db_path, &model));
+        r = without_growth(import_step, &(struct import_step){ model, root, &f });
 
         ck_assert_msg(r < 0, "an import into a file that cannot grow succeeded");
         ck_assert_msg(f.calls == 1 && strncmp(f.text, "DATABASE ", 9) == 0, "findings: [%s]",
@@ -396,7 +349,7 @@ START_TEST(test_database_failure)
         ck_assert_msg(f.progress_calls < USERS, "the failure was not half-way: %zu progress "
                       "calls", f.progress_calls);
         model_close(model);
-        ck_ok(model_open(db_path, &model));
+        ck_ok(model_open(formats_db_path, &model));
         ck_assert_int_eq(model_directory_is_empty(model), 1);
         model_close(model);
         free(name);
@@ -418,7 +371,7 @@ int main(void)
         tcase_add_test(tcase, test_export_round_trip);
         tcase_add_test(tcase, test_csv_export);
         suite_add_tcase(suite, tcase);
-        tcase_add_checked_fixture(files, dir_setup, dir_teardown);
+        tcase_add_checked_fixture(files, formats_dir_setup, formats_dir_teardown);
         tcase_add_test(files, test_database_failure);
         suite_add_tcase(suite, files);
         return run_suite(suite);

@@ -5,7 +5,8 @@
  * empty files, files larger than one read, and the errno of what cannot be read), and the
  * report of a finding.
  */
-#include <check.h>
+#include "check_helpers.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "formats.h"
+#include "test_formats_helpers.h"
 
 #define NBSP "\xc2\xa0"
 #define PLAIN 0
@@ -93,22 +95,6 @@ START_TEST(test_size_limit)
 }
 END_TEST
 
-static char dir[64];
-
-static void dir_setup(void)
-{
-        strcpy(dir, "/tmp/licensefs-formats-XXXXXX");
-        ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void dir_teardown(void)
-{
-        char command[128];
-
-        snprintf(command, sizeof(command), "rm -rf '%s'", dir);
-        ck_assert_int_eq(system(command), 0);
-}
-
 /* Writes `size` bytes of a pattern to dir/name; returns the path (static). */
 static const char *make_file(const char *name, size_t size)
 {
@@ -116,7 +102,7 @@ static const char *make_file(const char *name, size_t size)
         FILE *f;
         size_t i;
 
-        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        snprintf(path, sizeof(path), "%s/%s", formats_dir, name);
         f = fopen(path, "wb");
         ck_assert_ptr_nonnull(f);
         for (i = 0; i < size; i++)
@@ -150,9 +136,9 @@ START_TEST(test_read_file_errors)
         char missing[128], *data = (char *)"untouched";
         size_t size = 7;
 
-        snprintf(missing, sizeof(missing), "%s/missing", dir);
+        snprintf(missing, sizeof(missing), "%s/missing", formats_dir);
         ck_assert_int_eq(formats_read_file(missing, &data, &size), -ENOENT);
-        ck_assert_int_eq(formats_read_file(dir, &data, &size), -EISDIR);
+        ck_assert_int_eq(formats_read_file(formats_dir, &data, &size), -EISDIR);
         ck_assert_str_eq(data, "untouched");
         ck_assert_uint_eq(size, 7);
 }
@@ -193,41 +179,18 @@ START_TEST(test_read_stream_pipe)
 }
 END_TEST
 
-struct seen {
-        int calls;
-        struct formats_diag last;
-        char message[128], path[64];
-};
-
-static void keep(void *ctx, const struct formats_diag *d)
-{
-        struct seen *seen = ctx;
-
-        seen->calls++;
-        seen->last = *d;
-        snprintf(seen->message, sizeof(seen->message), "%s", d->message);
-        snprintf(seen->path, sizeof(seen->path), "%s", d->path);
-}
-
 /* A finding reaches the callback whole; without a report it goes nowhere, harmlessly. */
 START_TEST(test_diag)
 {
-        struct seen seen = { 0 };
-        struct formats_report report = { keep, NULL, &seen };
+        struct findings f = { 0 };
+        struct formats_report report = findings_report(&f);
 
         formats_diag(&report, FORMATS_SKIPPED, 12, 3, NULL, "%s is %d", "x", 4);
-        ck_assert_int_eq(seen.calls, 1);
-        ck_assert_int_eq(seen.last.kind, FORMATS_SKIPPED);
-        ck_assert_int_eq(seen.last.line, 12);
-        ck_assert_int_eq(seen.last.column, 3);
-        ck_assert_str_eq(seen.path, "");
-        ck_assert_str_eq(seen.message, "x is 4");
         formats_diag(&report, FORMATS_WARNING, 0, 0, "$.a[1]", "w");
-        ck_assert_str_eq(seen.path, "$.a[1]");
         formats_diag(NULL, FORMATS_REFUSED, 1, 1, NULL, "nobody hears this");
         report.diag = NULL;
         formats_diag(&report, FORMATS_REFUSED, 1, 1, NULL, "nor this");
-        ck_assert_int_eq(seen.calls, 2);
+        ck_assert_str_eq(f.text, "SKIPPED 12:3: x is 4\nWARNING $.a[1]: w\n");
 }
 END_TEST
 
@@ -235,21 +198,15 @@ int main(void)
 {
         Suite *suite = suite_create("formats_text");
         TCase *text = tcase_create("text"), *files = tcase_create("files");
-        SRunner *runner;
-        int failed;
 
         tcase_add_loop_test(text, test_clean, 0, sizeof(cleaned) / sizeof(cleaned[0]));
         tcase_add_loop_test(text, test_size_limit, 0, sizeof(sized) / sizeof(sized[0]));
         tcase_add_test(text, test_diag);
         suite_add_tcase(suite, text);
-        tcase_add_checked_fixture(files, dir_setup, dir_teardown);
+        tcase_add_checked_fixture(files, formats_dir_setup, formats_dir_teardown);
         tcase_add_loop_test(files, test_read_file, 0, sizeof(file_sizes) / sizeof(file_sizes[0]));
         tcase_add_test(files, test_read_file_errors);
         tcase_add_test(files, test_read_stream_pipe);
         suite_add_tcase(suite, files);
-        runner = srunner_create(suite);
-        srunner_run_all(runner, CK_NORMAL);
-        failed = srunner_ntests_failed(runner);
-        srunner_free(runner);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return run_suite(suite);
 }
