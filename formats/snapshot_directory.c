@@ -25,20 +25,21 @@ static int read_license(struct snap_import *im, json_t *entry, const char *path,
         size_t i;
         int err, r;
 
-        err = snap_need_object(im, entry, path);
+        err = snap_need_object(im->report, entry, path);
         if (!err)
-                err = snap_get_guid(im, entry, path, "skuId", sku_id);
+                err = snap_get_guid(im->report, entry, path, "skuId", sku_id);
         if (!err)
-                err = snap_get_list(im, entry, path, "disabledPlans", false, &disabled,
+                err = snap_get_list(im->report, entry, path, "disabledPlans", false, &disabled,
                                     disabled_path);
         if (err)
                 return err;
         snap_path_key(at, path, "skuId");
         r = model_product_by_sku_id(im->m, sku_id, sku, sizeof(sku));
         if (r < 0)
-                return r == -ENOENT ? snap_refused(im, at, "no product in subscribedSkus (or the "
+                return r == -ENOENT ? snap_refused(im->report, at,
+                                                   "no product in subscribedSkus (or the "
                                                    "catalog) has skuId %s", sku_id)
-                                    : snap_model_failed(im, at, r);
+                                    : snap_model_failed(im->report, at, r);
         names = json_array();
         json_array_foreach(disabled, i, guid) {
                 snap_path_index(at, disabled_path, i);
@@ -47,14 +48,15 @@ static int read_license(struct snap_import *im, json_t *entry, const char *path,
                                          : -EINVAL;
                 if (r < 0) {
                         json_decref(names);
-                        return json_is_string(guid) ? snap_model_failed(im, at, r)
-                                                    : snap_refused(im, at, "not a GUID");
+                        return json_is_string(guid) ? snap_model_failed(im->report, at, r)
+                                                    : snap_refused(im->report, at, "not a GUID");
                 }
                 json_array_append_new(names, json_string(plan));
         }
         license = json_pack("{s:s, s:s, s:o, s:s, s:b}", "sku", sku, "owner", owner,
                             "disabled", names, "path", path, "late", late);
-        return json_array_append_new(list, license) < 0 ? snap_refused(im, path, "out of memory")
+        return json_array_append_new(list, license) < 0 ? snap_refused(im->report, path,
+                                                                       "out of memory")
                                                         : 0;
 }
 
@@ -95,7 +97,7 @@ int snap_claim_directs(struct snap_import *im, bool late)
                           : -ENOMEM;
                 free(plans);
                 if (r < 0)
-                        return snap_model_failed(im, field(license, "path"), r);
+                        return snap_model_failed(im->report, field(license, "path"), r);
         }
         return 0;
 }
@@ -115,7 +117,7 @@ int snap_claim_group_licenses(struct snap_import *im)
                         r = model_group_disabled_set(im->m, sku, group, plans, count);
                 free(plans);
                 if (r < 0)
-                        return snap_model_failed(im, field(license, "path"), r);
+                        return snap_model_failed(im->report, field(license, "path"), r);
         }
         return 0;
 }
@@ -136,7 +138,8 @@ static int read_user_licenses(struct snap_import *im, json_t *user, const char *
         size_t i;
         int err;
 
-        err = snap_get_list(im, user, path, states ? "licenseAssignmentStates" : "assignedLicenses",
+        err = snap_get_list(im->report, user, path,
+                            states ? "licenseAssignmentStates" : "assignedLicenses",
                             false, &list, list_path);
         json_array_foreach(list, i, entry) {
                 json_t *group = json_object_get(entry, "assignedByGroup");
@@ -160,21 +163,22 @@ int snap_read_user(struct snap_import *im, json_t *user, const char *path)
         json_t *taken;
         int err, r;
 
-        err = snap_need_object(im, user, path);
+        err = snap_need_object(im->report, user, path);
         if (!err)
-                err = snap_get_guid(im, user, path, "id", id);
+                err = snap_get_guid(im->report, user, path, "id", id);
         if (!err)
-                err = snap_get_text(im, user, path, "userPrincipalName", true, false, upn);
+                err = snap_get_text(im->report, user, path, "userPrincipalName", true, false, upn);
         if (!err)
-                err = snap_get_text(im, user, path, "displayName", false, true, name);
+                err = snap_get_text(im->report, user, path, "displayName", false, true, name);
         if (!err)
-                err = snap_get_text(im, user, path, "usageLocation", false, false, location);
+                err = snap_get_text(im->report, user, path, "usageLocation", false, false,
+                                    location);
         if (err)
                 return err;
         taken = json_object_get(im->users_by_id, id);
         snap_path_key(at, path, "id");
         if (taken)
-                return snap_refused(im, at, "%s is the id of %s already", id,
+                return snap_refused(im->report, at, "%s is the id of %s already", id,
                                     json_string_value(taken));
         snap_path_key(at, path, "userPrincipalName");
         r = model_user_create(im->m, upn);
@@ -191,7 +195,7 @@ int snap_read_user(struct snap_import *im, json_t *user, const char *path)
                 r = model_object_id_set(im->m, MODEL_OBJECT_USER, upn, id);
         }
         if (r < 0)
-                return snap_model_failed(im, at, r);
+                return snap_model_failed(im->report, at, r);
         json_object_set_new(im->users_by_id, id, json_string(upn));
         im->summary->users++;
         return read_user_licenses(im, user, path, upn);
@@ -209,7 +213,8 @@ static void unique_group_name(struct snap_import *im, const char *path, char *na
         for (n = 2; json_object_get(im->group_names, name); n++)
                 snprintf(name, MODEL_TEXT_MAX + 1, "%.*s (%d)", MODEL_TEXT_MAX - 16, first, n);
         snap_path_key(at, path, "displayName");
-        snap_warn(im, at, "a group named '%s' is listed already; this one is imported as '%s'",
+        snap_warn(im->report, at,
+                  "a group named '%s' is listed already; this one is imported as '%s'",
                   first, name);
 }
 
@@ -220,32 +225,33 @@ static int read_members(struct snap_import *im, json_t *group, const char *path,
         size_t i;
         int err, r;
 
-        err = snap_get_list(im, group, path, "members", false, &members, list_path);
+        err = snap_get_list(im->report, group, path, "members", false, &members, list_path);
         json_array_foreach(members, i, member) {
                 const char *type;
 
                 if (err)
                         break;
                 snap_path_index(at, list_path, i);
-                err = snap_need_object(im, member, at);
+                err = snap_need_object(im->report, member, at);
                 if (!err)
-                        err = snap_get_guid(im, member, at, "id", id);
+                        err = snap_get_guid(im->report, member, at, "id", id);
                 if (err)
                         break;
                 type = json_string_value(json_object_get(member, "@odata.type"));
                 if (type && strcmp(type, "#microsoft.graph.user") != 0) {
-                        snap_warn(im, at, "skipped: a %s member gets no licenses from the group",
+                        snap_warn(im->report, at,
+                                  "skipped: a %s member gets no licenses from the group",
                                   type);
                         continue;
                 }
                 upn = json_object_get(im->users_by_id, id);
                 if (!upn) {
                         snap_path_key(at, at, "id");
-                        return snap_refused(im, at, "no user in users has id %s", id);
+                        return snap_refused(im->report, at, "no user in users has id %s", id);
                 }
                 r = model_member_add(im->m, name, json_string_value(upn));
                 if (r < 0)
-                        err = snap_model_failed(im, at, r);
+                        err = snap_model_failed(im->report, at, r);
         }
         return err;
 }
@@ -258,16 +264,16 @@ int snap_read_group(struct snap_import *im, json_t *group, const char *path)
         size_t i;
         int err, r;
 
-        err = snap_need_object(im, group, path);
+        err = snap_need_object(im->report, group, path);
         if (!err)
-                err = snap_get_guid(im, group, path, "id", id);
+                err = snap_get_guid(im->report, group, path, "id", id);
         if (!err)
-                err = snap_get_text(im, group, path, "displayName", true, true, name);
+                err = snap_get_text(im->report, group, path, "displayName", true, true, name);
         if (err)
                 return err;
         snap_path_key(at, path, "id");
         if (json_object_get(im->users_by_id, id))
-                return snap_refused(im, at, "%s is the id of user %s already", id,
+                return snap_refused(im->report, at, "%s is the id of user %s already", id,
                                     json_string_value(json_object_get(im->users_by_id, id)));
         unique_group_name(im, path, name);
         json_object_set_new(im->group_names, name, json_true());
@@ -278,11 +284,11 @@ int snap_read_group(struct snap_import *im, json_t *group, const char *path)
                 r = model_object_id_set(im->m, MODEL_OBJECT_GROUP, name, id);
         }
         if (r < 0)
-                return snap_model_failed(im, at, r);
+                return snap_model_failed(im->report, at, r);
         im->summary->groups++;
         err = read_members(im, group, path, name);
         if (!err)
-                err = snap_get_list(im, group, path, "assignedLicenses", false, &licenses,
+                err = snap_get_list(im->report, group, path, "assignedLicenses", false, &licenses,
                                     list_path);
         json_array_foreach(licenses, i, license) {
                 if (err)

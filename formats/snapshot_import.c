@@ -26,22 +26,22 @@ static int read_organization(struct snap_import *im, json_t *root)
         if (!org || json_is_null(org))
                 return 0;
         if (json_is_array(org) || json_object_get(org, "value")) {
-                err = snap_get_list(im, root, "$", "organization", true, &org, path);
+                err = snap_get_list(im->report, root, "$", "organization", true, &org, path);
                 if (err)
                         return err;
                 if (json_array_size(org) != 1)
-                        return snap_refused(im, path, "holds %zu organizations, not one",
+                        return snap_refused(im->report, path, "holds %zu organizations, not one",
                                             json_array_size(org));
                 org = json_array_get(org, 0);
                 snap_path_index(path, path, 0);
         }
-        err = snap_need_object(im, org, path);
+        err = snap_need_object(im->report, org, path);
         if (!err)
-                err = snap_get_text(im, org, path, "displayName", false, true, name);
+                err = snap_get_text(im->report, org, path, "displayName", false, true, name);
         if (!err)
-                err = snap_get_text(im, org, path, "countryLetterCode", false, false, code);
+                err = snap_get_text(im->report, org, path, "countryLetterCode", false, false, code);
         if (!err && json_object_get(org, "id"))
-                err = snap_get_guid(im, org, path, "id", id);
+                err = snap_get_guid(im->report, org, path, "id", id);
         if (err)
                 return err;
         snap_path_key(at, path, "displayName");
@@ -54,7 +54,7 @@ static int read_organization(struct snap_import *im, json_t *root)
                 snap_path_key(at, path, "id");
                 r = model_object_id_set(im->m, MODEL_OBJECT_TENANT, NULL, id);
         }
-        return r < 0 ? snap_model_failed(im, at, r) : 0;
+        return r < 0 ? snap_model_failed(im->report, at, r) : 0;
 }
 
 static int read_plans(struct snap_import *im, json_t *sku_json, const char *path, const char *sku)
@@ -66,21 +66,22 @@ static int read_plans(struct snap_import *im, json_t *sku_json, const char *path
         size_t i;
         int err, r;
 
-        err = snap_get_list(im, sku_json, path, "servicePlans", false, &plans, plans_path);
+        err = snap_get_list(im->report, sku_json, path, "servicePlans", false, &plans, plans_path);
         json_array_foreach(plans, i, plan) {
                 if (err)
                         break;
                 snap_path_index(at, plans_path, i);
-                err = snap_need_object(im, plan, at);
+                err = snap_need_object(im->report, plan, at);
                 if (!err)
-                        err = snap_get_text(im, plan, at, "servicePlanName", true, true, name);
+                        err = snap_get_text(im->report, plan, at, "servicePlanName", true, true,
+                                            name);
                 if (!err)
-                        err = snap_get_guid(im, plan, at, "servicePlanId", guid);
+                        err = snap_get_guid(im->report, plan, at, "servicePlanId", guid);
                 if (err)
                         break;
                 r = model_plan_upsert(im->m, sku, name, guid, NULL, &done);
                 if (r < 0)
-                        err = snap_model_failed(im, at, r);
+                        err = snap_model_failed(im->report, at, r);
         }
         return err;
 }
@@ -95,15 +96,16 @@ static int set_seats(struct snap_import *im, json_t *sku_json, const char *path,
 
         snap_path_key(at, path, "prepaidUnits");
         if (units && !json_is_null(units)) {
-                err = snap_need_object(im, units, at);
+                err = snap_need_object(im->report, units, at);
                 if (!err)
-                        err = snap_get_count(im, units, at, "enabled", &enabled);
+                        err = snap_get_count(im->report, units, at, "enabled", &enabled);
                 if (!err)
-                        err = snap_get_count(im, units, at, "warning", &warning);
+                        err = snap_get_count(im->report, units, at, "warning", &warning);
                 if (err)
                         return err;
                 if (enabled + warning > MODEL_COUNT_MAX)
-                        return snap_refused(im, at, "enabled + warning is more than %d seats",
+                        return snap_refused(im->report, at,
+                                            "enabled + warning is more than %d seats",
                                             MODEL_COUNT_MAX);
         }
         r = model_product_set_expiring_soon(im->m, sku, 0);
@@ -111,7 +113,7 @@ static int set_seats(struct snap_import *im, json_t *sku_json, const char *path,
                 r = model_product_set_total(im->m, sku, enabled + warning);
         if (r >= 0)
                 r = model_product_set_expiring_soon(im->m, sku, warning);
-        return r < 0 ? snap_model_failed(im, at, r) : 0;
+        return r < 0 ? snap_model_failed(im->report, at, r) : 0;
 }
 
 static int read_sku(struct snap_import *im, json_t *sku_json, const char *path)
@@ -122,18 +124,18 @@ static int read_sku(struct snap_import *im, json_t *sku_json, const char *path)
         json_t *seen;
         int err, r;
 
-        err = snap_need_object(im, sku_json, path);
+        err = snap_need_object(im->report, sku_json, path);
         if (!err)
-                err = snap_get_text(im, sku_json, path, "skuPartNumber", true, false, sku);
+                err = snap_get_text(im->report, sku_json, path, "skuPartNumber", true, false, sku);
         if (!err)
-                err = snap_get_guid(im, sku_json, path, "skuId", sku_id);
+                err = snap_get_guid(im->report, sku_json, path, "skuId", sku_id);
         if (!err)
-                err = snap_get_text(im, sku_json, path, "displayName", false, true, name);
+                err = snap_get_text(im->report, sku_json, path, "displayName", false, true, name);
         if (err)
                 return err;
         seen = json_object_get(im->skus, sku);
         if (seen)
-                return snap_refused(im, path, "%s is listed already, at %s", sku,
+                return snap_refused(im->report, path, "%s is listed already, at %s", sku,
                                     json_string_value(seen));
         json_object_set_new(im->skus, sku, json_string(path));
         /* One call per field, so that a refusal names the field. */
@@ -148,7 +150,7 @@ static int read_sku(struct snap_import *im, json_t *sku_json, const char *path)
                 r = model_product_upsert(im->m, sku, NULL, sku_id, &done);
         }
         if (r < 0)
-                return snap_model_failed(im, at, r);
+                return snap_model_failed(im->report, at, r);
         err = read_plans(im, sku_json, path, sku);
         if (!err)
                 err = set_seats(im, sku_json, path, sku);
@@ -167,7 +169,7 @@ static int make_room(struct snap_import *im, bool replace)
                 return -ENOTEMPTY;
         if (r == 0)
                 r = model_directory_clear(im->m);
-        return r < 0 ? snap_database_failed(im, r) : 0;
+        return r < 0 ? snap_database_failed(im->report, r) : 0;
 }
 
 struct waiting {
@@ -179,7 +181,7 @@ static int warn_waiting(void *ctx, const char *upn)
 {
         struct waiting *w = ctx;
 
-        snap_warn(w->im, "", "%s waits for %s: no seat left", upn, w->sku);
+        snap_warn(w->im->report, "", "%s waits for %s: no seat left", upn, w->sku);
         return 0;
 }
 
@@ -206,7 +208,7 @@ static int report_seats(struct snap_import *im, int64_t *ret_held, int64_t *ret_
                 if (r < 0)
                         break;
         }
-        return r < 0 ? snap_database_failed(im, r) : 0;
+        return r < 0 ? snap_database_failed(im->report, r) : 0;
 }
 
 /* Reads each element of the list with fn, reporting progress. */
@@ -236,11 +238,11 @@ static int import_all(struct snap_import *im, json_t *root, bool replace)
         json_t *skus, *users, *groups;
         int err;
 
-        err = snap_get_list(im, root, "$", "subscribedSkus", true, &skus, skus_path);
+        err = snap_get_list(im->report, root, "$", "subscribedSkus", true, &skus, skus_path);
         if (!err)
-                err = snap_get_list(im, root, "$", "users", true, &users, users_path);
+                err = snap_get_list(im->report, root, "$", "users", true, &users, users_path);
         if (!err)
-                err = snap_get_list(im, root, "$", "groups", true, &groups, groups_path);
+                err = snap_get_list(im->report, root, "$", "groups", true, &groups, groups_path);
         if (!err)
                 err = make_room(im, replace);
         if (err)
@@ -283,17 +285,17 @@ int formats_snapshot_import(struct model *m, json_t *root, bool replace,
 
         if (!im.users_by_id || !im.group_names || !im.skus || !im.directs ||
             !im.group_licenses) {
-                err = snap_database_failed(&im, -ENOMEM);
+                err = snap_database_failed(im.report, -ENOMEM);
                 goto out;
         }
         if (!json_is_object(root)) {
-                err = snap_refused(&im, "$", "not an object with subscribedSkus, users and "
+                err = snap_refused(im.report, "$", "not an object with subscribedSkus, users and "
                                    "groups");
                 goto out;
         }
         r = model_batch_begin(m);
         if (r < 0) {
-                err = snap_database_failed(&im, r);
+                err = snap_database_failed(im.report, r);
                 goto out;
         }
         err = import_all(&im, root, replace);
@@ -303,7 +305,7 @@ int formats_snapshot_import(struct model *m, json_t *root, bool replace,
         r = model_batch_end(m, err == 0);
         model_set_actor(NULL);
         if (r < 0 && err == 0)
-                err = snap_database_failed(&im, r);
+                err = snap_database_failed(im.report, r);
         if (err == 0)
                 *ret = summary;
 out:

@@ -1,20 +1,14 @@
 /*
- * Shared by the files of the snapshot importer (snapshot_read.c: findings and the values of
- * the JSON, each named by its path; snapshot_import.c: the tenant, its products and the whole
- * import; snapshot_directory.c: users, groups, members and their licenses). A reader of
- * snapshots that is not an import (a planner) can use the value readers as they are: only
- * snap_model_failed and the directory readers need a model.
+ * Shared by the two files of the snapshot importer that make model calls (snapshot_import.c:
+ * the tenant, its products and the whole import; snapshot_directory.c: users, groups, members
+ * and their licenses): the import's state. Reading the values is snapshot_values.h's.
  */
 #pragma once
 
 #include <stdbool.h>
-#include <stdint.h>
-
-#include <jansson.h>
 
 #include "snapshot.h"
-
-#define SNAP_PATH_BYTES 256             /* a JSON path in a finding */
+#include "snapshot_values.h"
 
 struct snap_import {
         struct model *m;
@@ -27,46 +21,6 @@ struct snap_import {
         size_t objects, done;           /* for progress */
         struct formats_snapshot_summary *summary;
 };
-
-/*
- * Findings. snap_refused reports the value at `path` as refused and returns -EINVAL;
- * snap_warn reports a warning (path "" when the finding is about no one value).
- * snap_database_failed reports the model's failure in the database (its reason, or the text
- * of -r) and returns r. snap_model_failed turns a failed model call about the value at `path`
- * into one of the two, as the model says (model_failed_in_database; ENOMEM is never a refusal).
- */
-int snap_refused(struct snap_import *im, const char *path, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-void snap_warn(struct snap_import *im, const char *path, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-int snap_database_failed(struct snap_import *im, int r);
-int snap_model_failed(struct snap_import *im, const char *path, int r);
-
-/* Writes path + ".key" or path + "[i]" to ret (SNAP_PATH_BYTES; it may be path), cut with "...". */
-void snap_path_key(char *ret, const char *path, const char *key);
-void snap_path_index(char *ret, const char *path, size_t i);
-
-/*
- * The value readers: each reads obj.key (at `path`), and returns 0 or -EINVAL having reported
- * why the value is refused.
- *   snap_get_text: the text, cleaned (formats_text_clean, collapsing when asked), into out
- *     (MODEL_TEXT_MAX + 1 bytes). Absent or null: "" when optional, refused when required.
- *   snap_get_guid: a GUID, lower-case, into out (MODEL_SKU_ID_MAX + 1 bytes); required.
- *   snap_get_count: a count from 0 to MODEL_COUNT_MAX; absent or null is 0.
- *   snap_get_list: a plain array or a Graph page {"value": [...]} (borrowed, not a new
- *     reference), and the path of the array itself in ret_path. Absent: refused when
- *     required, else NULL (an empty list for json_array_foreach).
- *   snap_need_object: the value at path must be an object.
- */
-int snap_get_text(struct snap_import *im, json_t *obj, const char *path, const char *key,
-                  bool required, bool collapse, char *out);
-int snap_get_guid(struct snap_import *im, json_t *obj, const char *path, const char *key,
-                  char *out);
-int snap_get_count(struct snap_import *im, json_t *obj, const char *path, const char *key,
-                   int64_t *ret);
-int snap_get_list(struct snap_import *im, json_t *obj, const char *path, const char *key,
-                  bool required, json_t **ret, char *ret_path);
-int snap_need_object(struct snap_import *im, json_t *value, const char *path);
 
 /*
  * The directory (snapshot_directory.c): a user with its direct licenses, a group with its

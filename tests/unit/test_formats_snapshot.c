@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "snapshot.h"
+#include "snapshot_values.h"
 #include "test_formats_helpers.h"
 
 #define SKU "078d2b04-f1bd-4111-bbd4-b4b1b354cef4"
@@ -178,6 +179,38 @@ START_TEST(test_refused)
         after = tenant_snapshot(m);
         ck_same_snapshot_at(CK_WHERE, refused[_i].where, before, after);
         json_decref(root);
+}
+END_TEST
+
+/* The value readers alone, with no model: what a planner of changes reads a snapshot with. */
+START_TEST(test_values_without_model)
+{
+        struct findings f = { 0 };
+        struct formats_report report = findings_report(&f);
+        json_t *obj = parse("{\"id\": \"5E1A0000-0000-4000-8000-00000000000A\", \"n\": 3,"
+                            " \"name\": \" a\\u00a0\\t b \", \"list\": {\"value\": [1]},"
+                            " \"bad\": \"5e1a0000\"}");
+        char text[MODEL_TEXT_MAX + 1], guid[MODEL_SKU_ID_MAX + 1], at[SNAP_PATH_BYTES];
+        int64_t count;
+        json_t *list;
+
+        ck_ok(snap_get_guid(&report, obj, "$.x", "id", guid));
+        ck_assert_str_eq(guid, "5e1a0000-0000-4000-8000-00000000000a");
+        ck_ok(snap_get_count(&report, obj, "$.x", "n", &count));
+        ck_assert_int_eq(count, 3);
+        ck_ok(snap_get_text(&report, obj, "$.x", "name", true, true, text));
+        ck_assert_str_eq(text, "a b");
+        ck_ok(snap_get_list(&report, obj, "$.x", "list", true, &list, at));
+        ck_assert_int_eq(json_array_size(list), 1);
+        ck_assert_str_eq(at, "$.x.list.value");
+        ck_assert_str_eq(f.text, "");
+        ck_assert_int_eq(snap_get_guid(&report, obj, "$.x", "bad", guid), -EINVAL);
+        ck_assert_int_eq(snap_get_count(&report, obj, "$.x", "name", &count), -EINVAL);
+        ck_assert_int_eq(snap_get_list(&report, obj, "$.x", "missing", true, &list, at), -EINVAL);
+        ck_assert_str_eq(f.text, "REFUSED $.x.bad: not a GUID\n"
+                         "REFUSED $.x.name: not a count from 0 to 2147483647\n"
+                         "REFUSED $.x.missing: missing\n");
+        json_decref(obj);
 }
 END_TEST
 
@@ -365,6 +398,7 @@ int main(void)
         tcase_add_test(tcase, test_import);
         tcase_add_loop_test(tcase, test_refused, 0, sizeof(refused) / sizeof(refused[0]));
         tcase_add_test(tcase, test_refused_long_text);
+        tcase_add_test(tcase, test_values_without_model);
         tcase_add_test(tcase, test_not_empty);
         tcase_add_test(tcase, test_not_an_object);
         tcase_add_loop_test(tcase, test_parse, 0, sizeof(texts) / sizeof(texts[0]));
