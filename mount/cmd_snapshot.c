@@ -1,15 +1,21 @@
 /*
  * licensefs import [--replace] DATABASE FILE.json, licensefs export DATABASE and licensefs
- * export-csv DATABASE: the arguments, opening the database (created if missing), and the exit
- * status; the work is in snapshot_import.c, snapshot_export.c and csv_export.c.
+ * export-csv DATABASE: the arguments, opening the tenant (created if missing), the messages
+ * and the exit status; the reading and writing are formats/'s (snapshot.h).
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
-#include "dbcheck.h"
 #include "snapshot.h"
+#include "tenant.h"
+
+#define PROGRESS_EVERY 500              /* objects between two progress lines */
+#define PROGRESS_FROM 2000              /* objects a snapshot needs for progress to show */
 
 static int usage(const char *verb)
 {
@@ -31,63 +37,175 @@ static bool paths_ok(int argc, char **argv, int count)
         return true;
 }
 
-static struct model *open_database(const char *database)
+/* The failure of the model as the verbs say it: exit status 3. */
+static int database_failed(const char *database, int r)
 {
-        struct model *m = NULL;
-        int r;
+        fprintf(stderr, "licensefs: %s: %s\n", database,
+                model_reason()[0] ? model_reason() : strerror(-r));
+        return EXIT_DATABASE;
+}
 
-        if (dbcheck(database) < 0)
-                return NULL;
-        r = model_open(database, &m);
-        if (r < 0)
-                snapshot_database_error(database, r);
-        return r < 0 ? NULL : m;
+struct import_printer {
+        const char *file, *database;
+        bool tty;                       /* stderr is a terminal: progress may show */
+        bool shown;                     /* a progress line is on the terminal */
+        int status;                     /* of the last refusal or failure reported */
+};
+
+static void clear_progress(struct import_printer *p)
+{
+        if (p->shown)
+                fputs("\r\033[K", stderr);
+        p->shown = false;
+}
+
+static void print_diag(void *ctx, const struct formats_diag *d)
+{
+        struct import_printer *p = ctx;
+
+        clear_progress(p);
+        switch (d->kind) {
+        case FORMATS_DATABASE:
+                fprintf(stderr, "licensefs: %s: %s\n", p->database, d->message);
+                p->status = EXIT_DATABASE;
+                break;
+        case FORMATS_WARNING:
+                fprintf(stderr, "licensefs: %s: %s%swarning: %s\n", p->file, d->path,
+                        *d->path ? ": " : "", d->message);
+                break;
+        default:
+                if (*d->path)
+                        fprintf(stderr, "licensefs: %s: %s: %s\n", p->file, d->path, d->message);
+                else
+                        fprintf(stderr, "licensefs: %s:%ld:%ld: %s\n", p->file, d->line,
+                                d->column, d->message);
+                p->status = EXIT_REFUSED;
+                break;
+        }
+}
+
+/* How far a large import is, on a terminal only; the end clears the line. */
+static void print_progress(void *ctx, size_t done, size_t total)
+{
+        struct import_printer *p = ctx;
+
+        if (done == total) {
+                clear_progress(p);
+        } else if (p->tty && total >= PROGRESS_FROM && done % PROGRESS_EVERY == 0) {
+                fprintf(stderr, "\rlicensefs: importing %s: %zu of %zu objects", p->file, done,
+                        total);
+                p->shown = true;
+        }
 }
 
 int cmd_import(int argc, char **argv)
 {
         bool replace = argc > 1 && strcmp(argv[1], "--replace") == 0;
-        int first = replace ? 2 : 1, status;
-        struct model *m;
-        json_t *root;
+        int first = replace ? 2 : 1, status, r;
+        struct import_printer printer = { .tty = isatty(STDERR_FILENO) };
+        struct formats_report report = { print_diag, print_progress, &printer };
+        struct formats_snapshot_summary summary;
+        struct model_actor actor;
+        struct model *m = NULL;
+        json_t *root = NULL;
+        char *data = NULL;
+        size_t size = 0;
 
         if (!paths_ok(argc - first, argv + first, 2))
                 return usage(argv[0]);
+        printer.database = argv[first];
+        printer.file = argv[first + 1];
+        actor = (struct model_actor){ (int64_t)getuid(), "import", printer.file };
         /* The file first: a file that cannot be read leaves no new database behind. */
-        status = snapshot_load(argv[first + 1], &root);
-        if (status)
-                return status;
-        m = open_database(argv[first]);
-        status = m ? snapshot_import(m, argv[first], argv[first + 1], root, replace)
-                   : EXIT_DATABASE;
+        r = formats_read_file(printer.file, &data, &size);
+        if (r < 0) {
+                fprintf(stderr, "licensefs: %s: %s\n", printer.file, strerror(-r));
+                return EXIT_REFUSED;
+        }
+        r = formats_snapshot_parse(data, size, &report, &root);
+        free(data);
+        if (r < 0)
+                return EXIT_REFUSED;
+        status = EXIT_DATABASE;
+        if (tenant_open(printer.database, TENANT_CHECK_FILES, &m) < 0)
+                goto out;
+        r = formats_snapshot_import(m, root, replace, &actor, &report, &summary);
+        if (r == -ENOTEMPTY && !printer.status) {
+                fprintf(stderr, "licensefs: %s: the tenant has users or groups already; import "
+                        "--replace replaces them\n", printer.database);
+                status = EXIT_REFUSED;
+        } else if (r < 0) {
+                status = printer.status ? printer.status : database_failed(printer.database, r);
+        } else {
+                printf("imported %s: %d products, %d users, %d groups; %lld seats held, %lld "
+                       "waiting\n", printer.file, summary.products, summary.users,
+                       summary.groups, (long long)summary.held, (long long)summary.waiting);
+                status = 0;
+        }
+out:
         model_close(m);
         json_decref(root);
         return status;
 }
 
-/* export and export-csv: DATABASE, and what writes it to stdout. */
-static int run_export(int argc, char **argv,
-                      int (*write)(struct model *m, const char *database, FILE *out))
+/* A failed write to stdout. */
+static int output_failed(void)
 {
-        struct model *m;
+        fprintf(stderr, "licensefs: stdout: %s\n", strerror(errno));
+        return EXIT_REFUSED;
+}
+
+static int write_snapshot(struct model *m, const char *database)
+{
+        json_t *root = NULL;
+        int status = 0, r;
+
+        r = formats_snapshot_export(m, &root);
+        if (r < 0)
+                return database_failed(database, r);
+        if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
+            fputc('\n', stdout) == EOF || fflush(stdout) == EOF)
+                status = output_failed();
+        json_decref(root);
+        return status;
+}
+
+static int write_csv(struct model *m, const char *database)
+{
+        char *text = NULL;
+        size_t size = 0;
+        int status = 0, r;
+
+        r = formats_csv_export(m, &text, &size);
+        if (r < 0)
+                return database_failed(database, r);
+        if (fwrite(text, 1, size, stdout) != size || fflush(stdout) == EOF)
+                status = output_failed();
+        free(text);
+        return status;
+}
+
+/* export and export-csv: DATABASE, and what writes it to stdout. */
+static int run_export(int argc, char **argv, int (*write)(struct model *m, const char *database))
+{
+        struct model *m = NULL;
         int status;
 
         if (!paths_ok(argc - 1, argv + 1, 1))
                 return usage(argv[0]);
-        m = open_database(argv[1]);
-        if (!m)
+        if (tenant_open(argv[1], TENANT_CHECK_FILES, &m) < 0)
                 return EXIT_DATABASE;
-        status = write(m, argv[1], stdout);
+        status = write(m, argv[1]);
         model_close(m);
         return status;
 }
 
 int cmd_export(int argc, char **argv)
 {
-        return run_export(argc, argv, snapshot_export);
+        return run_export(argc, argv, write_snapshot);
 }
 
 int cmd_export_csv(int argc, char **argv)
 {
-        return run_export(argc, argv, csv_export);
+        return run_export(argc, argv, write_csv);
 }

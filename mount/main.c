@@ -14,30 +14,18 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "dbcheck.h"
 #include "fs.h"
 #include "log.h"
 #include "model.h"
 #include "options.h"
 #include "purge.h"
+#include "tenant.h"
 
 
 static int fail(int status, const char *what, const char *why)
 {
         fprintf(stderr, "licensefs: %s: %s\n", what, why);
         return status;
-}
-
-/*
- * The model's clock: LICENSEFS_NOW=<epoch seconds> fixes it (for tests of time-driven rules
- * such as the purge of users deleted 30 days ago); otherwise the real clock.
- */
-static void set_clock(struct model *m)
-{
-        const char *now = getenv("LICENSEFS_NOW");
-
-        if (now && *now)
-                model_set_clock(m, (time_t)strtoll(now, NULL, 10));
 }
 
 /*
@@ -49,13 +37,8 @@ static int prepare_database(const struct options *o, char abs[PATH_MAX])
         struct model *m;
         int r;
 
-        if (dbcheck(o->database) < 0)
+        if (tenant_open(o->database, TENANT_CHECK_FILES | TENANT_CLOCK, &m) < 0)
                 return EXIT_DATABASE;
-        r = model_open(o->database, &m);
-        if (r < 0)
-                return fail(EXIT_DATABASE, o->database, model_reason()[0] ? model_reason()
-                                                                          : strerror(-r));
-        set_clock(m);
         if (o->demo) {
                 r = model_demo_fill(m);
                 if (r < 0) {
@@ -149,15 +132,13 @@ static int run(struct options *o)
                 log_to_syslog();
 
         status = EXIT_DATABASE;
-        r = model_open(database, &config.model);
-        if (r >= 0 && o->audit_lines)
-                r = model_set_audit_limit(config.model, o->audit_lines);
-        if (r < 0) {
-                log_line("%s: %s", database, model_reason());
-                config.model = model_close(config.model);
+        /* Checked in the foreground already: the daemon's own connection, after the fork. */
+        if (tenant_open(database, TENANT_CLOCK | TENANT_LOG, &config.model) < 0)
                 goto handlers;
+        if (o->audit_lines && model_set_audit_limit(config.model, o->audit_lines) < 0) {
+                log_line("%s: %s", database, model_reason());
+                goto close;
         }
-        set_clock(config.model);
         if (fs_start(fs) < 0) {
                 log_line("cannot start watching the database for changes: %s", model_reason());
                 goto close;

@@ -1,5 +1,5 @@
 /*
- * The CSV reader of import-catalog (mount/csv_reader.c), table-driven: each case is a text and
+ * The CSV reader of the formats layer (formats/csv_reader.c), table-driven: each case is a text and
  * the records it must give, rendered one a line as `LINE [field][field]...` (or `LINE !error`),
  * so a failure shows the whole reading. Covers RFC 4180 quoting, CRLF and LF, the byte order
  * mark, empty lines, cp1252 (with its undefined bytes), and texts refused as a whole.
@@ -95,15 +95,22 @@ static const struct {
         READ("empty text", "", ""),
 };
 
+/* A report that keeps the last refusal as `LINE: message`. */
+static void keep_refusal(void *ctx, const struct formats_diag *d)
+{
+        snprintf(ctx, 128, "line %ld: %s", d->line, d->message);
+}
+
 START_TEST(test_readable)
 {
         const char *text = readable[_i].text;
         struct csv_file *file = NULL;
         char why[128] = "";
+        struct formats_report report = { keep_refusal, NULL, why };
         char *got;
         int r;
 
-        r = csv_parse(text, strlen(text), &file, why, sizeof(why));
+        r = formats_csv_parse(text, strlen(text), &report, &file);
         ck_assert_msg(r == 0, "%s: csv_parse returned %d (%s)", readable[_i].name, r, why);
         got = render(file);
         ck_assert_msg(strcmp(got, readable[_i].records) == 0, "%s: read\n%s\nexpected\n%s",
@@ -112,7 +119,7 @@ START_TEST(test_readable)
                       readable[_i].name, (int)file->encoding, (int)readable[_i].encoding);
         ck_assert_msg(file->bom == readable[_i].bom, "%s: bom %d", readable[_i].name, file->bom);
         free(got);
-        csv_free(file);
+        formats_csv_free(file);
 }
 END_TEST
 
@@ -132,10 +139,11 @@ START_TEST(test_refused)
         const char *text = refused[_i].text;
         struct csv_file *file = NULL;
         char why[128] = "";
+        struct formats_report report = { keep_refusal, NULL, why };
         int r;
 
-        r = csv_parse(text, refused[_i].size ? refused[_i].size : strlen(text), &file, why,
-                      sizeof(why));
+        r = formats_csv_parse(text, refused[_i].size ? refused[_i].size : strlen(text), &report,
+                              &file);
         ck_assert_msg(r == -EINVAL, "%s: csv_parse returned %d, expected -EINVAL",
                       refused[_i].name, r);
         ck_assert_msg(file == NULL, "%s: *ret was written", refused[_i].name);
@@ -152,7 +160,6 @@ START_TEST(test_large)
         size_t size = 0;
         FILE *out = open_memstream(&text, &size);
         struct csv_file *file = NULL;
-        char why[128] = "";
 
         ck_assert_ptr_nonnull(out);
         memset(field, 'x', sizeof(field) - 1);
@@ -160,12 +167,12 @@ START_TEST(test_large)
         for (int i = 0; i < ROWS; i++)
                 fprintf(out, "%d,\"%s\"\r\n", i, i % 1000 ? "y" : field);
         fclose(out);
-        ck_assert_int_eq(csv_parse(text, size, &file, why, sizeof(why)), 0);
+        ck_assert_int_eq(formats_csv_parse(text, size, NULL, &file), 0);
         ck_assert_uint_eq(file->count, ROWS);
         ck_assert_str_eq(file->records[ROWS - 1].fields[0], "4999");
         ck_assert_uint_eq(file->records[ROWS - 1].line, ROWS);
         ck_assert_uint_eq(strlen(file->records[1000].fields[1]), sizeof(field) - 1);
-        csv_free(file);
+        formats_csv_free(file);
         free(text);
 }
 END_TEST

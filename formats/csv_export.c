@@ -1,16 +1,16 @@
 /*
- * licensefs export-csv: the licensed users, as the portal lists them, in RFC 4180 CSV (CRLF
- * line ends, fields quoted when they hold a comma, a quote, CR or LF): one row per user and
- * product the user holds (`active`), waits for (`error`) or, deleted, keeps suspended
- * (`suspended`), with the paths that give it: `Direct` first, then `Inherited (GROUP)` by
- * group name, joined by "; ". Rows are sorted by UPN, then by SKU. Read in one batch.
+ * The licensed-users writer (export-csv): the licensed users, as the portal lists them, in
+ * RFC 4180 CSV (CRLF line ends, fields quoted when they hold a comma, a quote, CR or LF): one
+ * row per user and product the user holds (`active`), waits for (`error`) or, deleted, keeps
+ * suspended (`suspended`), with the paths that give it: `Direct` first, then `Inherited
+ * (GROUP)` by group name, joined by "; ". Rows are sorted by UPN, then by SKU. Read in one
+ * batch.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
 #include "snapshot.h"
 
 enum claim { CLAIM_ACTIVE, CLAIM_ERROR, CLAIM_SUSPENDED };
@@ -32,19 +32,6 @@ static void field(FILE *out, const char *text, const char *end)
                 fputc(*p, out);
         }
         fprintf(out, "\"%s", end);
-}
-
-static int names(struct model *m, enum model_listing listing, const char *a, const char *b,
-                 json_t **ret)
-{
-        json_t *list = json_array();
-        int r = list ? model_list(m, listing, a, b, snapshot_append_name, list) : -ENOMEM;
-
-        if (r < 0)
-                json_decref(list);
-        else
-                *ret = list;
-        return r;
 }
 
 /* "Direct; Inherited (A); Inherited (B)", malloc'd, or NULL when out of memory. */
@@ -89,8 +76,9 @@ static int row(struct model *m, FILE *out, const char *upn, const char *display_
                 direct = seat.direct;
         }
         if (r >= 0)
-                r = names(m, claim == CLAIM_SUSPENDED ? MODEL_LIST_SUSPENDED_PATHS
-                                                      : MODEL_LIST_PATH_GROUPS, sku, upn, &groups);
+                r = formats_list_names(m, claim == CLAIM_SUSPENDED ? MODEL_LIST_SUSPENDED_PATHS
+                                                                   : MODEL_LIST_PATH_GROUPS,
+                                       sku, upn, &groups);
         if (r < 0)
                 return r;
         paths = paths_text(direct, groups);
@@ -132,12 +120,13 @@ static int user_rows(struct model *m, FILE *out, const char *upn, bool deleted)
 
         r = deleted ? model_deleted_user_get(m, upn, u) : model_user_get(m, upn, u);
         if (r >= 0)
-                r = names(m, deleted ? MODEL_LIST_SUSPENDED_LICENSES : MODEL_LIST_USER_LICENSES,
-                          upn, NULL, &held);
+                r = formats_list_names(m, deleted ? MODEL_LIST_SUSPENDED_LICENSES
+                                                  : MODEL_LIST_USER_LICENSES,
+                                       upn, NULL, &held);
         if (r >= 0 && !deleted)
-                r = names(m, MODEL_LIST_USER_WAITS, upn, NULL, &waits);
+                r = formats_list_names(m, MODEL_LIST_USER_WAITS, upn, NULL, &waits);
         if (r >= 0)
-                r = snapshot_merge(held, waits, user_row, &ur);
+                r = formats_merge_names(held, waits, user_row, &ur);
         json_decref(held);
         json_decref(waits);
         return r;
@@ -161,28 +150,28 @@ static int all_rows(struct model *m, FILE *out)
         json_t *users = NULL, *deleted = NULL;
         int r;
 
-        r = names(m, MODEL_LIST_USERS, NULL, NULL, &users);
+        r = formats_list_names(m, MODEL_LIST_USERS, NULL, NULL, &users);
         if (r >= 0)
-                r = names(m, MODEL_LIST_DELETED_USERS, NULL, NULL, &deleted);
+                r = formats_list_names(m, MODEL_LIST_DELETED_USERS, NULL, NULL, &deleted);
         /* Users and deleted users (never the same UPN), in UPN order. */
         if (r >= 0)
-                r = snapshot_merge(users, deleted, any_user_rows, &ar);
+                r = formats_merge_names(users, deleted, any_user_rows, &ar);
         json_decref(users);
         json_decref(deleted);
         return r;
 }
 
-int csv_export(struct model *m, const char *database, FILE *out)
+int formats_csv_export(struct model *m, char **ret, size_t *ret_size)
 {
         char *text = NULL;
         size_t size = 0;
         FILE *buf;
-        int status = 0, r;
+        int r;
 
-        /* Into memory first, so that a failure half-way prints no rows. */
+        /* Into memory, so that a failure half-way gives no rows. */
         buf = open_memstream(&text, &size);
         if (!buf)
-                return snapshot_database_error(database, -ENOMEM);
+                return -ENOMEM;
         r = model_batch_begin(m);
         if (r >= 0) {
                 fputs("userPrincipalName,displayName,product,state,assignmentPaths\r\n", buf);
@@ -191,10 +180,11 @@ int csv_export(struct model *m, const char *database, FILE *out)
         }
         if (fclose(buf) != 0 && r >= 0)
                 r = -ENOMEM;
-        if (r < 0)
-                status = snapshot_database_error(database, r);
-        else if (fwrite(text, 1, size, out) != size || fflush(out) == EOF)
-                status = snapshot_output_error();
+        if (r >= 0) {
+                *ret = text;
+                *ret_size = size;
+                text = NULL;
+        }
         free(text);
-        return status;
+        return r;
 }

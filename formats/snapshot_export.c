@@ -1,5 +1,5 @@
 /*
- * licensefs export: the tenant as a snapshot in the shape import reads (Microsoft Graph's
+ * The snapshot writer: the tenant as a snapshot in the shape import reads (Microsoft Graph's
  * organization, subscribedSkus, users and groups), read in one batch so that it is one
  * consistent moment. The output is deterministic: keys in a fixed order, products by SKU, users
  * and groups in the order they were created (for an imported tenant, the snapshot's order, which
@@ -16,23 +16,30 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
 #include "snapshot.h"
 
-int snapshot_append_name(void *ctx, const char *name)
+static int append_name(void *ctx, const char *name)
 {
         return json_array_append_new(ctx, json_string(name)) < 0 ? -ENOMEM : 0;
 }
 
-int snapshot_database_error(const char *database, int r)
+int formats_list_names(struct model *m, enum model_listing listing, const char *a,
+                       const char *b, json_t **ret)
 {
-        fprintf(stderr, "licensefs: %s: %s\n", database,
-                model_reason()[0] ? model_reason() : strerror(-r));
-        return EXIT_DATABASE;
+        json_t *names = json_array();
+        int r;
+
+        r = names ? model_list(m, listing, a, b, append_name, names) : -ENOMEM;
+        if (r < 0) {
+                json_decref(names);
+                return r;
+        }
+        *ret = names;
+        return 0;
 }
 
-int snapshot_merge(json_t *a, json_t *b, int (*fn)(void *ctx, const char *name, bool from_a),
-                   void *ctx)
+int formats_merge_names(json_t *a, json_t *b, int (*fn)(void *ctx, const char *name, bool from_a),
+                        void *ctx)
 {
         size_t i = 0, j = 0;
         int r = 0;
@@ -46,12 +53,6 @@ int snapshot_merge(json_t *a, json_t *b, int (*fn)(void *ctx, const char *name, 
                 take_a ? i++ : j++;
         }
         return r;
-}
-
-int snapshot_output_error(void)
-{
-        fprintf(stderr, "licensefs: stdout: %s\n", strerror(errno));
-        return EXIT_REFUSED;
 }
 
 struct export {
@@ -92,16 +93,7 @@ static void derived_guid(const char *kind, const char *name, char ret[MODEL_SKU_
 static int list(struct export *ex, enum model_listing listing, const char *a, const char *b,
                 json_t **ret)
 {
-        json_t *names = json_array();
-        int r;
-
-        r = names ? model_list(ex->m, listing, a, b, snapshot_append_name, names) : -ENOMEM;
-        if (r < 0) {
-                json_decref(names);
-                return r;
-        }
-        *ret = names;
-        return 0;
+        return formats_list_names(ex->m, listing, a, b, ret);
 }
 
 /* Plan names -> their GUIDs (by the product's plans), as a new array in *ret. */
@@ -352,7 +344,7 @@ static int user(struct export *ex, const char *upn, json_t *users)
                 r = list(ex, MODEL_LIST_USER_WAITS, upn, NULL, &waits);
         /* The products held and waited for, in SKU order. */
         if (r >= 0)
-                r = snapshot_merge(held, waits, user_license_of, &ul);
+                r = formats_merge_names(held, waits, user_license_of, &ul);
         if (r >= 0)
                 json_array_append_new(users, json_pack(
                         "{s:O, s:s, s:s, s:s?, s:O, s:O}", "id",
@@ -421,16 +413,16 @@ static int export_all(struct export *ex, json_t *root)
         return r;
 }
 
-int snapshot_export(struct model *m, const char *database, FILE *out)
+int formats_snapshot_export(struct model *m, json_t **ret)
 {
         struct export ex = {
                 .m = m, .products = json_object(), .user_ids = json_object(),
                 .groups = json_object(),
         };
         json_t *root = json_object();
-        int status = 0, r, end;
+        int r, end;
 
-        r = model_batch_begin(m);
+        r = root && ex.products && ex.user_ids && ex.groups ? model_batch_begin(m) : -ENOMEM;
         if (r >= 0) {
                 r = export_all(&ex, root);
                 /* Commits the ids made for objects that had none; nothing else changed. */
@@ -438,14 +430,13 @@ int snapshot_export(struct model *m, const char *database, FILE *out)
                 if (r >= 0)
                         r = end;
         }
-        if (r < 0)
-                status = snapshot_database_error(database, r);
-        else if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
-                 fputc('\n', out) == EOF || fflush(out) == EOF)
-                status = snapshot_output_error();
+        if (r >= 0) {
+                *ret = root;
+                root = NULL;
+        }
         json_decref(root);
         json_decref(ex.products);
         json_decref(ex.user_ids);
         json_decref(ex.groups);
-        return status;
+        return r;
 }

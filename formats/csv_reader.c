@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "csv_reader.h"
+#include "formats.h"
 
 /* A growing byte string. */
 struct bytes {
@@ -161,9 +162,9 @@ static bool take_line_end(struct parser *ps)
 
 /*
  * Reads one field into ps->text. Returns 1 when a comma follows (another field comes), 0 at the
- * end of the record, -EINVAL (reason in why) when a quoted field never closes, -ENOMEM.
+ * end of the record, -EINVAL (reported) when a quoted field never closes, -ENOMEM.
  */
-static int read_field(struct parser *ps, char *why, size_t why_size)
+static int read_field(struct parser *ps, const struct formats_report *report)
 {
         bool quoted = ps->p < ps->end && *ps->p == '"';
         unsigned long opened = ps->line;
@@ -172,8 +173,8 @@ static int read_field(struct parser *ps, char *why, size_t why_size)
         if (quoted) {
                 for (ps->p++;; ps->p++) {
                         if (ps->p == ps->end) {
-                                snprintf(why, why_size, "line %lu: a quoted field is not closed",
-                                         opened);
+                                formats_diag(report, FORMATS_REFUSED, (long)opened, 0, NULL,
+                                             "a quoted field is not closed");
                                 return -EINVAL;
                         }
                         if (*ps->p == '"' && (ps->p + 1 == ps->end || ps->p[1] != '"'))
@@ -264,7 +265,8 @@ out:
         return r;
 }
 
-int csv_parse(const char *data, size_t size, struct csv_file **ret, char *why, size_t why_size)
+int formats_csv_parse(const char *data, size_t size, const struct formats_report *report,
+                      struct csv_file **ret)
 {
         struct parser ps = { .p = data, .end = data + size, .line = 1 };
         const char *nul = memchr(data, '\0', size);
@@ -274,7 +276,8 @@ int csv_parse(const char *data, size_t size, struct csv_file **ret, char *why, s
         if (nul) {
                 for (line = 1; data < nul; data++)
                         line += *data == '\n';
-                snprintf(why, why_size, "line %lu: a NUL byte: not a text file", line);
+                formats_diag(report, FORMATS_REFUSED, (long)line, 0, NULL,
+                             "a NUL byte: not a text file");
                 return -EINVAL;
         }
         ps.file = calloc(1, sizeof(*ps.file));
@@ -293,7 +296,7 @@ int csv_parse(const char *data, size_t size, struct csv_file **ret, char *why, s
                 ps.fields = 0;
                 ps.error[0] = '\0';
                 do {
-                        r = read_field(&ps, why, why_size);
+                        r = read_field(&ps, report);
                         ps.fields++;
                 } while (r == 1);
                 if (r >= 0)
@@ -301,16 +304,14 @@ int csv_parse(const char *data, size_t size, struct csv_file **ret, char *why, s
         }
         free(ps.text.data);
         if (r < 0) {
-                if (r == -ENOMEM)
-                        snprintf(why, why_size, "%s", strerror(ENOMEM));
-                csv_free(ps.file);
+                formats_csv_free(ps.file);
                 return r;
         }
         *ret = ps.file;
         return 0;
 }
 
-struct csv_file *csv_free(struct csv_file *file)
+struct csv_file *formats_csv_free(struct csv_file *file)
 {
         size_t i;
 

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "formats.h"
+
 enum csv_encoding { CSV_UTF8, CSV_CP1252 };
 
 struct csv_record {
@@ -30,10 +32,12 @@ struct csv_file {
  * Reads the CSV text data[0..size). A record that breaks the quoting rules (a quote inside an
  * unquoted field, text after a closing quote) or holds a byte cp1252 leaves undefined is still
  * returned, with its error set, so a caller can skip it and go on. Returns 0 and *ret (free it
- * with csv_free()); -EINVAL when the text is not CSV at all (a NUL byte, a quoted field that
- * never closes), with the line and the reason in `why`; -ENOMEM.
+ * with formats_csv_free()); -EINVAL when the text is not CSV at all (a NUL byte, a quoted field
+ * that never closes), after reporting it (FORMATS_REFUSED, with its line) through `report`;
+ * -ENOMEM (not reported).
  */
-int csv_parse(const char *data, size_t size, struct csv_file **ret, char *why, size_t why_size);
+int formats_csv_parse(const char *data, size_t size, const struct formats_report *report,
+                      struct csv_file **ret);
 
-/* Frees what csv_parse returned; accepts NULL; returns NULL. */
-struct csv_file *csv_free(struct csv_file *file);
+/* Frees what formats_csv_parse returned; accepts NULL; returns NULL. */
+struct csv_file *formats_csv_free(struct csv_file *file);

@@ -1,0 +1,41 @@
+/*
+ * The one opening of the tenant for the mount and every verb: the checks of who else could
+ * change the database (dbcheck.c), the model, the test clock, and the one message when it
+ * cannot be opened, which the program turns into exit status 3.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbcheck.h"
+#include "log.h"
+#include "tenant.h"
+
+int tenant_open(const char *database, unsigned flags, struct model **ret)
+{
+        struct model *m = NULL;
+        const char *now = getenv("LICENSEFS_NOW");
+        int r;
+
+        if (flags & TENANT_CHECK_FILES) {
+                r = dbcheck(database);
+                if (r < 0)
+                        return r;       /* dbcheck said why */
+        }
+        r = model_open(database, &m);
+        if (r < 0) {
+                const char *why = model_reason()[0] ? model_reason() : strerror(-r);
+
+                if (flags & TENANT_LOG)
+                        log_line("%s: %s", database, why);
+                else
+                        fprintf(stderr, "licensefs: %s: %s\n", database, why);
+                return r;
+        }
+        /* For tests of time-driven rules, such as the purge of users deleted 30 days ago. */
+        if ((flags & TENANT_CLOCK) && now && *now)
+                model_set_clock(m, (time_t)strtoll(now, NULL, 10));
+        *ret = m;
+        return 0;
+}
