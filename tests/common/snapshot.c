@@ -37,6 +37,20 @@ static void snapshot_object_id(FILE *out, struct model *model, enum model_object
         fprintf(out, "  object id rc=%d [%s]\n", rc, rc == 0 ? id : "");
 }
 
+/*
+ * A seat's line, "WHAT [NAME]" and what its getter returned (rc and the seat), then the groups
+ * of its paths as the listing `paths` (of sku and upn) has them.
+ */
+static void snapshot_seat(FILE *out, struct model *model, const char *what, const char *name,
+                          int rc, const struct model_holder *seat, enum model_listing paths,
+                          const char *sku, const char *upn)
+{
+        fprintf(out, "  %s [%s] rc=%d direct=%d groups=%" PRId64 " since=%lld\n", what, name,
+                rc, rc == 0 && seat->direct, rc == 0 ? seat->groups : -1,
+                rc == 0 ? (long long)seat->since : -1LL);
+        snapshot_listing(out, "  paths", model, paths, sku, upn);
+}
+
 /* The direct options and effective plans of a user (deleted or not) for a product. */
 static void snapshot_options(FILE *out, struct model *model, const char *sku, const char *upn)
 {
@@ -70,26 +84,23 @@ static void snapshot_product(FILE *out, struct model *model, const char *sku)
         names_free(&names);
         names_collect(model, MODEL_LIST_PRODUCT_HOLDERS, sku, NULL, &names);
         for (size_t i = 0; i < names.count; i++) {
-                struct model_holder holder;
+                struct model_holder holder = { 0 };
 
                 rc = model_holder_get(model, sku, names.items[i], &holder);
-                fprintf(out, "  holder [%s] rc=%d direct=%d groups=%" PRId64 " since=%lld\n",
-                        names.items[i], rc, rc == 0 && holder.direct, rc == 0 ? holder.groups : -1,
-                        rc == 0 ? (long long)holder.since : -1LL);
-                snapshot_listing(out, "  paths", model, MODEL_LIST_PATH_GROUPS, sku,
-                                 names.items[i]);
+                snapshot_seat(out, model, "holder", names.items[i], rc, &holder,
+                              MODEL_LIST_PATH_GROUPS, sku, names.items[i]);
         }
         names_free(&names);
         names_collect(model, MODEL_LIST_PRODUCT_WAITERS, sku, NULL, &names);
         for (size_t i = 0; i < names.count; i++) {
-                struct model_waiter waiter;
+                struct model_waiter waiter = { 0 };
+                struct model_holder seat;
 
                 rc = model_waiter_get(model, sku, names.items[i], &waiter);
-                fprintf(out, "  waiter [%s] rc=%d direct=%d groups=%" PRId64 " since=%lld\n",
-                        names.items[i], rc, rc == 0 && waiter.direct, rc == 0 ? waiter.groups : -1,
-                        rc == 0 ? (long long)waiter.since : -1LL);
-                snapshot_listing(out, "  paths", model, MODEL_LIST_PATH_GROUPS, sku,
-                                 names.items[i]);
+                seat = (struct model_holder){ .direct = waiter.direct, .groups = waiter.groups,
+                                              .since = waiter.since };
+                snapshot_seat(out, model, "waiter", names.items[i], rc, &seat,
+                              MODEL_LIST_PATH_GROUPS, sku, names.items[i]);
         }
         names_free(&names);
         names_collect(model, MODEL_LIST_PRODUCT_GROUPS, sku, NULL, &names);
@@ -141,19 +152,16 @@ static void snapshot_deleted_user(FILE *out, struct model *model, const char *up
         snapshot_object_id(out, model, MODEL_OBJECT_USER, upn);
         names_collect(model, MODEL_LIST_SUSPENDED_LICENSES, upn, NULL, &names);
         for (size_t i = 0; i < names.count; i++) {
-                struct model_holder held;
+                struct model_holder held = { 0 };
 
                 rc = model_suspended_get(model, names.items[i], upn, &held);
-                fprintf(out, "  suspended [%s] rc=%d direct=%d groups=%" PRId64 " since=%lld\n",
-                        names.items[i], rc, rc == 0 && held.direct, rc == 0 ? held.groups : -1,
-                        rc == 0 ? (long long)held.since : -1LL);
-                snapshot_listing(out, "  paths", model, MODEL_LIST_SUSPENDED_PATHS,
-                                 names.items[i], upn);
+                snapshot_seat(out, model, "suspended", names.items[i], rc, &held,
+                              MODEL_LIST_SUSPENDED_PATHS, names.items[i], upn);
         }
         names_free(&names);
         names_collect(model, MODEL_LIST_INACTIVE_GROUPS, upn, NULL, &names);
         for (size_t i = 0; i < names.count; i++) {
-                struct model_member member;
+                struct model_member member = { 0 };
 
                 rc = model_inactive_member_get(model, names.items[i], upn, &member);
                 fprintf(out, "  inactive [%s] rc=%d since=%lld\n", names.items[i], rc,
@@ -182,7 +190,7 @@ static void snapshot_group(FILE *out, struct model *model, const char *name)
         snapshot_listing(out, "joined", model, MODEL_LIST_MEMBERS_JOINED, name, NULL);
         names_collect(model, MODEL_LIST_GROUP_MEMBERS, name, NULL, &names);
         for (size_t i = 0; i < names.count; i++) {
-                struct model_member member;
+                struct model_member member = { 0 };
 
                 rc = model_member_get(model, name, names.items[i], &member);
                 fprintf(out, "  member [%s] rc=%d since=%lld\n", names.items[i], rc,
@@ -191,7 +199,7 @@ static void snapshot_group(FILE *out, struct model *model, const char *name)
         names_free(&names);
         names_collect(model, MODEL_LIST_GROUP_LICENSES, name, NULL, &names);
         for (size_t i = 0; i < names.count; i++) {
-                struct model_group_license license;
+                struct model_group_license license = { 0 };
 
                 rc = model_group_license_get(model, names.items[i], name, &license);
                 fprintf(out, "  license [%s] rc=%d members=%" PRId64 " errors=%" PRId64
