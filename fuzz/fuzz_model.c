@@ -3,7 +3,8 @@
  * delete, totals, usage locations, direct and group licenses, memberships, the user lifecycle,
  * plans and options, imports, batches, time passing) over small pools of names, a few of them
  * invalid, applied to a small starting tenant. Any call may be refused with an errno, but none
- * may crash, and the seat invariants must hold after every step.
+ * may crash, a refused call must leave the tenant as it was (its snapshot), and the tenant
+ * invariants must hold after every step.
  *
  * With FUZZ_TRACE=1 in the environment, running the binary on one input prints the sequence as
  * C for a Check test in tests/unit/ (the fixture's `m` and clock_at(), the helpers' make_* and
@@ -15,11 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "invariants.h"
+#include "failure.h"
+#include "name_list.h"
+#include "tenant_snapshot.h"
 
 #define T0 ((time_t)1700000000)         /* TEST_T0 of tests/unit/check_helpers.h */
 #define STEPS_MAX 64
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const products[] = { "P0", "P1", "P2", "" };
 static const char *const users[] = { "u0@x.com", "u1@x.com", "u2@x.com", "u3@x.com",
@@ -58,7 +60,7 @@ static size_t pick_plans(struct input *in, const char *ret[COUNT(plans)])
         uint8_t mask = next(in);
         size_t count = 0;
 
-        for (size_t i = 0; i < COUNT(plans); i++)
+        for (int i = 0; i < COUNT(plans); i++)
                 if (mask & (1u << i))
                         ret[count++] = plans[i];
         return count;
@@ -134,6 +136,16 @@ static void setup(struct model *m)
                         "        make_user(\"u4@x.com\", NULL);\n"
                         "        make_group(\"G0\", \"u0@x.com\", \"u1@x.com\");\n"
                         "        ck_ok(model_group_create(m, \"G1\"));\n");
+}
+
+/* The tenant's snapshot; out of memory is not a finding. */
+static char *snapshot(struct model *m)
+{
+        char *text = tenant_snapshot(m);
+
+        if (!text)
+                abort();
+        return text;
 }
 
 /* --- one step -------------------------------------------------------------------------------- */
@@ -308,7 +320,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct input in = { data, size, 0 };
         struct model *m = NULL;
-        char after[1100];
+        char after[1100], *before;
 
         static bool traced;
 
@@ -320,7 +332,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         setup(m);
         fuzz_invariants(m, "the setup");
+        /* the snapshot after one step is the one before the next: only calls change it */
+        before = snapshot(m);
         for (int i = 0; i < STEPS_MAX && in.pos < in.size; i++) {
+                char *now_;
                 int r;
 
                 call_text[0] = '\0';
@@ -332,8 +347,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         fuzz_fail(call_text, "returned %d", r);
                 report(r);
                 snprintf(after, sizeof(after), "step %d: %s = %d", i, call_text, r);
+                now_ = snapshot(m);
+                if (r < 0 && strcmp(before, now_) != 0)
+                        fuzz_fail(after, "the refused call changed the tenant:\n%s---\n%s",
+                                  before, now_);
+                free(before);
+                before = now_;
                 fuzz_invariants(m, after);
         }
+        free(before);
         if (in_batch) {
                 if (model_batch_end(m, true) != 0)
                         abort();

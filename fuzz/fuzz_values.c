@@ -2,10 +2,11 @@
  * libFuzzer target for the value side of fs/: the first byte of the input picks one of the
  * writable files of the demo tenant (tenant, product and user attributes, plan lists, the
  * options of direct and inherited holders and of group licenses), the rest is written to it as
- * one value, and checked first where the file takes a list. After the write the seat invariants must hold; a refused write must
- * leave the file as it was; an accepted one must read back as a value that can be written
- * again unchanged (what undo relies on); and checking a plan list must agree with writing it.
- * Each input gets a fresh in-memory demo tenant, so a crash reproduces from its input alone.
+ * one value, and checked first where the file takes a list. After the write the tenant
+ * invariants must hold; a refused write must leave the file, and the whole tenant, as they
+ * were; an accepted one must read back as a value that can be written again unchanged (what
+ * undo relies on); and checking a plan list must agree with writing it. Each input gets a
+ * fresh in-memory demo tenant, so a crash reproduces from its input alone.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -13,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "invariants.h"
+#include "failure.h"
+#include "name_list.h"
 #include "nodes.h"
+#include "tenant_snapshot.h"
 
 static const char *const targets[] = {
         "/tenant/name",
@@ -35,8 +38,6 @@ static const char *const targets[] = {
         "/products/AAD_PREMIUM_P2/groups/Security Admins",
         "/products/AAD_PREMIUM_P2/plans",
 };
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The rendered content of a node, or "(errno N)" when it does not render; caller frees. */
 static char *render(struct model *m, const struct fs_node *node)
@@ -73,12 +74,15 @@ static void write_one(struct model *m, const char *path, const char *data, size_
 {
         static struct fs_path parsed;
         const struct fs_node *node = &parsed.node;
-        char *before, *after, *again;
+        char *before, *after, *again, *tenant_before, *tenant_after;
         int r, checked = 0;
 
         if (fs_path_parse(path, &parsed) != 0)
                 fuzz_fail(path, "the path does not parse");
         before = render(m, node);
+        tenant_before = tenant_snapshot(m);
+        if (!tenant_before)
+                abort();
         if (fs_node_applies_at_close(node))
                 checked = fs_node_check(node, data, size);
         r = fs_node_write(m, node, data, size);
@@ -89,6 +93,14 @@ static void write_one(struct model *m, const char *path, const char *data, size_
         if (r < 0 && strcmp(before, after) != 0)
                 fuzz_fail(path, "a refused write (%d) changed the file:\n%s---\n%s", r, before,
                           after);
+        tenant_after = tenant_snapshot(m);
+        if (!tenant_after)
+                abort();
+        if (r < 0 && strcmp(tenant_before, tenant_after) != 0)
+                fuzz_fail(path, "a refused write (%d) changed the tenant:\n%s---\n%s", r,
+                          tenant_before, tenant_after);
+        free(tenant_before);
+        free(tenant_after);
         if (r == 0 && is_attribute(node)) {
                 r = fs_node_write(m, node, after, strlen(after));
                 if (r != 0)

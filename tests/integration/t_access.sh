@@ -1,5 +1,5 @@
 #!/bin/bash
-# Access control (issue 6), with a real second user and group that the test creates and removes:
+# Access control, with a real second user and group that the test creates and removes:
 # - the database file checks: a database (or its -wal, -shm) that the group or others can write
 #   or that another non-root user owns, and a directory the group or others can write without
 #   the sticky bit, are refused with exit 3 and one line, by the mount and the verbs alike;

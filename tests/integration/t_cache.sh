@@ -1,5 +1,5 @@
 #!/bin/bash
-# Kernel caching (issue 5): the kernel keeps entries and attributes, so a repeated stat never
+# Kernel caching: the kernel keeps entries and attributes, so a repeated stat never
 # reaches the daemon, and still nothing stale is ever shown. Each check primes the kernel's
 # caches (stat, cd) and then looks right after a change, with no sleep: sizes of count files,
 # holders that lose their last path through another directory, modes that change with a

@@ -1,5 +1,5 @@
 #!/bin/bash
-# licensefs import-catalog (issue 4, part 1): the whole official catalog into a new database and
+# licensefs import-catalog: the whole official catalog into a new database and
 # into a mounted one, checked against what an independent reading of the CSV (awk below)
 # expects: 568 products, each one's display name and number of plans, duplicates and conflicts
 # by line; AAD_PREMIUM_P2's plans; escaped part numbers; the cleaning of no-break spaces, tabs

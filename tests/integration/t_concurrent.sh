@@ -1,7 +1,9 @@
 #!/bin/bash
 # Concurrent writers through the multi-threaded FUSE loop never break the invariants:
 # 0 <= assigned <= total, available = total - assigned, nobody waits while seats are free,
-# one seat per holder.
+# one seat per holder. Readers running alongside the writers never see an inconsistent value:
+# every count file is one number, every summary row has assigned + available = total and no
+# waiters while seats are available, and users/ lists only users.
 # shellcheck source=lib.sh
 . "$(dirname -- "$0")/lib.sh" || exit 1
 
@@ -30,6 +32,37 @@ check_invariants() {
     else
         pass
     fi
+}
+
+# read_consistently ROUNDS BAD: reads the product's count files, the summary and users/ ROUNDS
+# times while writers run, appending a line to the file BAD for each inconsistent value seen.
+read_consistently() {
+    local round f value listing
+    for ((round = 0; round < $1; round++)); do
+        for f in total assigned available expiring_soon; do
+            value=$(cat "$P/$f") || { echo "round $round: cat $f failed" >>"$2"; continue; }
+            [[ $value =~ ^[0-9]+$ ]] || echo "round $round: $f is '$value'" >>"$2"
+        done
+        LC_ALL=C awk -F '\t' -v round="$round" '
+            NR == 1 {
+                if ($0 != "product\tname\ttotal\tassigned\tavailable\texpiring_soon\twaiting")
+                    print "round " round ": summary header is \"" $0 "\""
+                next
+            }
+            NF != 7 || $3 !~ /^[0-9]+$/ || $4 !~ /^[0-9]+$/ || $5 !~ /^[0-9]+$/ ||
+            $6 !~ /^[0-9]+$/ || $7 !~ /^[0-9]+$/ {
+                print "round " round ": summary row \"" $0 "\" is not 7 fields of counts"; next
+            }
+            $4 + $5 != $3 { print "round " round ": summary row \"" $0 "\": assigned + available != total" }
+            $7 > 0 && $5 > 0 { print "round " round ": summary row \"" $0 "\": waiters while seats are available" }
+            $1 == "RACE" { race++ }
+            END { if (race != 1) print "round " round ": summary has " race + 0 " RACE rows" }
+        ' "$M/summary" >>"$2" 2>&1 || echo "round $round: reading summary failed" >>"$2"
+        listing=$(ls "$P/users") || { echo "round $round: ls users/ failed" >>"$2"; continue; }
+        while read -r value; do
+            [[ -z $value || $value =~ ^u[0-9]+@$D$ ]] || echo "round $round: users/ lists '$value'" >>"$2"
+        done <<<"$listing"
+    done
 }
 
 # run_jobs: wait for the background jobs started since the last call (not the daemon).
@@ -83,7 +116,11 @@ expect_counts RACE 30 20 10
 expect_eq 0 "$(find "$P/errors" -mindepth 1 | wc -l)" "users waiting"
 
 note "parallel readers while writers change the product"
-(for _ in $(seq 200); do cat "$P/assigned" "$P/available" >/dev/null; ls "$P/users" >/dev/null; done) &
+bad=$LF_TMP/inconsistent-reads
+: >"$bad"
+read_consistently 100 "$bad" &
+JOBS+=($!)
+read_consistently 100 "$bad" &
 JOBS+=($!)
 (for _ in $(seq 20); do putln "$P/total" 25; putln "$P/total" 30; done) &
 JOBS+=($!)
@@ -93,6 +130,7 @@ JOBS+=($!)
  done) &
 JOBS+=($!)
 run_jobs
+expect_eq "" "$(head -5 "$bad")" "inconsistent values seen by the readers"
 check_invariants "after readers and writers"
 expect_counts RACE 30 20 10
 

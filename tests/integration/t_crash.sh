@@ -1,5 +1,5 @@
 #!/bin/bash
-# Crash safety (issue 6): parallel workers touch and rm holder files and add and remove group
+# Crash safety: parallel workers touch and rm holder files and add and remove group
 # members while the daemon is killed with SIGKILL at a random moment, for several rounds. After
 # each kill the stale mount answers "Transport endpoint is not connected", `fusermount3 -u`
 # clears it and the same mount point mounts again (the README's advice), and then:

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Hostile input through the mount (issue 6): a table of bad names, bad values, bad writes, nodes
+# Hostile input through the mount: a table of bad names, bad values, bad writes, nodes
 # the tree does not define, renames across kinds, directories opened for writing and objects
 # deleted by another process meanwhile. Each row runs in its own shell (with a timeout, so a hang
 # is reported, not waited for) and must fail with its errno's message (or, for the few rows

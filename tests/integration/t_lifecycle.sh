@@ -1,5 +1,5 @@
 #!/bin/bash
-# The user lifecycle of issue 3, section 1, through a mounted licensefs: rmdir users/UPN moves
+# The user lifecycle through a mounted licensefs: rmdir users/UPN moves
 # the user to deleted_users/ (read-only, licenses suspended, memberships inactive, seats freed to
 # the longest waiters); mkdir of the name is EEXIST; mv deleted_users/UPN users/ restores it,
 # with or without free seats (a waiting direct license shows in errors/ and is withdrawn with

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Service plans and assignment options (issue 3, part 2), mounted: products/SKU/plans (one
+# Service plans and assignment options, mounted: products/SKU/plans (one
 # write or one write per line, applied at close), disabled_plans= written to holder and group
 # license files through both paths, the holder's disabled_plans= and plan= lines (the union over
 # its paths), refusals that change nothing, plans removed from the list leaving every

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Races (issue 6): at least 8 processes race for the last seats of a product through different
+# Races: at least 8 processes race for the last seats of a product through different
 # paths at once (direct touch through both aliases, group assignment through both aliases,
 # membership adds, total changes); afterwards assigned == total exactly (demand exceeds supply),
 # no user holds two seats and every record is consistent with what succeeded. Waiting order:

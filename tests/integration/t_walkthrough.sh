@@ -1,6 +1,6 @@
 #!/bin/bash
-# The walkthrough of issue 2 on an empty tenant: a product with seats, users (one without a usage
-# location), a group; direct and inherited assignments, counts, refusals that change nothing,
+# The walkthrough of the seat rules on an empty tenant: a product with seats, users (one without
+# a usage location), a group; direct and inherited assignments, counts, refusals that change nothing,
 # waiting users served in order, removing the group license.
 # shellcheck source=lib.sh
 . "$(dirname -- "$0")/lib.sh" || exit 1

@@ -1,8 +1,9 @@
 /*
  * Shared helpers for the model unit tests: a Check fixture that gives every test a fresh
  * in-memory tenant with a fixed clock, assertions that name the errno and the model's reason,
- * listings collected into arrays, a snapshot of the whole tenant (to prove that a refusal
- * changed nothing) and a table-driven checker of the seat invariants of issue 2.
+ * listings collected into arrays, and the Check form of the tenant invariant checker and the
+ * tenant snapshot of tests/common/ (to prove that every step keeps the rules and that a
+ * refusal changed nothing).
  */
 #pragma once
 
@@ -12,7 +13,10 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "invariants.h"
 #include "model.h"
+#include "name_list.h"
+#include "tenant_snapshot.h"
 
 #define TEST_T0 ((time_t)1700000000)  /* the fixture's clock: 2023-11-14T22:13:20Z */
 
@@ -65,12 +69,13 @@ const char *errno_name(int rc);
                       "is empty", #expr, errno_name(rc_));                                   \
 } while (0)
 
-/* A refused change that leaves the whole tenant exactly as it was. */
+/* A refused change that leaves the whole tenant exactly as it was, every invariant holding. */
 #define ck_refused_unchanged(expr, err) do {                                                 \
         char *before_ = tenant_snapshot(m);                                                  \
         ck_refused(expr, err);                                                               \
         char *after_ = tenant_snapshot(m);                                                   \
         ck_same_snapshot_at(CK_WHERE, #expr, before_, after_);                               \
+        check_invariants_at(CK_WHERE, m);                                                    \
 } while (0)
 
 /* A successful change after which every invariant holds. */
@@ -79,19 +84,7 @@ const char *errno_name(int rc);
         check_invariants_at(CK_WHERE, m);                                                    \
 } while (0)
 
-/* --- listings ------------------------------------------------------------------------------- */
-
-struct names {
-        size_t count;
-        size_t capacity;
-        char **items;
-};
-
-/* Collects a listing into *ret (free with names_free()); returns model_list()'s result. */
-int names_collect(struct model *model, enum model_listing listing, const char *a, const char *b,
-                  struct names *ret);
-void names_free(struct names *names);
-bool names_contain(const struct names *names, const char *name);
+/* --- listings (struct names and names_collect() are in name_list.h) ------------------------ */
 
 /* The number of names in a listing; fails the test when the listing fails. */
 #define listing_count(model, listing, a, b) listing_count_at(CK_WHERE, model, listing, a, b)
@@ -132,20 +125,24 @@ void ck_waiter_at(const char *where, struct model *model, const char *sku, const
 #define ck_no_seat(model, sku, upn) ck_no_seat_at(CK_WHERE, model, sku, upn)
 void ck_no_seat_at(const char *where, struct model *model, const char *sku, const char *upn);
 
+/* Asserts the members= and errors= of the group's license of sku. */
+#define ck_group_license(sku, group, members, errors)                                        \
+        ck_group_license_at(CK_WHERE, m, sku, group, members, errors)
+void ck_group_license_at(const char *where, struct model *model, const char *sku,
+                         const char *group, int64_t members, int64_t errors);
+
 /*
- * Checks every invariant of issue 2 on every product and group license of the tenant (see the
- * tables in check_helpers.c) and fails the test, naming the caller, on the first one broken.
+ * Checks every invariant of the tenant (tenant_broken_invariant(), the rules of seats, waits,
+ * groups, deleted users and options) and fails the test, naming the caller, on the first one
+ * broken.
  */
 #define check_invariants(model) check_invariants_at(CK_WHERE, model)
 void check_invariants_at(const char *where, struct model *model);
 
 /*
- * A text rendering of everything the model shows (tenant, products with holders and waiters,
- * users, groups, members, group licenses, group waiters), with all times and counts. The
- * caller frees it.
+ * Compares two tenant_snapshot()s: fails naming the first differing line (or a snapshot that
+ * ran out of memory); frees both.
  */
-char *tenant_snapshot(struct model *model);
-/* Fails naming the first differing line; frees both snapshots. */
 void ck_same_snapshot_at(const char *where, const char *what, char *before, char *after);
 
 /* --- setup shortcuts (each fails the test if the model refuses) ----------------------------- */

@@ -10,8 +10,6 @@
 #include <errno.h>
 #include <string.h>
 
-#define COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
-
 /* --- users ---------------------------------------------------------------------------------- */
 
 START_TEST(test_user_defaults)

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
 #define T0 "2023-11-14T22:13:20Z"       /* TEST_T0 as the log writes it */
 
 /* The whole log, read in one piece, checked against its size; the caller frees it. */

@@ -1,5 +1,5 @@
 /*
- * The upserts that real data goes in through (issue 4, the product catalog): products created
+ * The upserts that real data goes in through (the product catalog): products created
  * or updated by part number with every skuId kept as an alias (the first the product's own),
  * plans merged by name and GUID with the first of each kept, refusals that change nothing, and
  * seats, assignments and options left alone.

@@ -8,8 +8,6 @@
 #include <errno.h>
 #include <string.h>
 
-#define COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
-
 static const struct {
         const char *sku, *name, *sku_id;
         int64_t total, expiring_soon, assigned, waiting;

@@ -208,17 +208,6 @@ START_TEST(test_group_license_refusals)
 }
 END_TEST
 
-static void ck_group_license(const char *sku, const char *group, int64_t members, int64_t errors)
-{
-        struct model_group_license license;
-
-        ck_ok(model_group_license_get(m, sku, group, &license));
-        ck_assert_msg(license.members == members && license.errors == errors,
-                      "group license %s/%s: members=%lld errors=%lld, expected members=%lld "
-                      "errors=%lld", sku, group, (long long)license.members,
-                      (long long)license.errors, (long long)members, (long long)errors);
-}
-
 /* members= counts the group's members, errors= those waiting for this product through it. */
 START_TEST(test_group_license_counts)
 {

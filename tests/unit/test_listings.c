@@ -9,8 +9,6 @@
 #include <errno.h>
 #include <string.h>
 
-#define COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
-
 /*
  * Products P2 (1 seat), P1 (2 seats), p0 (5 seats), é (1 seat); users zoe@, Bob@, amy@;
  * groups g2 {zoe, Bob, amy}, G1 {zoe, amy}, "g 3" {}. P2 goes to g2: zoe (first to join)

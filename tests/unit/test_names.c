@@ -124,8 +124,6 @@ static void reason_after_refusal(int rc)
                               "empty", errno_name(rc));
 }
 
-#define COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
-
 enum name_kind { KIND_SKU, KIND_GROUP, KIND_UPN };
 
 static const char *const kind_text[] = { "SKU", "group", "UPN" };

@@ -9,8 +9,6 @@
 #include <errno.h>
 #include <string.h>
 
-#define COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
-
 START_TEST(test_create_defaults)
 {
         struct model_product product;

@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
-
 /* --- a group bigger than the free seats ------------------------------------------------------ */
 
 #define JOINERS 5

@@ -1,7 +1,7 @@
 /*
- * The seat invariants the fuzz targets check after every step, read through the public model
- * API only. A broken invariant is a bug: fuzz_invariants() prints which one, with the names
- * involved, and aborts, so that libFuzzer keeps the input as a crash.
+ * The fuzz targets' form of the tenant invariant checker of tests/common/invariants.h (the one
+ * the Check unit tests use too): a broken invariant is a bug, so fuzz_invariants() prints which
+ * one, with the names involved, and aborts, so that libFuzzer keeps the input as a crash.
  */
 #pragma once
 
