@@ -45,6 +45,7 @@ static int user_get(struct model *m, const char *upn, struct model_user *ret)
         column_text(s, 0, ret->display_name, sizeof(ret->display_name));
         column_text(s, 1, ret->usage_location, sizeof(ret->usage_location));
         ret->created = column_int64(s, 2);
+        ret->deleted = 0;
         sql_reset(s);
         return 0;
 }

@@ -18,7 +18,9 @@ START_TEST(test_user_defaults)
 
         clock_at(TEST_T0 + 3);
         ck_ok(model_user_create(m, "adele@contoso.com"));
+        memset(&user, 0xff, sizeof(user));     /* a live user's getter writes every field */
         ck_ok(model_user_get(m, "adele@contoso.com", &user));
+        ck_assert_int_eq(user.deleted, 0);
         ck_assert_str_eq(user.display_name, "adele@contoso.com");
         ck_assert_str_eq(user.usage_location, "");
         ck_assert_int_eq(user.created, TEST_T0 + 3);
