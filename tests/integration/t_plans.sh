@@ -303,7 +303,7 @@ for f in "$PL" "$M/products/FULL/plans" "$P"/users/* "$P"/groups/* "$M"/users/*/
 done
 lf_unmount
 
-note "the demo tenant's plans, and the README's recipe"
+note "the demo tenant's plans, and the disable-plan recipe of licensefs(5)"
 lf_mount --db "$LF_TMP/demo.db" --demo
 D1=$M/products/AAD_PREMIUM
 expect_file "$D1/plans" AAD_PREMIUM ADALLOM_S_DISCOVERY EXCHANGE_S_FOUNDATION MFA_PREMIUM
@@ -315,7 +315,7 @@ expect_glicense AAD_PREMIUM Sales 4 0 MFA_PREMIUM
 expect_holder AAD_PREMIUM diego@contoso.com no Sales "" \
     "AAD_PREMIUM ADALLOM_S_DISCOVERY EXCHANGE_S_FOUNDATION"
 expect_eq $'plan=AAD_PREMIUM\nplan=ADALLOM_S_DISCOVERY\nplan=EXCHANGE_S_FOUNDATION' \
-    "$(grep '^plan=' "$D1/users/diego@contoso.com")" "the README recipe's grep"
+    "$(grep '^plan=' "$D1/users/diego@contoso.com")" "the disable-plan recipe's grep"
 # adele's direct path keeps MFA on
 expect_holder AAD_PREMIUM adele@contoso.com yes Sales "" \
     "AAD_PREMIUM ADALLOM_S_DISCOVERY EXCHANGE_S_FOUNDATION MFA_PREMIUM"

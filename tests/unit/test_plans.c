@@ -652,7 +652,7 @@ START_TEST(test_demo_plans)
                    "EXCHANGE_S_FOUNDATION", "MFA_PREMIUM");
         check_invariants(m);
 
-        /* the README's recipe: MFA off for Sales; diego (only through Sales) loses it */
+        /* licensefs(5)'s disable-plan recipe: MFA off for Sales; diego (only via Sales) loses it */
         ck_step(model_group_disabled_set(m, "AAD_PREMIUM", "Sales", LIST("MFA_PREMIUM")));
         ck_listing(m, MODEL_LIST_EFFECTIVE_PLANS, "AAD_PREMIUM", "diego@contoso.com",
                    "AAD_PREMIUM", "ADALLOM_S_DISCOVERY", "EXCHANGE_S_FOUNDATION");
