@@ -14,6 +14,7 @@ struct fs *fs_new(struct fuse_args *args, struct fs_config *config)
         if (!fs)
                 return NULL;
         fs->config = config;
+        fs_handles_init(fs);
         fs->inodes = fs_inodes_new();
         if (fs->inodes)
                 fs->se = fuse_session_new(args, fs_lowlevel_operations(),
@@ -46,6 +47,8 @@ struct fs *fs_free(struct fs *fs)
         fs_stop(fs);
         if (fs->se)
                 fuse_session_destroy(fs->se);
+        /* After the session: the handles hold inodes. */
+        fs_handles_free_all(fs);
         fs->inodes = fs_inodes_free(fs->inodes);
         free(fs);
         return NULL;

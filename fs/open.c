@@ -18,6 +18,7 @@
 #include "ops.h"
 
 struct handle {
+        struct fs_handle link;          /* first: the filesystem's list of open handles */
         uint64_t ino;                   /* held until release */
         struct fs_node node;            /* names: the inode table's */
         struct fs_file file;            /* rendered at open (no content when streamed) */
@@ -34,15 +35,24 @@ static struct handle *handle_of(struct fuse_file_info *fi)
         return (struct handle *)(uintptr_t)fi->fh;
 }
 
-static struct handle *handle_free(fuse_req_t req, struct handle *h)
+static void handle_free(struct fs *fs, struct fs_handle *link)
 {
-        if (!h)
-                return NULL;
+        struct handle *h = (struct handle *)link;
+
         fs_node_forget(&h->node, h->saved);
-        fs_inodes_forget(fs_of(req)->inodes, h->ino, 1);
+        fs_inodes_forget(fs->inodes, h->ino, 1);
         fs_buf_free(&h->file.content);
         fs_buf_free(&h->written);
         free(h);
+}
+
+/* Ends the handle of an open file (NULL: none). Returns NULL. */
+static struct handle *handle_release(fuse_req_t req, struct handle *h)
+{
+        if (h) {
+                fs_handles_remove(fs_of(req), &h->link);
+                handle_free(fs_of(req), &h->link);
+        }
         return NULL;
 }
 
@@ -70,6 +80,7 @@ static int open_handle(fuse_req_t req, fuse_ino_t ino, const struct fs_node *nod
         h->ino = ino;
         h->node = *node;
         h->file = file;
+        fs_handles_add(fs_of(req), &h->link, handle_free);
         fi->fh = (uintptr_t)h;
         fi->direct_io = 1;              /* generated content: sizes and data come from us */
         return 0;
@@ -144,7 +155,7 @@ void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         if (r < 0)
                 fuse_reply_err(req, -r);
         else if (fuse_reply_open(req, fi) != 0)
-                handle_free(req, handle_of(fi));
+                handle_release(req, handle_of(fi));
 }
 
 void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -173,14 +184,14 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
                 r = fs_open_attr(req, fi, &e.attr);
                 e.attr.st_ino = e.ino;
                 if (r < 0)
-                        fi->fh = (uintptr_t)handle_free(req, handle_of(fi));
+                        fi->fh = (uintptr_t)handle_release(req, handle_of(fi));
         }
         if (r < 0) {
                 if (e.ino)
                         fs_inodes_forget(fs_of(req)->inodes, e.ino, 1);
                 fuse_reply_err(req, -r);
         } else if (fuse_reply_create(req, &e, fi) != 0) {
-                handle_free(req, handle_of(fi));
+                handle_release(req, handle_of(fi));
                 fs_inodes_forget(fs_of(req)->inodes, e.ino, 1);
         }
 }
@@ -305,6 +316,6 @@ void fs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
         (void)ino;
-        handle_free(req, handle_of(fi));
+        handle_release(req, handle_of(fi));
         fuse_reply_err(req, 0);
 }

@@ -11,22 +11,33 @@
 
 /* An open directory: its names as listed at opendir (or at a rewind), by offset. */
 struct dir_handle {
+        struct fs_handle link;          /* first: the filesystem's list of open handles */
         char **names;
         size_t count, size;
         bool read;                      /* served from offset 0 once: a new 0 is a rewind */
 };
 
-static struct dir_handle *dir_free(struct dir_handle *d)
+static void names_free(struct dir_handle *d)
 {
         size_t i;
 
-        if (!d)
-                return NULL;
         for (i = 0; i < d->count; i++)
                 free(d->names[i]);
         free(d->names);
+}
+
+static struct dir_handle *dir_free(struct dir_handle *d)
+{
+        if (d)
+                names_free(d);
         free(d);
         return NULL;
+}
+
+static void dir_free_link(struct fs *fs, struct fs_handle *link)
+{
+        (void)fs;
+        dir_free((struct dir_handle *)link);
 }
 
 static int keep_name(void *opaque, const char *name)
@@ -77,9 +88,12 @@ void fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
                 fuse_reply_err(req, -r);
                 return;
         }
+        fs_handles_add(fs_of(req), &d->link, dir_free_link);
         fi->fh = (uintptr_t)d;
-        if (fuse_reply_open(req, fi) != 0)
+        if (fuse_reply_open(req, fi) != 0) {
+                fs_handles_remove(fs_of(req), &d->link);
                 dir_free(d);
+        }
 }
 
 static bool is_dot(const char *name)
@@ -142,8 +156,12 @@ static void read_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
                         fuse_reply_err(req, -r);
                         return;
                 }
-                dir_free(d);
-                fi->fh = (uintptr_t)(d = fresh);
+                /* The handle stays (the kernel's, and listed): its names are replaced. */
+                names_free(d);
+                d->names = fresh->names;
+                d->count = fresh->count;
+                d->size = fresh->size;
+                free(fresh);
         }
         d->read = true;
         buf = malloc(size);
@@ -184,7 +202,10 @@ void fs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset
 
 void fs_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+        struct dir_handle *d = (struct dir_handle *)(uintptr_t)fi->fh;
+
         (void)ino;
-        dir_free((struct dir_handle *)(uintptr_t)fi->fh);
+        fs_handles_remove(fs_of(req), &d->link);
+        dir_free(d);
         fuse_reply_err(req, 0);
 }

@@ -4,17 +4,42 @@
  */
 #pragma once
 
+#include <pthread.h>
+
 #include "fs.h"
 #include "inodes.h"
 
 struct fs_invalidator;
+struct fs;
+
+/*
+ * The link of an open file's or directory's handle into the filesystem's list (handles.c),
+ * embedded first in the handle; `free` frees the handle it is part of.
+ */
+struct fs_handle;
+typedef void fs_handle_free_fn(struct fs *fs, struct fs_handle *h);
+struct fs_handle {
+        struct fs_handle *prev, *next;
+        fs_handle_free_fn *free;
+};
 
 struct fs {
         struct fs_config *config;       /* the program's; outlives the fs */
         struct fuse_session *se;
         struct fs_inodes *inodes;
         struct fs_invalidator *invalidator;     /* from fs_start to fs_stop */
+        pthread_mutex_t handles_lock;
+        struct fs_handle handles;               /* the open handles: a ring, this its head */
 };
+
+/*
+ * The open handles (handles.c): each is added when the kernel is given it and removed when the
+ * kernel releases it; fs_handles_free_all frees those never released, once the session ended.
+ */
+void fs_handles_init(struct fs *fs);
+void fs_handles_add(struct fs *fs, struct fs_handle *h, fs_handle_free_fn *free_fn);
+void fs_handles_remove(struct fs *fs, struct fs_handle *h);
+void fs_handles_free_all(struct fs *fs);
 
 /* How long the kernel may keep an entry or attribute: a backstop, changes invalidate them. */
 #define FS_CACHE_SECONDS 1.0

@@ -242,6 +242,16 @@ lf_mount -o allow_other
 expect_file "$M/products/PERSIST/total" 7
 lf_unmount
 
+note "a daemon ended while files and directories are open frees their handles (their releases never come)"
+lf_mount
+exec 3<"$M/products/PERSIST/total" 4<"$M/products"
+kill -TERM "$LF_PID"
+if lf_wait_pid "$LF_PID" 10; then expect_eq 0 "$LF_RC" "exit status after SIGTERM with open handles"; else fail "daemon did not exit after SIGTERM"; fi
+exec 3<&- 4<&-
+LF_PID=
+lf_wait_unmounted "$M" || fusermount3 -uz -- "$M"
+lf_check_log "$LF_LOG"
+
 note "generic mount options libfuse does not know (as fstab lines carry them) are ignored"
 lf_mount -o relatime,norelatime,strictatime,nostrictatime,diratime,nodiratime,lazytime,nolazytime
 expect_file "$M/products/PERSIST/total" 7
