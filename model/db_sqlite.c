@@ -369,7 +369,7 @@ static int sqlite_bracket(struct db_conn *c, enum db_bracket what)
 /* The version from the header pragmas alone, so a foreign file is left untouched. */
 static int sqlite_schema_version(struct db_conn *c)
 {
-        int64_t app_id, version, objects;
+        int64_t app_id = 0, version = 0, objects = 0;
         int r;
 
         r = query_int(c, "PRAGMA application_id", &app_id);
