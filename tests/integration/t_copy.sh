@@ -30,9 +30,10 @@ refused_unchanged() {
     expect_eq "$before" "$(sqlite3 "$db" .dump 2>&1)" "$db after ${*@Q}"
 }
 
-# tree DIR: every name, mode, size and time under DIR, then every file's content.
+# tree DIR: every name, mode and size under DIR, then every file's content (with the times of
+# the records; a node without a time of its own shows the moment it is read, so not ls's).
 tree() {
-    (cd -- "$1" && ls -lRn --time-style=+%s . && find . -type f -print0 | sort -z |
+    (cd -- "$1" && ls -lRn --time-style=+ . && find . -type f -print0 | sort -z |
         xargs -0 -r tail -n +1)
 }
 
@@ -66,16 +67,12 @@ copy_ok "$B" "$C"
 expect_eq "" "$(cmp -- "$LF_TMP/a.json" "$LF_TMP/c.json" 2>&1)" "exports of A and C"
 expect_eq "$(sqlite3 "$A" 'PRAGMA user_version')" "$(sqlite3 "$C" 'PRAGMA user_version')" \
     "schema versions of A and C"
-# One clock for both mounts, so that nothing in the trees can differ by the time of mounting.
-LICENSEFS_NOW=$(date +%s)
-export LICENSEFS_NOW
 lf_mount --db "$A"
 tree "$M" >"$LF_TMP/a.tree"
 lf_unmount
 lf_mount --db "$C"
 tree "$M" >"$LF_TMP/c.tree"
 lf_unmount
-unset LICENSEFS_NOW
 expect_eq "" "$(diff -- "$LF_TMP/a.tree" "$LF_TMP/c.tree" | head -5)" "trees of A and C"
 expect_match 'rmdir	/users/grady@contoso.com	ok' "$(grep rmdir "$LF_TMP/c.tree")" \
     "the copy's audit log"
