@@ -40,6 +40,13 @@ int sql_exec(struct model *m, const char *sql, const char *types, ...);
  * new row's id. Returns 0, -ENOENT when it inserted nothing (*ret_id untouched), or -errno.
  */
 int sql_insert(struct model *m, int64_t *ret_id, const char *sql, const char *types, ...);
+/*
+ * Runs `sql` with the columns of `row`'s current row as its values: column n is `$n+1`, read as
+ * `types` says ('t' text, 'i' int64_t, one letter per column), a NULL column as NULL. `row` may
+ * belong to another model, so a row moves between databases without being copied out; it
+ * stays on its row. Returns the number of rows changed, or -errno as sql_exec.
+ */
+int sql_exec_row(struct model *m, const char *sql, const char *types, struct sql_stmt *row);
 /* Runs a query for one integer: 0 and *ret, -ENOENT when there is no row, or -errno. */
 int sql_int(struct model *m, int64_t *ret, const char *sql, const char *types, ...);
 /* The same for one text value, copied into buf (size bytes, truncated, always terminated). */

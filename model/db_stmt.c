@@ -1,6 +1,6 @@
 /*
  * Statements: the cache of prepared statements (one per SQL literal), binding a call's values
- * to `$1`, `$2`, ..., stepping, the current row's columns, and the small helpers every rule
+ * (or another statement's row) to `$1`, `$2`, ..., stepping, the current row's columns, and the small helpers every rule
  * uses (run, one integer, one text, a list of ids, insert returning id). The lookups of a
  * row id by name sit here too: they are the most common statements of all.
  */
@@ -37,12 +37,10 @@ static int stmt_lookup(struct model *m, const char *sql, struct sql_stmt **ret)
         return refuse(-EIO, "statement cache full");   /* a build-time bug: raise the size */
 }
 
-static int prepare_va(struct model *m, struct sql_stmt **ret, const char *sql, const char *types,
-                      va_list ap)
+/* Reads the values `types` describes from a call's arguments: their count, or -EIO. */
+static int values_from_args(struct sql_value values[VALUES_MAX], const char *types, va_list ap)
 {
-        struct sql_value values[VALUES_MAX];
-        struct sql_stmt *s = NULL;
-        int count, r;
+        int count;
 
         for (count = 0; types[count]; count++) {
                 if (count == VALUES_MAX)
@@ -53,13 +51,52 @@ static int prepare_va(struct model *m, struct sql_stmt **ret, const char *sql, c
                 else
                         values[count].i = va_arg(ap, int64_t);
         }
-        r = stmt_lookup(m, sql, &s);
+        return count;
+}
+
+/* The same from the columns of a statement's current row, a NULL column as NULL text. */
+static int values_from_row(struct sql_value values[VALUES_MAX], const char *types,
+                           struct sql_stmt *row)
+{
+        int count;
+
+        for (count = 0; types[count]; count++) {
+                if (count == VALUES_MAX)
+                        return refuse(-EIO, "more than %d values for one statement", VALUES_MAX);
+                values[count] = (struct sql_value){ .type = 't', .text = NULL };
+                if (column_is_null(row, count))
+                        continue;
+                values[count].type = types[count];
+                if (types[count] == 'i')
+                        values[count].i = column_int64(row, count);
+                else if (!(values[count].text = column_string(row, count)))
+                        return refuse(-ENOMEM, "out of memory");
+        }
+        return count;
+}
+
+/* The cached statement for `sql` with the values bound: 0 and *ret, or -errno. */
+static int prepare_values(struct model *m, struct sql_stmt **ret, const char *sql,
+                          const struct sql_value *values, int count)
+{
+        struct sql_stmt *s = NULL;
+        int r;
+
+        r = count < 0 ? count : stmt_lookup(m, sql, &s);
         if (r >= 0)
                 r = m->backend->bind(s, values, count);
         if (r < 0)
                 return r;
         *ret = s;
         return 0;
+}
+
+static int prepare_va(struct model *m, struct sql_stmt **ret, const char *sql, const char *types,
+                      va_list ap)
+{
+        struct sql_value values[VALUES_MAX];
+
+        return prepare_values(m, ret, sql, values, values_from_args(values, types, ap));
 }
 
 int sql_prepare(struct model *m, struct sql_stmt **ret, const char *sql, const char *types, ...)
@@ -83,6 +120,16 @@ void sql_reset(struct sql_stmt *s)
         s->backend->reset(s);
 }
 
+/* Steps a bound statement to completion; the rows it changed, or -errno. */
+static int run_to_end(struct model *m, struct sql_stmt *s)
+{
+        int r;
+
+        while ((r = sql_step(s)) > 0)
+                ;
+        return r < 0 ? r : (int)m->backend->changes(m->conn);
+}
+
 /* Runs a statement to completion; the rows it changed, or -errno. */
 static int exec_va(struct model *m, const char *sql, const char *types, va_list ap)
 {
@@ -90,9 +137,7 @@ static int exec_va(struct model *m, const char *sql, const char *types, va_list 
         int r;
 
         r = prepare_va(m, &s, sql, types, ap);
-        while (r >= 0 && (r = sql_step(s)) > 0)
-                ;
-        return r < 0 ? r : (int)m->backend->changes(m->conn);
+        return r < 0 ? r : run_to_end(m, s);
 }
 
 int sql_exec(struct model *m, const char *sql, const char *types, ...)
@@ -104,6 +149,16 @@ int sql_exec(struct model *m, const char *sql, const char *types, ...)
         r = exec_va(m, sql, types, ap);
         va_end(ap);
         return r;
+}
+
+int sql_exec_row(struct model *m, const char *sql, const char *types, struct sql_stmt *row)
+{
+        struct sql_value values[VALUES_MAX];
+        struct sql_stmt *s;
+        int r;
+
+        r = prepare_values(m, &s, sql, values, values_from_row(values, types, row));
+        return r < 0 ? r : run_to_end(m, s);
 }
 
 int sql_insert(struct model *m, int64_t *ret_id, const char *sql, const char *types, ...)

@@ -11,7 +11,11 @@
 #include "db.h"
 #include "model.h"
 
-#define STMT_CACHE_SIZE 128
+/*
+ * Slots of the statement cache: every SQL literal the model has (about 200) and the copy's
+ * (3 a table) fit with room to spare, since a full cache fails the statement (EIO).
+ */
+#define STMT_CACHE_SIZE 512
 
 struct stmt_slot {
         const char *sql;                /* the literal's address is the key */
@@ -131,6 +135,22 @@ int64_t product_id(struct model *m, const char *sku);
 int64_t user_id(struct model *m, const char *upn);
 int64_t deleted_user_id(struct model *m, const char *upn);
 int64_t group_id(struct model *m, const char *name);
+
+/* --- copying (copy.c) --- */
+
+/*
+ * A table model_copy copies, with the SQL made from its column list: the rows of `select`
+ * (every column, in key order) go into `insert`, whose values are typed by `types` ('i', 't',
+ * one letter per column). copy_tables lists every table of the schema, parents first.
+ */
+struct copy_table {
+        const char *name, *columns, *types;
+        const char *select, *insert, *clear;
+        bool one_row;                   /* a row every tenant has, an empty one too */
+};
+
+extern const struct copy_table copy_tables[];
+extern const size_t copy_table_count;
 
 /* --- the seat engine (seats.c); callers are inside a write transaction --- */
 

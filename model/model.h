@@ -463,6 +463,23 @@ int model_list(struct model *m, enum model_listing listing, const char *a, const
  */
 int model_demo_fill(struct model *m);
 
+/* --- copying a tenant (copy.c) ---------------------------------------------------------------- */
+
+#define MODEL_COPY_REPLACE 1u           /* a tenant in TO is replaced, not refused */
+
+/*
+ * Copies the whole tenant of `from` into `to`, which may use another backend: every row of
+ * every table, ids, times, the waiting order, deleted users, plans, skuIds, object ids and
+ * the audit log included, so the copy shows and does everything the original does. FROM is
+ * read as one snapshot (it may be in use meanwhile); TO is written in one transaction, so a
+ * failure leaves it as it was. TO must be empty: no row but its tenant's (no products, users,
+ * groups or audit lines), unless MODEL_COPY_REPLACE, which replaces all it holds. The copy
+ * adds no audit line (this thread's actor is cleared). Takes FROM's lock, then TO's.
+ * Returns 0, or -ENOTEMPTY when TO holds a tenant, -EINVAL for `from` == `to` or an unknown
+ * flag, -EBUSY inside a read session of TO, or a database's -errno (model_failed_in_database).
+ */
+int model_copy(struct model *from, struct model *to, unsigned flags);
+
 /* --- the audit log -------------------------------------------------------------------------- */
 
 /*

@@ -17,34 +17,6 @@
 #define PROGRESS_EVERY 500              /* objects between two progress lines */
 #define PROGRESS_FROM 2000              /* objects a snapshot needs for progress to show */
 
-static int usage(const char *verb)
-{
-        fprintf(stderr, "licensefs: %s: expected %s (try licensefs --help)\n", verb,
-                command_find(verb)->usage);
-        return EXIT_USAGE;
-}
-
-/* The paths after the verb: exactly `count`, none of them an option. */
-static bool paths_ok(int argc, char **argv, int count)
-{
-        int i;
-
-        if (argc != count)
-                return false;
-        for (i = 0; i < argc; i++)
-                if (argv[i][0] == '-' || argv[i][0] == '\0')
-                        return false;
-        return true;
-}
-
-/* The failure of the model as the verbs say it: exit status 3. */
-static int database_failed(const char *database, int r)
-{
-        fprintf(stderr, "licensefs: %s: %s\n", database,
-                model_reason()[0] ? model_reason() : strerror(-r));
-        return EXIT_DATABASE;
-}
-
 struct import_printer {
         const char *file, *database;
         bool tty;                       /* stderr is a terminal: progress may show */
@@ -111,8 +83,8 @@ int cmd_import(int argc, char **argv)
         char *data = NULL;
         size_t size = 0;
 
-        if (!paths_ok(argc - first, argv + first, 2))
-                return usage(argv[0]);
+        if (!command_paths_ok(argc - first, argv + first, 2))
+                return command_usage(argv[0]);
         printer.database = argv[first];
         printer.file = argv[first + 1];
         actor = (struct model_actor){ (int64_t)getuid(), "import", printer.file };
@@ -135,7 +107,8 @@ int cmd_import(int argc, char **argv)
                         "--replace replaces them\n", printer.database);
                 status = EXIT_REFUSED;
         } else if (r < 0) {
-                status = printer.status ? printer.status : database_failed(printer.database, r);
+                status = printer.status ? printer.status
+                                        : command_database_failed(printer.database, r);
         } else {
                 printf("imported %s: %d products, %d users, %d groups; %lld seats held, %lld "
                        "waiting\n", printer.file, summary.products, summary.users,
@@ -162,7 +135,7 @@ static int write_snapshot(struct model *m, const char *database)
 
         r = formats_snapshot_export(m, &root);
         if (r < 0)
-                return database_failed(database, r);
+                return command_database_failed(database, r);
         if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
             fputc('\n', stdout) == EOF || fflush(stdout) == EOF)
                 status = output_failed();
@@ -178,7 +151,7 @@ static int write_csv(struct model *m, const char *database)
 
         r = formats_csv_export(m, &text, &size);
         if (r < 0)
-                return database_failed(database, r);
+                return command_database_failed(database, r);
         if (fwrite(text, 1, size, stdout) != size || fflush(stdout) == EOF)
                 status = output_failed();
         free(text);
@@ -191,8 +164,8 @@ static int run_export(int argc, char **argv, int (*write)(struct model *m, const
         struct model *m = NULL;
         int status;
 
-        if (!paths_ok(argc - 1, argv + 1, 1))
-                return usage(argv[0]);
+        if (!command_paths_ok(argc - 1, argv + 1, 1))
+                return command_usage(argv[0]);
         if (tenant_open(argv[1], TENANT_CHECK_FILES, &m) < 0)
                 return EXIT_DATABASE;
         status = write(m, argv[1]);

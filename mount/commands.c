@@ -1,16 +1,20 @@
 /*
- * The table of offline verbs. A verb is recognised only as the first argument, before any
+ * The table of offline verbs, and what they share: the usage error, the paths after the verb,
+ * the message of a failed model. A verb is recognised only as the first argument, before any
  * option, so a database file named like a verb is mounted as ./NAME.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "model.h"
 
 static const struct command commands[] = {
         { "import-catalog", "DATABASE FILE.csv", cmd_import_catalog },
         { "import", "[--replace] DATABASE FILE.json", cmd_import },
         { "export", "DATABASE", cmd_export },
         { "export-csv", "DATABASE", cmd_export_csv },
+        { "copy", "[--replace] FROM TO", cmd_copy },
 };
 
 const struct command *command_find(const char *verb)
@@ -21,4 +25,30 @@ const struct command *command_find(const char *verb)
                 if (strcmp(commands[i].verb, verb) == 0)
                         return &commands[i];
         return NULL;
+}
+
+int command_usage(const char *verb)
+{
+        fprintf(stderr, "licensefs: %s: expected %s (try licensefs --help)\n", verb,
+                command_find(verb)->usage);
+        return EXIT_USAGE;
+}
+
+bool command_paths_ok(int argc, char **argv, int count)
+{
+        int i;
+
+        if (argc != count)
+                return false;
+        for (i = 0; i < argc; i++)
+                if (argv[i][0] == '-' || argv[i][0] == '\0')
+                        return false;
+        return true;
+}
+
+int command_database_failed(const char *database, int r)
+{
+        fprintf(stderr, "licensefs: %s: %s\n", database,
+                model_reason()[0] ? model_reason() : strerror(-r));
+        return EXIT_DATABASE;
 }

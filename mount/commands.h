@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 enum {
         EXIT_REFUSED = 1,               /* the input was refused; the database is unchanged */
         EXIT_USAGE = 2,
@@ -21,8 +23,16 @@ struct command {
 /* The command named `verb`, or NULL: then argv is a mount. */
 const struct command *command_find(const char *verb);
 
-/* Each verb's implementation (cmd_catalog.c, cmd_snapshot.c). */
+/* What every verb shares: its usage error (status 2), its paths, a failed model (status 3). */
+int command_usage(const char *verb);
+/* The arguments are exactly `count` paths, none of them empty or an option. */
+bool command_paths_ok(int argc, char **argv, int count);
+/* Says why the model failed on `database` (its reason, else strerror(-r)); returns 3. */
+int command_database_failed(const char *database, int r);
+
+/* Each verb's implementation (cmd_catalog.c, cmd_snapshot.c, cmd_copy.c). */
 int cmd_import_catalog(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_export_csv(int argc, char **argv);
+int cmd_copy(int argc, char **argv);

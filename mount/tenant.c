@@ -7,10 +7,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dbcheck.h"
 #include "log.h"
 #include "tenant.h"
+
+static void say(const char *database, unsigned flags, const char *why)
+{
+        if (flags & TENANT_LOG)
+                log_line("%s: %s", database, why);
+        else
+                fprintf(stderr, "licensefs: %s: %s\n", database, why);
+}
 
 int tenant_open(const char *database, unsigned flags, struct model **ret)
 {
@@ -18,6 +27,12 @@ int tenant_open(const char *database, unsigned flags, struct model **ret)
         const char *now = getenv("LICENSEFS_NOW");
         int r;
 
+        /* A URI names a server's database, which the server says is missing or not. */
+        if ((flags & TENANT_EXISTING) && !strstr(database, "://") && access(database, F_OK) < 0) {
+                r = -errno;
+                say(database, flags, strerror(-r));
+                return r;
+        }
         if (flags & TENANT_CHECK_FILES) {
                 r = dbcheck(database);
                 if (r < 0)
@@ -25,12 +40,7 @@ int tenant_open(const char *database, unsigned flags, struct model **ret)
         }
         r = model_open(database, &m);
         if (r < 0) {
-                const char *why = model_reason()[0] ? model_reason() : strerror(-r);
-
-                if (flags & TENANT_LOG)
-                        log_line("%s: %s", database, why);
-                else
-                        fprintf(stderr, "licensefs: %s: %s\n", database, why);
+                say(database, flags, model_reason()[0] ? model_reason() : strerror(-r));
                 return r;
         }
         /* For tests of time-driven rules, such as the purge of users deleted 30 days ago. */

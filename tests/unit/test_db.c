@@ -1,8 +1,9 @@
 /*
  * The db layer under the rules (model/db.h): parameters `$N` bound by number whatever their
  * order or repetition in the SQL, NULL in and out, insert returning the new row's id, the
- * changes counter, the bare transaction bracket, and database failures told apart from
- * refusals. Each test runs its statements in a write transaction of a fresh in-memory model.
+ * changes counter, the bare transaction bracket, database failures told apart from refusals,
+ * and a row of one model's statement run as another's values. Each test runs its statements
+ * in a write transaction of a fresh in-memory model.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -153,6 +154,34 @@ START_TEST(test_insert_returns_the_new_id)
 }
 END_TEST
 
+/* A row of one model's statement becomes the values of another model's, NULLs and all. */
+START_TEST(test_exec_row_takes_another_models_row)
+{
+        struct model *other = NULL;
+        struct sql_stmt *row;
+        char object[16];
+        int64_t deleted = 0;
+
+        ck_ok(model_open(":memory:", &other));
+        ck_ok(tx_begin(other, true));
+        begin();
+        ck_ok(sql_prepare(m, &row, "SELECT 7, 'x@y.com', 'X', NULL, 5, NULL", ""));
+        ck_assert_int_eq(sql_step(row), 1);
+        ck_assert_int_eq(sql_exec_row(other, "INSERT INTO users (id, upn, display_name, "
+                                      "object_id, created, deleted) VALUES ($1, $2, $3, $4, "
+                                      "$5, $6)", "itttii", row), 1);
+        sql_reset(row);
+        commit();
+        ck_ok(sql_text(other, object, sizeof(object), "SELECT upn || display_name || created || "
+                       "(object_id IS NULL) FROM users WHERE id = 7", ""));
+        ck_assert_str_eq(object, "x@y.comX51");
+        ck_ok(sql_int(other, &deleted, "SELECT deleted IS NULL FROM users WHERE id = 7", ""));
+        ck_assert_int_eq(deleted, 1);
+        ck_ok(tx_end(other, 0));
+        model_close(other);
+}
+END_TEST
+
 START_TEST(test_exec_counts_changed_rows)
 {
         begin();
@@ -274,6 +303,7 @@ static Suite *db_suite(void)
         tcase_add_test(tcase, test_column_text_truncates);
         tcase_add_test(tcase, test_reset_ends_a_result_early);
         tcase_add_test(tcase, test_insert_returns_the_new_id);
+        tcase_add_test(tcase, test_exec_row_takes_another_models_row);
         tcase_add_test(tcase, test_exec_counts_changed_rows);
         tcase_add_test(tcase, test_changes_counter);
         tcase_add_test(tcase, test_bare_transaction_bracket);
