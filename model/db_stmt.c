@@ -1,8 +1,8 @@
 /*
  * Statements: the cache of prepared statements (one per SQL literal), binding a call's values
- * (or another statement's row) to `$1`, `$2`, ..., stepping, the current row's columns, and the small helpers every rule
- * uses (run, one integer, one text, a list of ids, insert returning id). The lookups of a
- * row id by name sit here too: they are the most common statements of all.
+ * (or another statement's row) to `$1`, `$2`, ..., stepping, the current row's columns, and
+ * the small helpers every rule uses (run, one integer, one text, a list of ids, insert
+ * returning id). The lookups of a row id by name sit here too: the most common statements.
  */
 #include <errno.h>
 #include <stdio.h>
