@@ -24,6 +24,7 @@
 #define SCHEMA_VERSION 3
 
 struct db_conn;                         /* a backend's connection, opaque to the db layer */
+struct db_watch;                        /* a backend's watch on other connections' commits */
 
 /* What each backend's statement begins with, so the row accessors find their backend. */
 struct sql_stmt {
@@ -100,6 +101,21 @@ struct db_backend {
         const char *capture_read, *capture_clear;
         /* A number that changes when another connection commits a change. */
         int (*data_version)(struct db_conn *c, int64_t *ret);
+
+        /*
+         * Other connections' commits, for a backend that is told of them (NULL where the db
+         * layer polls data_version and can only say "something changed"). watch_open opens a
+         * connection of its own to `target` that hears every commit from now on, except those
+         * of `own`; watch_wait waits up to timeout_ms and returns 1 with what the commits it
+         * heard touched (a MODEL_CHANGE_ALL entry when it cannot say exactly: too much to tell,
+         * or a lost connection, after which it reconnects), 0 when it heard none, -errno when
+         * it cannot listen now (the next call tries again). The list is the caller's to free
+         * with changes_free.
+         */
+        int (*watch_open)(const char *target, struct db_conn *own, struct db_watch **ret);
+        int (*watch_wait)(struct db_watch *w, int timeout_ms, struct model_change **list,
+                          size_t *count);
+        void (*watch_close)(struct db_watch *w);
 };
 
 extern const struct db_backend db_sqlite;
