@@ -25,6 +25,7 @@
 
 struct db_conn;                         /* a backend's connection, opaque to the db layer */
 struct db_watch;                        /* a backend's watch on other connections' commits */
+struct model_change;                    /* model.h */
 
 /* What each backend's statement begins with, so the row accessors find their backend. */
 struct sql_stmt {
