@@ -82,11 +82,8 @@ int cmd_import_catalog(int argc, char **argv)
         size_t size = 0;
         int status, r;
 
-        if (argc != 3) {
-                fprintf(stderr, "licensefs: %s: usage: licensefs import-catalog DATABASE "
-                        "FILE.csv\n", argv[0]);
+        if (command_args_check(argv[0], argc - 1, argv + 1, 2, 1))
                 return EXIT_USAGE;
-        }
         r = formats_read_file(argv[2], &data, &size);
         if (r < 0)
                 return file_failed(argv[2], r);

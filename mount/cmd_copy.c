@@ -33,8 +33,8 @@ int cmd_copy(int argc, char **argv)
         struct model *from = NULL, *to = NULL;
         const char *from_name, *to_name;
 
-        if (!command_paths_ok(argc - first, argv + first, 2))
-                return command_usage(argv[0]);
+        if (command_args_check(argv[0], argc - first, argv + first, 2, 2))
+                return EXIT_USAGE;
         from_name = argv[first];
         to_name = argv[first + 1];
         if (same_database(from_name, to_name)) {

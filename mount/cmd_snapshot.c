@@ -83,8 +83,8 @@ int cmd_import(int argc, char **argv)
         char *data = NULL;
         size_t size = 0;
 
-        if (!command_paths_ok(argc - first, argv + first, 2))
-                return command_usage(argv[0]);
+        if (command_args_check(argv[0], argc - first, argv + first, 2, 1))
+                return EXIT_USAGE;
         printer.database = argv[first];
         printer.file = argv[first + 1];
         actor = (struct model_actor){ (int64_t)getuid(), "import", printer.file };
@@ -164,8 +164,8 @@ static int run_export(int argc, char **argv, int (*write)(struct model *m, const
         struct model *m = NULL;
         int status;
 
-        if (!command_paths_ok(argc - 1, argv + 1, 1))
-                return command_usage(argv[0]);
+        if (command_args_check(argv[0], argc - 1, argv + 1, 1, 1))
+                return EXIT_USAGE;
         if (tenant_open(argv[1], TENANT_CHECK_FILES, &m) < 0)
                 return EXIT_DATABASE;
         status = write(m, argv[1]);

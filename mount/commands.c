@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "dbname.h"
 #include "model.h"
 
 static const struct command commands[] = {
@@ -27,23 +28,22 @@ const struct command *command_find(const char *verb)
         return NULL;
 }
 
-int command_usage(const char *verb)
-{
-        fprintf(stderr, "licensefs: %s: expected %s (try licensefs --help)\n", verb,
-                command_find(verb)->usage);
-        return EXIT_USAGE;
-}
-
-bool command_paths_ok(int argc, char **argv, int count)
+int command_args_check(const char *verb, int argc, char **argv, int count, int databases)
 {
         int i;
 
-        if (argc != count)
-                return false;
-        for (i = 0; i < argc; i++)
+        for (i = 0; i < argc && argc == count; i++)
                 if (argv[i][0] == '-' || argv[i][0] == '\0')
-                        return false;
-        return true;
+                        break;
+        if (argc != count || i < argc) {
+                fprintf(stderr, "licensefs: %s: expected %s (try licensefs --help)\n", verb,
+                        command_find(verb)->usage);
+                return EXIT_USAGE;
+        }
+        for (i = 0; i < databases; i++)
+                if (dbname_check(argv[i]) < 0)
+                        return EXIT_USAGE;
+        return 0;
 }
 
 int command_database_failed(const char *database, int r)

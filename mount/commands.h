@@ -23,10 +23,12 @@ struct command {
 /* The command named `verb`, or NULL: then argv is a mount. */
 const struct command *command_find(const char *verb);
 
-/* What every verb shares: its usage error (status 2), its paths, a failed model (status 3). */
-int command_usage(const char *verb);
-/* The arguments are exactly `count` paths, none of them empty or an option. */
-bool command_paths_ok(int argc, char **argv, int count);
+/*
+ * What every verb shares: its arguments, a failed model (status 3). The arguments must be
+ * exactly `count` paths, none of them empty or an option, the first `databases` of them
+ * databases without a password (dbname.h): 0, or the usage error's status 2 after saying why.
+ */
+int command_args_check(const char *verb, int argc, char **argv, int count, int databases);
 /* Says why the model failed on `database` (its reason, else strerror(-r)); returns 3. */
 int command_database_failed(const char *database, int r);
 

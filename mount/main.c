@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "dbname.h"
 #include "fs.h"
 #include "log.h"
 #include "model.h"
@@ -30,7 +31,7 @@ static int fail(int status, const char *what, const char *why)
 
 /*
  * Opens (creating) the database once in the foreground so its errors reach the terminal, and
- * fills the demo tenant when asked. Writes the absolute path to `abs`.
+ * fills the demo tenant when asked. Writes the absolute path (or the URI) to `abs`.
  */
 static int prepare_database(const struct options *o, char abs[PATH_MAX])
 {
@@ -48,12 +49,18 @@ static int prepare_database(const struct options *o, char abs[PATH_MAX])
                 }
         }
         model_close(m);
-        if (!realpath(o->database, abs))
+        /* A URI is kept as given: it names no file, and it carries no password. */
+        if (dbname_is_uri(o->database)) {
+                if (strlen(o->database) >= PATH_MAX)
+                        return fail(EXIT_USAGE, "DATABASE", strerror(ENAMETOOLONG));
+                strcpy(abs, o->database);
+        } else if (!realpath(o->database, abs)) {
                 return fail(EXIT_DATABASE, o->database, strerror(errno));
+        }
         return 0;
 }
 
-/* Adds fsname (the database's absolute path, escaped) and the subtype for /proc/mounts. */
+/* Adds fsname (the database's absolute path or URI, escaped) and the subtype for /proc/mounts. */
 static int add_mount_names(struct fuse_args *args, const char *database)
 {
         char *opts = NULL;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbname.h"
 #include "options.h"
 
 enum {
@@ -246,6 +247,10 @@ int options_parse(int argc, char **argv, struct options *ret)
         if (!o.help && !o.version && (!o.database || !o.mountpoint)) {
                 usage_error("%s", o.database ? "missing MOUNTPOINT" : "missing DATABASE and "
                             "MOUNTPOINT");
+                fuse_opt_free_args(&o.fuse_args);
+                return -EINVAL;
+        }
+        if (o.database && dbname_check(o.database) < 0) {
                 fuse_opt_free_args(&o.fuse_args);
                 return -EINVAL;
         }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "dbcheck.h"
+#include "dbname.h"
 #include "log.h"
 #include "tenant.h"
 
@@ -28,12 +29,14 @@ int tenant_open(const char *database, unsigned flags, struct model **ret)
         int r;
 
         /* A URI names a server's database, which the server says is missing or not. */
-        if ((flags & TENANT_EXISTING) && !strstr(database, "://") && access(database, F_OK) < 0) {
+        if ((flags & TENANT_EXISTING) && !dbname_is_uri(database) &&
+            access(database, F_OK) < 0) {
                 r = -errno;
                 say(database, flags, strerror(-r));
                 return r;
         }
-        if (flags & TENANT_CHECK_FILES) {
+        /* On a server, access is the server's roles: there are no files to check. */
+        if ((flags & TENANT_CHECK_FILES) && !dbname_is_uri(database)) {
                 r = dbcheck(database);
                 if (r < 0)
                         return r;       /* dbcheck said why */

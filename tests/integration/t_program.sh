@@ -16,6 +16,28 @@ expect_refusal "unknown FUSE option (daemon mode)" 2 -o no_such_fuse_option "$DB
 expect_refusal "audit_lines=0" 2 -f -o audit_lines=0 "$DB" "$M"
 expect_refusal "audit_lines not a number" 2 -f -o allow_other,audit_lines=1k "$DB" "$M"
 expect_refusal "audit_lines too large" 2 -o audit_lines=2147483648 "$DB" "$M"
+
+note "a database URI that carries a password is a usage error, for the mount and every verb"
+# argv is readable by every user, and a mount's is kept in /proc/mounts and fstab.
+for uri in 'postgresql://admin:secret@db.example/tenants' \
+           'postgres://db.example/tenants?sslmode=require&password=secret' \
+           'postgresql:///tenants?pass%77ord=secret'; do
+    expect_refusal "mount of $uri" 2 "$uri" "$M"
+    expect_match '~/\.pgpass.*PGPASSFILE.*service=NAME.*PGSERVICEFILE' "$LF_ERR" "the refusal names where a password goes"
+    if [[ $LF_ERR == *secret* ]]; then fail "the refusal repeats the password: $LF_ERR"; else pass; fi
+    for verb in export export-csv; do
+        lf_run "$LF_TMP/out" "$LF_TMP/err" "$verb" "$uri"
+        expect_eq 2 "$LF_RC" "$verb $uri: exit status"
+    done
+    lf_run "$LF_TMP/out" "$LF_TMP/err" import-catalog "$uri" /dev/null
+    expect_eq 2 "$LF_RC" "import-catalog $uri: exit status"
+    lf_run "$LF_TMP/out" "$LF_TMP/err" import "$uri" /dev/null
+    expect_eq 2 "$LF_RC" "import $uri: exit status"
+    lf_run "$LF_TMP/out" "$LF_TMP/err" copy "$DB" "$uri"
+    expect_eq 2 "$LF_RC" "copy to $uri: exit status"
+    lf_run "$LF_TMP/out" "$LF_TMP/err" copy --replace "$uri" "$DB"
+    expect_eq 2 "$LF_RC" "copy from $uri: exit status"
+done
 rm -f -- "$DB"
 expect_eq "" "$(find "$LF_TMP" -mindepth 1 -maxdepth 1 ! -name mnt ! -name out ! -name err ! -name bin ! -name wrapper-logs -printf '%P\n')" "usage errors create no database"
 
