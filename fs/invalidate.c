@@ -11,8 +11,10 @@
  * invalidated from here: that locks the entry's directory, which an in-flight request may
  * hold, and a daemon killed at that moment could never exit. Instead a node whose object is
  * gone answers ESTALE (ops.h), on which the kernel walks the path again with revalidation and
- * finds the name gone, or made anew. Changes by other processes are found by polling SQLite's
- * data_version; then the kernel forgets the attributes of everything it holds.
+ * finds the name gone, or made anew. Commits by other processes and hosts reach the same
+ * forgetting through model_others_wait: exactly what they touched where the backend is told
+ * (PostgreSQL's notifications), everything where it can only tell that something changed
+ * (SQLite's data_version).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -22,14 +24,13 @@
 #include "kinds.h"
 #include "state.h"
 
-#define POLL_MS 100                     /* how often another process's commits are looked for */
+#define POLL_MS 100                     /* the longest wait for other connections' commits */
 
 struct fs_invalidator {
         struct fs *fs;
         pthread_mutex_t lock;
         pthread_cond_t wake;            /* to the poller: stop */
         bool stopping;
-        int64_t data_version;
         pthread_t poller;
         bool poller_started;
 };
@@ -85,13 +86,13 @@ unsigned long fs_commits(void)
         return commits;
 }
 
-static void on_commit(void *ctx, const struct model_change *changes, size_t count)
+/* What a change of this model or of another connection touched: the same forgetting. */
+static void forget_changes(void *ctx, const struct model_change *changes, size_t count)
 {
         struct fs_invalidator *inv = ctx;
         struct fs_node node = FS_NODE_ROOT;
         size_t i;
 
-        commits++;
         forget_kinds(inv, STALE_ON_ANY, node);
         for (i = 0; i < count; i++) {
                 const struct model_change *c = &changes[i];
@@ -121,7 +122,13 @@ static void on_commit(void *ctx, const struct model_change *changes, size_t coun
         }
 }
 
-/* --- the poller: commits of other processes ------------------------------------------------ */
+static void on_commit(void *ctx, const struct model_change *changes, size_t count)
+{
+        commits++;
+        forget_changes(ctx, changes, count);
+}
+
+/* --- the poller: commits of other processes and hosts ----------------------------------------- */
 
 static void deadline_after(struct timespec *ts, long ms)
 {
@@ -134,25 +141,25 @@ static void deadline_after(struct timespec *ts, long ms)
         }
 }
 
+/*
+ * Waits for other connections' commits in turns of POLL_MS, so that a stop is seen within one;
+ * a watch that cannot listen now (a server away) is tried again a turn later.
+ */
 static void *poller_main(void *arg)
 {
         struct fs_invalidator *inv = arg;
         struct timespec deadline;
-        int64_t version;
+        int r;
 
         pthread_mutex_lock(&inv->lock);
         while (!inv->stopping) {
-                deadline_after(&deadline, POLL_MS);
-                pthread_cond_timedwait(&inv->wake, &inv->lock, &deadline);
-                if (inv->stopping)
-                        break;
                 pthread_mutex_unlock(&inv->lock);
-                if (model_data_version(inv->fs->config->model, &version) >= 0 &&
-                    version != inv->data_version) {
-                        inv->data_version = version;
-                        forget_collected(inv, NULL);
-                }
+                r = model_others_wait(inv->fs->config->model, POLL_MS, forget_changes, inv);
                 pthread_mutex_lock(&inv->lock);
+                if (r < 0 && !inv->stopping) {
+                        deadline_after(&deadline, POLL_MS);
+                        pthread_cond_timedwait(&inv->wake, &inv->lock, &deadline);
+                }
         }
         pthread_mutex_unlock(&inv->lock);
         return NULL;
@@ -169,8 +176,6 @@ struct fs_invalidator *fs_invalidator_start(struct fs *fs)
         inv->fs = fs;
         pthread_mutex_init(&inv->lock, NULL);
         pthread_cond_init(&inv->wake, NULL);
-        if (model_data_version(fs->config->model, &inv->data_version) < 0)
-                goto fail;
         inv->poller_started = pthread_create(&inv->poller, NULL, poller_main, inv) == 0;
         if (!inv->poller_started)
                 goto fail;

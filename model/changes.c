@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db_backend.h"
 #include "internal.h"
@@ -86,7 +87,8 @@ void changes_free(struct model_change *list, size_t count)
         free(list);
 }
 
-int model_data_version(struct model *m, int64_t *ret)
+/* A number that changes when another connection commits to the database. */
+static int data_version(struct model *m, int64_t *ret)
 {
         int r;
 
@@ -94,4 +96,49 @@ int model_data_version(struct model *m, int64_t *ret)
         if (r >= 0)
                 r = m->backend->data_version(m->conn, ret);
         return tx_end(m, r);
+}
+
+/* A backend that can only say "something changed": its data_version, looked at after a wait. */
+static int others_polled(struct model *m, int timeout_ms, model_watch_fn fn, void *ctx)
+{
+        static const struct model_change everything = { MODEL_CHANGE_ALL, "", "" };
+        struct timespec wait = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
+        int64_t version;
+        int r;
+
+        if (!m->others_polled) {
+                r = data_version(m, &m->others_version);
+                if (r < 0)
+                        return r;
+                m->others_polled = true;
+        }
+        while (nanosleep(&wait, &wait) < 0 && errno == EINTR)
+                ;
+        r = data_version(m, &version);
+        if (r < 0 || version == m->others_version)
+                return r < 0 ? r : 0;
+        m->others_version = version;
+        fn(ctx, &everything, 1);
+        return 1;
+}
+
+int model_others_wait(struct model *m, int timeout_ms, model_watch_fn fn, void *ctx)
+{
+        struct model_change *list = NULL;
+        size_t count = 0;
+        int r;
+
+        if (!m->backend->watch_wait)
+                return others_polled(m, timeout_ms, fn, ctx);
+        /* The watch's own connection: no lock of the model's is needed or held. */
+        if (!m->watch) {
+                r = m->backend->watch_open(m->target, m->conn, &m->watch);
+                if (r < 0)
+                        return r;
+        }
+        r = m->backend->watch_wait(m->watch, timeout_ms, &list, &count);
+        if (r > 0)
+                fn(ctx, list, count);
+        changes_free(list, count);
+        return r;
 }

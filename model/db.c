@@ -101,6 +101,11 @@ int model_open(const char *path, struct model **ret)
                 if (backends[i]->serves(path))
                         break;
         m->backend = backends[i];
+        m->target = strdup(path);
+        if (!m->target) {
+                model_close(m);
+                return refuse(-ENOMEM, "out of memory");
+        }
 
         r = m->backend->open(path, &m->conn);
         if (r >= 0)
@@ -130,6 +135,9 @@ struct model *model_close(struct model *m)
                 if (m->stmts[i].stmt)
                         m->backend->finalize(m->stmts[i].stmt);
         changes_free(m->taken, m->taken_count);
+        if (m->watch)
+                m->backend->watch_close(m->watch);
+        free(m->target);
         if (m->conn)
                 m->backend->close(m->conn);
         pthread_mutex_destroy(&m->lock);

@@ -47,6 +47,11 @@ struct model {
         void *watch_ctx;
         struct model_change *taken;
         size_t taken_count;
+        /* Other connections' commits (model_others_wait), used by one thread at a time. */
+        char *target;                   /* the DATABASE the model was opened on */
+        struct db_watch *watch;         /* a backend that is told: its watch, once opened */
+        bool others_polled;             /* else: others_version holds the last data_version */
+        int64_t others_version;
 };
 
 /* --- errors and reasons (db.c) --- */

@@ -87,7 +87,7 @@ int model_read_end(struct model *m);
  *   MODEL_CHANGE_ALL: something every record may show (a product renamed, deleted, its plans)
  * The tenant's own files, the audit log and the summary change with nearly every change and
  * are not reported. Names and the list are valid during the call only. Changes committed by
- * other connections are not seen: model_data_version tells that some happened. 0 or -errno.
+ * other connections are not seen here: model_others_wait hears them. 0 or -errno.
  */
 enum model_change_kind {
         MODEL_CHANGE_USER = 1,
@@ -104,8 +104,16 @@ struct model_change {
 
 typedef void (*model_watch_fn)(void *ctx, const struct model_change *changes, size_t count);
 int model_watch(struct model *m, model_watch_fn fn, void *ctx);
-/* A number that changes when another connection commits to the database (0 or -errno). */
-int model_data_version(struct model *m, int64_t *ret);
+/*
+ * Commits by other connections (another process, another host): waits up to timeout_ms for
+ * them and calls fn once with what they touched, as model_watch does for this model's own
+ * (MODEL_CHANGE_ALL when the backend cannot say exactly: SQLite, whose data_version only says
+ * that something changed, or a server connection lost and found again). Returns 1 after
+ * calling fn, 0 when nothing was committed, -errno when it cannot tell now (the next call
+ * tries again). Its first call starts the watch (SQLite: the version to compare with); one
+ * thread calls it at a time.
+ */
+int model_others_wait(struct model *m, int timeout_ms, model_watch_fn fn, void *ctx);
 
 /* Fixes the model's clock at `now` (epoch seconds) for tests; 0 returns to the real clock. */
 void model_set_clock(struct model *m, time_t now);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_helpers.h"
 
@@ -168,6 +169,33 @@ START_TEST(test_reads_report_nothing)
 }
 END_TEST
 
+/* Another connection's commit is heard once, by model_others_wait; the model's own is not. */
+START_TEST(test_commits_of_other_connections_are_heard)
+{
+        char dir[] = "/tmp/licensefs-changes.XXXXXX", path[64];
+        struct model *a, *b;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/tenant.db", dir);
+        ck_ok(model_open(path, &a));
+        ck_ok(model_open(path, &b));
+        forget_seen();
+        ck_assert_int_eq(model_others_wait(a, 10, watcher, NULL), 0);
+        ck_ok(model_product_create(b, "Q"));
+        ck_assert_int_eq(model_others_wait(a, 10, watcher, NULL), 1);
+        ck_assert_int_eq(calls, 1);
+        ck_seen(MODEL_CHANGE_ALL, "", "");
+        ck_assert_int_eq(model_others_wait(a, 10, watcher, NULL), 0);
+        ck_ok(model_product_create(a, "R"));
+        ck_assert_int_eq(model_others_wait(a, 10, watcher, NULL), 0);
+        ck_assert_int_eq(calls, 1);
+        model_close(b);
+        model_close(a);
+        ck_assert_int_eq(unlink(path), 0);
+        ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 static Suite *changes_suite(void)
 {
         Suite *suite = suite_create("changes");
@@ -180,6 +208,7 @@ static Suite *changes_suite(void)
         tcase_add_test(tcase, test_refused_change_reports_nothing);
         tcase_add_test(tcase, test_batch_reports_once_at_commit);
         tcase_add_test(tcase, test_reads_report_nothing);
+        tcase_add_test(tcase, test_commits_of_other_connections_are_heard);
         suite_add_tcase(suite, tcase);
         return suite;
 }
