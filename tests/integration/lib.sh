@@ -60,9 +60,62 @@ fi
 LF_START=$(date +%s)
 LF_TMP=$(mktemp -d "${TMPDIR:-/tmp}/licensefs-it.XXXXXX") || exit 1
 LF_TMP=$(realpath -- "$LF_TMP")
-DB=$LF_TMP/tenant.db
 M=$LF_TMP/mnt
 mkdir -- "$M"
+
+# The backend. LICENSEFS_TEST_BACKEND=postgresql keeps every tenant of the test on a throwaway
+# PostgreSQL server of the test's own (tests/pg/cluster, reached through its unix socket), one
+# schema per tenant; otherwise a tenant is an SQLite file in LF_TMP. `lf_db NAME` names tenant
+# NAME on either, and DB is tenant "tenant". A check of what is SQLite's alone (file modes, WAL
+# files, a foreign file) runs under `if lf_sqlite`, beside the PostgreSQL equivalent where
+# there is one.
+LF_BACKEND=${LICENSEFS_TEST_BACKEND:-sqlite}
+LF_PG=
+lf_sqlite() { [ "$LF_BACKEND" = sqlite ]; }
+lf_db() {
+    if lf_sqlite; then
+        printf '%s/%s.db' "$LF_TMP" "$1"
+    else
+        printf 'postgresql:///postgres?host=%s&user=postgres&options=-csearch_path%%3D%s' \
+            "$LF_PG" "$1"
+    fi
+}
+# lf_sql NAME SQL: the rows SQL gives in tenant NAME, one line each, columns joined by '|'.
+lf_sql() {
+    if lf_sqlite; then
+        sqlite3 -- "$(lf_db "$1")" "$2"
+    else
+        psql -h "$LF_PG" -U postgres -d postgres -XAtq -v ON_ERROR_STOP=1 \
+            -c "SET search_path TO \"$1\"" -c "$2"
+    fi
+}
+# lf_db_exists NAME: tenant NAME has been created (its file, or its schema).
+lf_db_exists() {
+    if lf_sqlite; then
+        [ -e "$(lf_db "$1")" ]
+    else
+        [ -n "$(psql -h "$LF_PG" -U postgres -d postgres -XAtq \
+            -c "SELECT 1 FROM pg_namespace WHERE nspname = '$1'")" ]
+    fi
+}
+# lf_db_drop NAME: tenant NAME is gone, as if never made.
+lf_db_drop() {
+    if lf_sqlite; then
+        rm -f -- "$(lf_db "$1")" "$(lf_db "$1")-wal" "$(lf_db "$1")-shm"
+    else
+        psql -h "$LF_PG" -U postgres -d postgres -XAtq -c "DROP SCHEMA IF EXISTS \"$1\" CASCADE"
+    fi
+}
+if [ "$LF_BACKEND" = postgresql ]; then
+    # Outside LF_TMP, which the postgres user may not enter.
+    LF_PG=$(mktemp -d /tmp/licensefs-pg.XXXXXX) || exit 1
+    "${LICENSEFS_SOURCE_ROOT:?}/tests/pg/cluster" start "$LF_PG" || {
+        echo "$LF_NAME: cannot start a PostgreSQL server"; rm -rf -- "$LF_PG"; exit 1; }
+elif [ "$LF_BACKEND" != sqlite ]; then
+    echo "$LF_NAME: unknown LICENSEFS_TEST_BACKEND '$LF_BACKEND'" >&2
+    exit 1
+fi
+DB=$(lf_db tenant)
 
 LF_SLOW=${LF_SLOW:-1}
 # shellcheck disable=SC2034 # used by the tests
@@ -306,6 +359,9 @@ lf_cleanup() {
     for pid in ${LF_EXTRA_PIDS:-}; do
         kill -KILL "$pid" 2>/dev/null
     done
+    if [ -n "$LF_PG" ]; then
+        "$LICENSEFS_SOURCE_ROOT/tests/pg/cluster" stop "$LF_PG"
+    fi
     if [ -z "${LF_KEEP:-}" ]; then
         rm -rf --one-file-system -- "$LF_TMP"
     else
