@@ -83,12 +83,14 @@ lf_db() {
 # lf_sql NAME SQL: the rows SQL gives in tenant NAME, one line each, columns joined by '|'.
 lf_sql() {
     if lf_sqlite; then
-        sqlite3 -- "$(lf_db "$1")" "$2"
+        sqlite3 "$(lf_db "$1")" "$2"
     else
         psql -h "$LF_PG" -U postgres -d postgres -XAtq -v ON_ERROR_STOP=1 \
             -c "SET search_path TO \"$1\"" -c "$2"
     fi
 }
+# lf_regex TEXT: TEXT as an extended regular expression that matches it alone (a URI has ? and .).
+lf_regex() { printf '%s' "$1" | sed 's/[][\\.*^$?+(){}|]/\\&/g'; }
 # lf_db_exists NAME: tenant NAME has been created (its file, or its schema).
 lf_db_exists() {
     if lf_sqlite; then
@@ -96,6 +98,32 @@ lf_db_exists() {
     else
         [ -n "$(psql -h "$LF_PG" -U postgres -d postgres -XAtq \
             -c "SELECT 1 FROM pg_namespace WHERE nspname = '$1'")" ]
+    fi
+}
+# lf_db_check NAME: "ok" when the engine finds tenant NAME's storage sound: SQLite's
+# integrity_check and foreign_key_check, or PostgreSQL's amcheck of every B-tree index (the
+# server enforces the foreign keys itself). It waits for a daemon that has just mounted and may
+# still be opening the database (after a crash SQLite's first connection rebuilds the WAL index,
+# and readers get SQLITE_BUSY meanwhile), as the daemon's own connections do.
+lf_db_check() {
+    if lf_sqlite; then
+        sqlite3 -cmd '.timeout 10000' "$(lf_db "$1")" \
+            'PRAGMA integrity_check; PRAGMA foreign_key_check;' 2>&1
+    else
+        psql -h "$LF_PG" -U postgres -d postgres -XAtq -v ON_ERROR_STOP=1 \
+            -c "CREATE EXTENSION IF NOT EXISTS amcheck SCHEMA public" \
+            -c "SELECT 'ok' FROM (SELECT count(public.bt_index_check(c.oid, true)) FROM pg_class c
+                JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am a ON a.oid = c.relam
+                WHERE n.nspname = '$1' AND c.relkind = 'i' AND a.amname = 'btree') checked" 2>&1
+    fi
+}
+# lf_db_dump NAME: all of tenant NAME as text, the same for the same tenant (sequences left out:
+# PostgreSQL's move on in a transaction that is rolled back).
+lf_db_dump() {
+    if lf_sqlite; then
+        sqlite3 "$(lf_db "$1")" .dump 2>&1
+    else
+        pg_dump -h "$LF_PG" -U postgres -n "$1" postgres 2>&1 | grep -v '^SELECT pg_catalog.setval'
     fi
 }
 # lf_db_drop NAME: tenant NAME is gone, as if never made.

@@ -115,12 +115,26 @@ mount_options() { awk -v m="$M" '$2 == m { print $4 }' /proc/mounts | tr , '\n';
 
 # ---------------------------------------------------------------------------------------------
 
-note "the database is created 0600: the other user cannot read it"
+note "the tenant is made with the demo"
 lf_mount --demo || lf_finish
-expect_mode "$DB" 600
 expect_ok mkdir "$M/users/$NEW"
 expect_ok putln "$M/users/$NEW/usage_location" US
 lf_unmount
+
+if ! lf_sqlite; then
+    # On a server, access is the server's roles: a role that may not use the tenant's schema
+    # is refused like a file others could change, and the tenant is as it was.
+    note "a role without rights on the tenant's schema: exit 3"
+    psql -h "$LF_PG" -U postgres -d postgres -XAtq -c "CREATE ROLE lf_nobody LOGIN"
+    expect_refused "a role without rights" 3 "permission denied" -f "${DB/user=postgres/user=lf_nobody}" "$M"
+    expect_refused "a role without rights: export" 3 "permission denied" export "${DB/user=postgres/user=lf_nobody}"
+    expect_eq 1 "$(lf_sql tenant "SELECT count(*) FROM users WHERE upn = '$NEW'")" "the tenant after the refusals"
+fi
+
+# The files' checks: SQLite's alone.
+if lf_sqlite; then
+note "the database is created 0600: the other user cannot read it"
+expect_mode "$DB" 600
 expect_fail "Permission denied" as_other cat -- "$DB"
 
 note "a database the group or others can write: exit 3"
@@ -195,6 +209,7 @@ expect_absent "$DIR/new.db"
 chmod 755 -- "$DIR"
 lf_run "$LF_TMP/out" "$LF_TMP/err" export "$DB"
 expect_eq 0 "$LF_RC" "export of a database of mode 600: exit status ($(cat -- "$LF_TMP/err"))"
+fi
 
 # ---------------------------------------------------------------------------------------------
 
@@ -288,8 +303,8 @@ lf_unmount
 # The filesystem side of access control. Each part starts from the same tenant, so that a
 # change let through wrongly shows once.
 
-cp -p -- "$DB" "$LF_TMP/tenant.orig"
-fresh_tenant() { cp -p -- "$LF_TMP/tenant.orig" "$DB"; }
+expect_ok "$LICENSEFS" copy "$DB" "$(lf_db orig)"
+fresh_tenant() { "$LICENSEFS" copy --replace "$(lf_db orig)" "$DB"; }
 
 # expect_audited OP PATH: the audit log has a line of the second user's OP on PATH refused with
 # EACCES and a reason.

@@ -137,11 +137,11 @@ tree_products() {
 summary_line() { echo "$ROWS rows (UTF-8 with BOM): $((ROWS - $1)) imported, $1 skipped ($DUPLICATES duplicate, $CONFLICTS conflicting, 0 bad)"; }
 
 note "usage errors exit 2 and create nothing"
-NEW=$LF_TMP/new.db
+NEW=$(lf_db new)
 expect_refused_file "no arguments" 2
 expect_refused_file "one argument" 2 "$NEW"
 expect_refused_file "three arguments" 2 "$NEW" "$CSV" extra
-expect_absent "$NEW"
+if lf_db_exists new; then fail "usage errors made tenant new"; else pass; fi
 
 note "files refused as a whole exit 1 and create nothing"
 printf '%s\r\n' "${HEADER/Service_Plan_Id/Service_Plan_ID}" "a,B,,,," >"$LF_TMP/bad-header.csv"
@@ -159,13 +159,21 @@ expect_refused_file "NUL byte" 1 "$NEW" "$LF_TMP/nul.csv"
 expect_refused_file "missing file" 1 "$NEW" "$LF_TMP/no-such.csv"
 expect_match 'no-such.csv: No such file or directory' "$(cat "$ERR")" "missing file: message"
 expect_refused_file "a directory" 1 "$NEW" "$LF_TMP"
-expect_absent "$NEW"
+if lf_db_exists new; then fail "refused files made tenant new"; else pass; fi
 
 note "a DATABASE that is not a licensefs database: exit 3, left as it was"
-printf 'not a database\n' >"$LF_TMP/foreign.db"
-expect_refused_file "foreign database" 3 "$LF_TMP/foreign.db" "$CSV"
-expect_match '^licensefs: .*foreign.db: ' "$(cat "$ERR")" "foreign database: message"
-expect_eq "not a database" "$(cat "$LF_TMP/foreign.db")" "the foreign file after the import"
+if lf_sqlite; then
+    printf 'not a database\n' >"$LF_TMP/foreign.db"
+    expect_refused_file "foreign database" 3 "$LF_TMP/foreign.db" "$CSV"
+    expect_match '^licensefs: .*foreign.db: ' "$(cat "$ERR")" "foreign database: message"
+    expect_eq "not a database" "$(cat "$LF_TMP/foreign.db")" "the foreign file after the import"
+else
+    psql -h "$LF_PG" -U postgres -d postgres -XAtq -c "CREATE SCHEMA music" \
+        -c "CREATE TABLE music.songs (title text)"
+    expect_refused_file "foreign schema" 3 "$(lf_db music)" "$CSV"
+    expect_match '^licensefs: .*music: ' "$(cat "$ERR")" "foreign schema: message"
+    expect_eq "songs" "$(lf_sql music "SELECT string_agg(tablename, ' ') FROM pg_tables WHERE schemaname = 'music'")" "the foreign schema after the import"
+fi
 
 note "the whole catalog into a new database"
 T0=$(date +%s%N)
@@ -320,7 +328,7 @@ expect_absent "$M/products/BAD_BYTE"
 
 note "progress on a terminal only"
 if command -v script >/dev/null 2>&1; then
-    NEW2=$LF_TMP/new2.db
+    NEW2=$(lf_db new2)
     script -qec "$(printf '%q ' "$LICENSEFS" import-catalog "$NEW2" "$CSV")" /dev/null >"$LF_TMP/tty" 2>&1 </dev/null
     expect_eq 1 "$(grep -c 'import-catalog: 5000 of 5457 rows' "$LF_TMP/tty")" "progress shown on a terminal"
     expect_eq 1 "$(grep -c '^products: 568 created' "$LF_TMP/tty")" "report on a terminal"

@@ -311,7 +311,7 @@ lf_unmount
 note "automatic purge at mount, by the clock LICENSEFS_NOW sets"
 T=1700000000
 DAY=86400
-CDB=$LF_TMP/clock.db
+CDB=$(lf_db clock)
 LICENSEFS_NOW=$T lf_mount --db "$CDB"
 for u in old young keep; do expect_ok mkdir "$M/users/$u@$D"; done
 expect_ok putln "$M/users/old@$D/usage_location" US

@@ -304,7 +304,7 @@ done
 lf_unmount
 
 note "the demo tenant's plans, and the disable-plan recipe of licensefs(5)"
-lf_mount --db "$LF_TMP/demo.db" --demo
+lf_mount --db "$(lf_db demo)" --demo
 D1=$M/products/AAD_PREMIUM
 expect_file "$D1/plans" AAD_PREMIUM ADALLOM_S_DISCOVERY EXCHANGE_S_FOUNDATION MFA_PREMIUM
 expect_file "$M/products/AAD_PREMIUM_P2/plans" AAD_PREMIUM AAD_PREMIUM_P2 ADALLOM_S_DISCOVERY \

@@ -38,8 +38,9 @@ for uri in 'postgresql://admin:secret@db.example/tenants' \
     lf_run "$LF_TMP/out" "$LF_TMP/err" copy --replace "$uri" "$DB"
     expect_eq 2 "$LF_RC" "copy from $uri: exit status"
 done
-rm -f -- "$DB"
+lf_db_drop tenant
 expect_eq "" "$(find "$LF_TMP" -mindepth 1 -maxdepth 1 ! -name mnt ! -name out ! -name err ! -name bin ! -name wrapper-logs -printf '%P\n')" "usage errors create no database"
+if lf_db_exists tenant; then fail "usage errors created the tenant's schema"; else pass; fi
 
 note "-h and -V"
 lf_run "$LF_TMP/out" "$LF_TMP/err" -h
@@ -58,6 +59,19 @@ expect_match "${LICENSEFS_VERSION:-[0-9]+\.[0-9]+}" "$(cat "$LF_TMP/out")" "--ve
 expect_eq "" "$(find "$LF_TMP" -mindepth 1 -maxdepth 1 ! -name mnt ! -name out ! -name err ! -name bin ! -name wrapper-logs -printf '%P\n')" "-h/-V create no database"
 
 note "database errors exit 3"
+if ! lf_sqlite; then
+    # The server's equivalents of a foreign file and a missing one.
+    psql -h "$LF_PG" -U postgres -d postgres -XAtq -c "CREATE SCHEMA music" \
+        -c "CREATE TABLE music.songs (title text)" -c "INSERT INTO music.songs VALUES ('x')"
+    expect_refusal "a schema holding other tables" 3 -f "$(lf_db music)" "$M"
+    expect_eq "x" "$(lf_sql music 'SELECT title FROM songs')" "the foreign schema after the refusal"
+    expect_refusal "a schema holding other tables (daemon mode)" 3 "$(lf_db music)" "$M"
+    expect_refusal "no server at the address" 3 -f \
+        "postgresql:///postgres?host=$LF_TMP/no-server&connect_timeout=2" "$M"
+    expect_match 'no-server' "$LF_ERR" "no server: the message says where"
+fi
+# Files: SQLite's alone.
+if lf_sqlite; then
 head -c 8192 /dev/urandom >"$LF_TMP/garbage.db"
 expect_refusal "garbage database" 3 -f "$LF_TMP/garbage.db" "$M"
 printf 'this is not a database at all, just text\n' >"$LF_TMP/text.db"
@@ -73,22 +87,23 @@ expect_refusal "database in a missing directory" 3 -f "$LF_TMP/missing/x.db" "$M
 expect_absent "$LF_TMP/missing"
 expect_refusal "garbage database (daemon mode)" 3 "$LF_TMP/garbage.db" "$M"
 expect_refusal "garbage database (--demo)" 3 -f --demo "$LF_TMP/garbage.db" "$M"
+fi
 
 note "mount errors exit 4"
 expect_refusal "missing mountpoint" 4 -f "$DB" "$LF_TMP/no-such-dir"
-expect_refusal "missing mountpoint (daemon mode)" 4 "$LF_TMP/db2.db" "$LF_TMP/no-such-dir"
+expect_refusal "missing mountpoint (daemon mode)" 4 "$(lf_db db2)" "$LF_TMP/no-such-dir"
 : >"$LF_TMP/file"
 expect_refusal "mountpoint is a file" 4 -f "$DB" "$LF_TMP/file"
 expect_eq "licensefs: $LF_TMP/file: Not a directory" "$(cat "$LF_TMP/err")" "mountpoint is a file: message"
 # mount(2) itself refuses: a fuseblk mount needs a block device
 expect_refusal "mount(2) fails" 4 -o blkdev "$DB" "$M"
 expect_eq "licensefs: mount failed: Block device required" "$(cat "$LF_TMP/err")" "mount(2) fails: message"
-rm -f -- "$DB" "$LF_TMP/file"
+rm -f -- "$LF_TMP/file"
 
-note "database created 0600, /proc/mounts line"
-rm -f -- "$DB"
+note "database created 0600 (SQLite), /proc/mounts line (the URI as given on PostgreSQL)"
+lf_db_drop tenant
 lf_mount
-expect_mode "$DB" 600
+if lf_sqlite; then expect_mode "$DB" 600; fi
 line=$(awk -v m="$M" '$2 == m' /proc/mounts)
 expect_eq "$DB $M fuse.licensefs" "$(echo "$line" | awk '{ print $1, $2, $3 }')" "/proc/mounts line"
 expect_ls "$M" audit deleted_users groups products summary tenant users
@@ -104,7 +119,7 @@ expect_file "$M/products/PERSIST/total" 7
 expect_ls "$M/users"
 expect_file "$M/tenant/name" "Default Directory"
 lf_unmount
-expect_mode "$DB" 600
+if lf_sqlite; then expect_mode "$DB" 600; fi
 
 note "SIGTERM and SIGINT in -f mode: unmount, exit 0"
 note "SIGHUP in -f mode does not end the daemon"
@@ -153,6 +168,8 @@ expect_ok rm "$M/products/DURABLE/users/d@example.com"
 expect_ok rmdir "$M/products/DURABLE"
 lf_unmount
 
+# Relative paths and file names are SQLite's alone.
+if lf_sqlite; then
 note "a database named like a verb mounts as ./NAME"
 mkdir "$LF_TMP/verb" "$LF_TMP/verb/mnt"
 (cd "$LF_TMP/verb" && exec env --default-signal=INT "$LICENSEFS" -f ./export mnt </dev/null >"$LF_TMP/verb.log" 2>&1) &
@@ -184,10 +201,11 @@ else
     fail "mount with relative paths did not appear: $(cat "$LF_TMP/rel.log")"
     lf_kill_daemon
 fi
+fi
 
 # daemon_pid: the detached daemon serving $DB on $M (its command line ends in "LF_BIN DB MNT",
 # after valgrind's options under LICENSEFS_WRAPPER).
-daemon_pid() { pgrep -f -- "(^| )$LF_BIN $DB $M\$" | head -n1; }
+daemon_pid() { pgrep -f -- "(^| )$(lf_regex "$LF_BIN $DB $M")\$" | head -n1; }
 
 note "daemon mode: the program returns once mounted; SIGHUP is ignored, SIGTERM unmounts"
 lf_run "$LF_TMP/out" "$LF_TMP/err" "$DB" "$M"

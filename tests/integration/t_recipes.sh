@@ -88,7 +88,7 @@ expect_eq "audit buy-seats delete-user disable-plan group-only new-group user-gr
 
 # fresh NAME: a fresh demo tenant mounted at $M for recipe NAME.
 fresh() {
-    lf_mount --db "$LF_TMP/$1.db" --demo
+    lf_mount --db "$(lf_db "$1")" --demo
 }
 
 # run_recipe NAME STATUS [LINE...]: runs recipe NAME (of README.md or licensefs(5)) with bash in

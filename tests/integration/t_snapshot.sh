@@ -17,17 +17,17 @@ run_lf() {
     LF_RC=$?
 }
 
-# expect_refused_unchanged DB WANT_STDERR ARGS...: exit 1, stderr exactly WANT_STDERR, empty
-# stdout, and the database dumps the same before and after.
+# expect_refused_unchanged NAME WANT_STDERR ARGS...: exit 1, stderr exactly WANT_STDERR, empty
+# stdout, and tenant NAME dumps the same before and after.
 expect_refused_unchanged() {
-    local db=$1 want=$2 before after
+    local name=$1 want=$2 before after
     shift 2
-    before=$(sqlite3 "$db" .dump 2>&1)
+    before=$(lf_db_dump "$name")
     run_lf "$LF_TMP/out" "$LF_TMP/err" "$@"
     expect_eq 1 "$LF_RC" "exit status of ${*@Q}"
     expect_eq "$want" "$(cat "$LF_TMP/err")" "stderr of ${*@Q}"
     expect_eq "" "$(cat "$LF_TMP/out")" "stdout of ${*@Q}"
-    after=$(sqlite3 "$db" .dump 2>&1)
+    after=$(lf_db_dump "$name")
     if [ "$before" == "$after" ]; then
         pass
     else
@@ -109,9 +109,9 @@ run_lf "$LF_TMP/e1.json" "$LF_TMP/err" export "$DB"
 expect_eq "0:" "$LF_RC:$(cat "$LF_TMP/err")" "export exit status and stderr"
 run_lf "$LF_TMP/e1b.json" "$LF_TMP/err" export "$DB"
 expect_ok cmp "$LF_TMP/e1.json" "$LF_TMP/e1b.json"
-run_lf "$LF_TMP/out" "$LF_TMP/err" import "$LF_TMP/copy.db" "$LF_TMP/e1.json"
+run_lf "$LF_TMP/out" "$LF_TMP/err" import "$(lf_db copy)" "$LF_TMP/e1.json"
 expect_eq 0 "$LF_RC" "import of the export ($(cat "$LF_TMP/err"))"
-run_lf "$LF_TMP/e2.json" "$LF_TMP/err" export "$LF_TMP/copy.db"
+run_lf "$LF_TMP/e2.json" "$LF_TMP/err" export "$(lf_db copy)"
 expect_ok cmp "$LF_TMP/e1.json" "$LF_TMP/e2.json"
 expect_eq 2 "$(grep -c '"id": "60000000-0000-4000-8000-00000000000[ab]"' "$LF_TMP/e1.json")" \
     "group ids kept from the snapshot"
@@ -120,9 +120,9 @@ expect_eq "0 9" "$(grep -c 84A661C4 "$LF_TMP/e1.json") $(grep -c 84a661c4 "$LF_T
 
 # The same snapshot with a UTF-8 byte order mark (as PowerShell writes it) is the same tenant.
 { printf '\xef\xbb\xbf'; cat "$SNAP"; } >"$LF_TMP/bom.json"
-run_lf "$LF_TMP/out" "$LF_TMP/err" import "$LF_TMP/bom.db" "$LF_TMP/bom.json"
+run_lf "$LF_TMP/out" "$LF_TMP/err" import "$(lf_db bom)" "$LF_TMP/bom.json"
 expect_eq 0 "$LF_RC" "import of a snapshot with a byte order mark"
-run_lf "$LF_TMP/bom.out" "$LF_TMP/err" export "$LF_TMP/bom.db"
+run_lf "$LF_TMP/bom.out" "$LF_TMP/err" export "$(lf_db bom)"
 expect_ok cmp "$LF_TMP/e1.json" "$LF_TMP/bom.out"
 
 note "every license fact of the snapshot is in the export, unchanged"
@@ -133,34 +133,34 @@ missing=$(comm -23 "$LF_TMP/facts.in" "$LF_TMP/facts.out")
 expect_eq "" "$missing" "snapshot facts missing from the export"
 
 note "refused snapshots change nothing and name the place"
-expect_refused_unchanged "$DB" "licensefs: $DATA/broken.json:6:5: ']' expected near '{'" \
+expect_refused_unchanged tenant "licensefs: $DATA/broken.json:6:5: ']' expected near '{'" \
     import --replace "$DB" "$DATA/broken.json"
-expect_refused_unchanged "$LF_TMP/copy.db" \
+expect_refused_unchanged copy \
     "licensefs: $DATA/bad-sku.json: \$.users[1].licenseAssignmentStates[1].skuId: no product in subscribedSkus (or the catalog) has skuId cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46" \
-    import --replace "$LF_TMP/copy.db" "$DATA/bad-sku.json"
-expect_refused_unchanged "$LF_TMP/copy.db" \
+    import --replace "$(lf_db copy)" "$DATA/bad-sku.json"
+expect_refused_unchanged copy \
     "licensefs: $DATA/bad-member.json: \$.groups[0].members[1].id: no user in users has id 5e1a0000-0000-4000-8000-000000000009" \
-    import --replace "$LF_TMP/copy.db" "$DATA/bad-member.json"
-expect_refused_unchanged "$LF_TMP/copy.db" \
+    import --replace "$(lf_db copy)" "$DATA/bad-member.json"
+expect_refused_unchanged copy \
     "licensefs: $DATA/bad-plan.json: \$.groups[0].assignedLicenses[0].disabledPlans[0]: AAD_PREMIUM has no plan with GUID eec0eb4f-6444-4f95-aba0-50c24d67f998" \
-    import --replace "$LF_TMP/copy.db" "$DATA/bad-plan.json"
+    import --replace "$(lf_db copy)" "$DATA/bad-plan.json"
 # Into a new database: refused before the database is even created.
-run_lf "$LF_TMP/out" "$LF_TMP/err" import "$LF_TMP/new.db" "$DATA/broken.json"
+run_lf "$LF_TMP/out" "$LF_TMP/err" import "$(lf_db new)" "$DATA/broken.json"
 expect_eq 1 "$LF_RC" "import of broken JSON into a new database"
-expect_absent "$LF_TMP/new.db"
+if lf_db_exists new; then fail "a refused import made tenant new"; else pass; fi
 # Content errors into a new database leave an empty tenant.
-run_lf "$LF_TMP/out" "$LF_TMP/err" import "$LF_TMP/new.db" "$DATA/bad-sku.json"
+run_lf "$LF_TMP/out" "$LF_TMP/err" import "$(lf_db new)" "$DATA/bad-sku.json"
 expect_eq 1 "$LF_RC" "import of a bad reference into a new database"
-run_lf "$LF_TMP/out" "$LF_TMP/err" export-csv "$LF_TMP/new.db"
+run_lf "$LF_TMP/out" "$LF_TMP/err" export-csv "$(lf_db new)"
 expect_eq "userPrincipalName,displayName,product,state,assignmentPaths" \
     "$(tr -d '\r' <"$LF_TMP/out")" "the refused import left no users"
-expect_eq 0 "$(sqlite3 "$LF_TMP/new.db" 'SELECT count(*) FROM products')" \
+expect_eq 0 "$(lf_sql new 'SELECT count(*) FROM products')" \
     "the refused import left no products"
 
 note "a tenant with users is replaced only with --replace"
-expect_refused_unchanged "$LF_TMP/copy.db" \
-    "licensefs: $LF_TMP/copy.db: the tenant has users or groups already; import --replace replaces them" \
-    import "$LF_TMP/copy.db" "$SNAP"
+expect_refused_unchanged copy \
+    "licensefs: $(lf_db copy): the tenant has users or groups already; import --replace replaces them" \
+    import "$(lf_db copy)" "$SNAP"
 # A smaller tenant: finn is gone, so nobody waits.
 python3 - "$SNAP" "$LF_TMP/smaller.json" <<'EOF'
 import json, sys
@@ -171,29 +171,29 @@ for g in snap["groups"]["value"]:
     g["members"] = [m for m in g["members"] if m["id"] != finn]
 json.dump(snap, open(sys.argv[2], "w"), indent=1)
 EOF
-run_lf "$LF_TMP/out" "$LF_TMP/err" import --replace "$LF_TMP/copy.db" "$LF_TMP/smaller.json"
+run_lf "$LF_TMP/out" "$LF_TMP/err" import --replace "$(lf_db copy)" "$LF_TMP/smaller.json"
 expect_eq 0 "$LF_RC" "import --replace exit status ($(cat "$LF_TMP/err"))"
 expect_eq "imported $LF_TMP/smaller.json: 2 products, 5 users, 3 groups; 5 seats held, 0 waiting" \
     "$(cat "$LF_TMP/out")" "import --replace summary"
-run_lf "$LF_TMP/out" "$LF_TMP/err" export-csv "$LF_TMP/copy.db"
+run_lf "$LF_TMP/out" "$LF_TMP/err" export-csv "$(lf_db copy)"
 expect_eq 0 "$(grep -c finn "$LF_TMP/out")" "finn is gone after --replace"
 
 note "import and export while mounted: the mount shows the result at once"
-lf_mount --db "$LF_TMP/live.db"
+lf_mount --db "$(lf_db live)"
 expect_ls "$M/users"
-run_lf "$LF_TMP/out" "$LF_TMP/err" import "$LF_TMP/live.db" "$SNAP"
+run_lf "$LF_TMP/out" "$LF_TMP/err" import "$(lf_db live)" "$SNAP"
 expect_eq 0 "$LF_RC" "import while mounted ($(cat "$LF_TMP/err"))"
 expect_eq 1 "$(grep -c "	$(id -u)	import	$SNAP	ok\$" "$M/audit")" "one audit line for the import"
 # A refused import leaves no trace, not even in the audit log.
 lines=$(wc -l < "$M/audit")
-run_lf "$LF_TMP/out" "$LF_TMP/err" import "$LF_TMP/live.db" "$SNAP"
+run_lf "$LF_TMP/out" "$LF_TMP/err" import "$(lf_db live)" "$SNAP"
 expect_eq 1 "$LF_RC" "a second import into the now non-empty tenant is refused"
 expect_eq "$lines" "$(wc -l < "$M/audit")" "audit lines after a refused import"
 expect_ls "$M/products/AAD_PREMIUM_P2/errors" finn@fabrikam.com
 expect_counts AAD_PREMIUM_P2 3 3 0 1
 # A change through the mount shows in the next export.
 expect_ok rmdir "$M/users/dan@fabrikam.com"
-run_lf "$LF_TMP/live.json" "$LF_TMP/err" export "$LF_TMP/live.db"
+run_lf "$LF_TMP/live.json" "$LF_TMP/err" export "$(lf_db live)"
 expect_eq 0 "$LF_RC" "export while mounted ($(cat "$LF_TMP/err"))"
 expect_eq 0 "$(grep -c dan@fabrikam.com "$LF_TMP/live.json")" "a deleted user is not exported"
 expect_eq 0 "$(grep -c '"state": "Error"' "$LF_TMP/live.json")" \
@@ -206,24 +206,24 @@ expect_ok mv "$M/deleted_users/dan@fabrikam.com" "$M/users/"
 expect_ok rmdir "$M/users/carla@fabrikam.com"
 expect_ok mv "$M/deleted_users/carla@fabrikam.com" "$M/users/"
 expect_ls "$M/products/AAD_PREMIUM_P2/errors" carla@fabrikam.com
-run_lf "$LF_TMP/live1.json" "$LF_TMP/err" export "$LF_TMP/live.db"
+run_lf "$LF_TMP/live1.json" "$LF_TMP/err" export "$(lf_db live)"
 expect_eq 1 "$(grep -c '"state": "Error"' "$LF_TMP/live1.json")" "carla's direct license waits"
-run_lf "$LF_TMP/out" "$LF_TMP/err" import "$LF_TMP/live2.db" "$LF_TMP/live1.json"
-run_lf "$LF_TMP/live2.json" "$LF_TMP/err" export "$LF_TMP/live2.db"
+run_lf "$LF_TMP/out" "$LF_TMP/err" import "$(lf_db live2)" "$LF_TMP/live1.json"
+run_lf "$LF_TMP/live2.json" "$LF_TMP/err" export "$(lf_db live2)"
 expect_ok cmp "$LF_TMP/live1.json" "$LF_TMP/live2.json"
-run_lf "$LF_TMP/out" "$LF_TMP/err" import --replace "$LF_TMP/live.db" "$SNAP"
+run_lf "$LF_TMP/out" "$LF_TMP/err" import --replace "$(lf_db live)" "$SNAP"
 expect_eq 0 "$LF_RC" "import --replace while mounted ($(cat "$LF_TMP/err"))"
 expect_ls "$M/deleted_users"
 expect_ls "$M/products/AAD_PREMIUM_P2/errors" finn@fabrikam.com
 lf_unmount
 
 note "export-csv of the demo tenant, with a deleted user and a waiting one"
-lf_mount --db "$LF_TMP/demo.db" --demo
+lf_mount --db "$(lf_db demo)" --demo
 expect_ok rmdir "$M/users/grady@contoso.com"
 expect_ok mkdir "$M/groups/Ops, \"EU\""
 expect_ok touch "$M/groups/Ops, \"EU\"/members/diego@contoso.com"
 expect_ok touch "$M/groups/Ops, \"EU\"/licenses/AAD_PREMIUM"
-run_lf "$LF_TMP/demo.csv" "$LF_TMP/err" export-csv "$LF_TMP/demo.db"
+run_lf "$LF_TMP/demo.csv" "$LF_TMP/err" export-csv "$(lf_db demo)"
 expect_eq "0:" "$LF_RC:$(cat "$LF_TMP/err")" "export-csv while mounted"
 printf '%s\r\n' \
     'userPrincipalName,displayName,product,state,assignmentPaths' \
@@ -247,12 +247,12 @@ else
     fail "export-csv of the demo: $(diff "$LF_TMP/demo.want" "$LF_TMP/demo.csv" | head -10)"
 fi
 # The demo's round trip: its export, imported and exported again, is the same.
-run_lf "$LF_TMP/d1.json" "$LF_TMP/err" export "$LF_TMP/demo.db"
+run_lf "$LF_TMP/d1.json" "$LF_TMP/err" export "$(lf_db demo)"
 expect_eq 0 "$LF_RC" "export of the demo"
 lf_unmount
-run_lf "$LF_TMP/out" "$LF_TMP/err" import "$LF_TMP/demo2.db" "$LF_TMP/d1.json"
+run_lf "$LF_TMP/out" "$LF_TMP/err" import "$(lf_db demo2)" "$LF_TMP/d1.json"
 expect_eq 0 "$LF_RC" "import of the demo's export"
-run_lf "$LF_TMP/d2.json" "$LF_TMP/err" export "$LF_TMP/demo2.db"
+run_lf "$LF_TMP/d2.json" "$LF_TMP/err" export "$(lf_db demo2)"
 expect_ok cmp "$LF_TMP/d1.json" "$LF_TMP/d2.json"
 
 note "usage errors"

@@ -30,7 +30,7 @@ out=$(timeout 10 "$LICENSEFS" --demo "$DB" "$M" 2>&1 </dev/null)
 expect_eq "0:" "$?:$out" "licensefs --demo DATABASE MOUNTPOINT (status:output)"
 if lf_is_mounted "$M"; then pass; else fail "$M is not mounted"; fi
 # by the end of its command line: under valgrind (LICENSEFS_WRAPPER) valgrind's own comes first
-pid=$(pgrep -f -- "(^| )$LF_BIN --demo $DB $M\$" | head -n1)
+pid=$(pgrep -f -- "(^| )$(lf_regex "$LF_BIN --demo $DB $M")\$" | head -n1)
 expect_match '^[0-9]+$' "$pid" "the daemon's pid"
 LF_EXTRA_PIDS="$LF_EXTRA_PIDS $pid"
 expect_fail "Operation not permitted" rm "$M/products/AAD_PREMIUM/users/alex@contoso.com"
