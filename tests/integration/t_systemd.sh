@@ -4,7 +4,8 @@
 # ExecStart's program exists and that man:licensefs(1) is there), and its commands, run as
 # systemd runs them for licensefs@demo, behave as Type=forking needs: the start returns once
 # the tenant is mounted and fails when it cannot be, SIGTERM (systemctl stop) unmounts, and
-# ExecStopPost clears the stale mount a crash leaves so that a restart mounts again.
+# ExecStopPost clears the stale mount a crash leaves so that a restart mounts again. An
+# instance's /etc/licensefs/NAME.env names another DATABASE: on PostgreSQL, the test's server.
 LF_PRIVATE_MOUNTS=1
 # shellcheck source=lib.sh
 . "$(dirname -- "$0")/lib.sh" || exit 1
@@ -28,7 +29,7 @@ note "the unit's commands follow the prefix"
 exec_lines=$(grep -E '^Exec|^Type=' "$R$UNIT")
 expect_eq "Type=forking
 ExecStartPre=/bin/mkdir -p /mnt/licenses/%i
-ExecStart=$LICENSEFS_BINDIR/licensefs /var/lib/licensefs/%i.db /mnt/licenses/%i
+ExecStart=$LICENSEFS_BINDIR/licensefs \${DATABASE} /mnt/licenses/%i
 ExecStopPost=-/bin/fusermount3 -uz /mnt/licenses/%i" "$exec_lines" "Type= and Exec lines of the installed unit"
 expect_eq "$(cat "$LICENSEFS_BUILD_ROOT/systemd/licensefs@.service")" "$(cat "$R$UNIT")" "the installed unit is the generated one"
 
@@ -51,16 +52,29 @@ note "the unit's commands for licensefs@demo, as systemd runs them"
 mount -t tmpfs licensefs-mnt /mnt
 mount -t tmpfs licensefs-var /var/lib
 mkdir -m 0700 /var/lib/licensefs
+mount -t tmpfs licensefs-etc /etc/licensefs 2>/dev/null ||
+    { mkdir -p /etc/licensefs && mount -t tmpfs licensefs-etc /etc/licensefs; }
 # unit_command KEY INSTANCE: the unit's KEY= command line for INSTANCE, without a leading -.
 unit_command() {
     sed -n "s/^$1=-\{0,1\}//p" "$UNIT" | sed "s/%i/$2/g"
 }
-# unit_run KEY INSTANCE: runs it (word-split, as these lines are plain words); sets LF_RC.
+# unit_run KEY INSTANCE: runs it as systemd does: the unit's Environment= and then the
+# instance's EnvironmentFile= (if any) in the environment, ${VAR} replaced by its value as one
+# word, other words split; sets LF_RC.
 unit_run() {
-    local cmd
+    local cmd word args=() env=()
+    env+=("$(sed -n 's/^Environment=//p' "$UNIT" | sed "s/%i/$2/g")")
+    if [ -f "/etc/licensefs/$2.env" ]; then
+        while IFS= read -r word; do env+=("$word"); done <"/etc/licensefs/$2.env"
+    fi
     cmd=$(unit_command "$1" "$2")
-    # shellcheck disable=SC2086 # the command line is plain words
-    timeout 20 $cmd >"$LF_TMP/out" 2>&1 </dev/null
+    for word in $cmd; do
+        if [[ $word =~ ^\$\{([A-Z_]+)\}$ ]]; then
+            word=$(env -i "${env[@]}" printenv "${BASH_REMATCH[1]}")
+        fi
+        args+=("$word")
+    done
+    timeout 20 env "${env[@]}" "${args[@]}" >"$LF_TMP/out" 2>&1 </dev/null
     LF_RC=$?
 }
 daemon_pid() {
@@ -115,6 +129,21 @@ expect_eq 3 "$LF_RC" "ExecStart with a broken database: exit status"
 expect_eq "licensefs: /var/lib/licensefs/broken.db: database error: file is not a database" "$(cat "$LF_TMP/out")" "ExecStart with a broken database: message"
 if lf_any_mount_at /mnt/licenses/broken; then fail "/mnt/licenses/broken is mounted"; else pass; fi
 if daemon_pid broken >/dev/null; then fail "a daemon runs for the broken database"; else pass; fi
+
+if ! lf_sqlite; then
+    note "an instance on PostgreSQL: DATABASE in /etc/licensefs/NAME.env"
+    printf 'DATABASE=%s\n' "$DB" >/etc/licensefs/pg.env
+    unit_run ExecStartPre pg
+    unit_run ExecStart pg
+    expect_eq 0 "$LF_RC" "ExecStart on PostgreSQL: exit status ($(cat "$LF_TMP/out"))"
+    expect_eq "$DB /mnt/licenses/pg fuse.licensefs" "$(awk '$2 == "/mnt/licenses/pg" { print $1, $2, $3 }' /proc/mounts)" "/proc/mounts line of the instance on PostgreSQL"
+    expect_ok mkdir /mnt/licenses/pg/products/SERVER
+    expect_eq SERVER "$(lf_sql tenant 'SELECT sku FROM products')" "the product is on the server"
+    expect_absent /var/lib/licensefs/pg.db
+    pid=$(pgrep -f "^$(lf_regex "$LICENSEFS_BINDIR/licensefs $DB /mnt/licenses/pg")\$")
+    LF_EXTRA_PIDS=$pid
+    expect_sigterm_ends "$pid" /mnt/licenses/pg
+fi
 
 LF_EXTRA_PIDS=
 lf_finish
