@@ -320,11 +320,12 @@ lf_kill_daemon() {
 }
 
 # lf_check_log FILE: the daemon's stderr holds nothing but refusal log lines, one line each
-# with the operation and the path ("licensefs: unlink /products/X/users/u@d: Operation not
-# permitted: ..."), and no sanitizer or libfuse noise.
+# with the operation, the path and the errno's text ("licensefs: unlink /products/X/users/u@d:
+# Operation not permitted: ...", "...: Input/output error: ..." when the database failed), and
+# no sanitizer or libfuse noise.
 lf_check_log() {
     local log=$1 bad
-    bad=$(grep -vE '^licensefs: [a-z][a-z ]* /.*: [A-Z][A-Za-z ]+: .' -- "$log")
+    bad=$(grep -vE '^licensefs: [a-z][a-z ]* /.*: [A-Z][A-Za-z/ ]+: .' -- "$log")
     if [ -n "$bad" ]; then
         fail "daemon stderr has lines that are not refusal log lines (licensefs: OP /PATH: ERROR: REASON):"
         printf '%s\n' "$bad" | head -20 | sed 's/^/    /'
