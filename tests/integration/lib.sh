@@ -276,14 +276,17 @@ lf_wait_pid() {
     return 0
 }
 
-# lf_mount [--db PATH] [--mnt DIR] [ARGS...]: start `licensefs -f ARGS DB MNT` in the background
-# (stderr to a log file) and wait for the mount. ARGS may hold --demo, -s, -o ...
+# lf_mount [--db PATH] [--mnt DIR] [--netns FILE] [ARGS...]: start `licensefs -f ARGS DB MNT`
+# in the background (stderr to a log file) and wait for the mount. ARGS may hold --demo, -s,
+# -o ... With --netns the daemon runs in the network namespace bound at FILE (nsenter --net, so
+# LF_PID is still the daemon's pid) and its mount is in ours, where the test can drive it.
 lf_mount() {
-    local db=$DB mnt=$M
+    local db=$DB mnt=$M in=()
     while [ $# -gt 0 ]; do
         case $1 in
             --db) db=$2; shift 2 ;;
             --mnt) mnt=$2; shift 2 ;;
+            --netns) in=(nsenter "--net=$2"); shift 2 ;;
             *) break ;;
         esac
     done
@@ -292,7 +295,7 @@ lf_mount() {
     LF_MNT=$mnt
     # A background job of a non-interactive shell starts with SIGINT ignored; the daemon
     # should see the signals the way it would from a terminal.
-    env --default-signal=INT,QUIT,TERM "$LICENSEFS" -f "$@" "$db" "$mnt" \
+    "${in[@]}" env --default-signal=INT,QUIT,TERM "$LICENSEFS" -f "$@" "$db" "$mnt" \
         </dev/null >>"$LF_LOG" 2>&1 &
     LF_PID=$!
     if lf_wait_mounted "$mnt" "$LF_PID"; then
@@ -317,11 +320,12 @@ lf_kill_daemon() {
 }
 
 # lf_check_log FILE: the daemon's stderr holds nothing but refusal log lines, one line each
-# with the operation and the path ("licensefs: unlink /products/X/users/u@d: Operation not
-# permitted: ..."), and no sanitizer or libfuse noise.
+# with the operation, the path and the errno's text ("licensefs: unlink /products/X/users/u@d:
+# Operation not permitted: ...", "...: Input/output error: ..." when the database failed), and
+# no sanitizer or libfuse noise.
 lf_check_log() {
     local log=$1 bad
-    bad=$(grep -vE '^licensefs: [a-z][a-z ]* /.*: [A-Z][A-Za-z ]+: .' -- "$log")
+    bad=$(grep -vE '^licensefs: [a-z][a-z ]* /.*: [A-Z][A-Za-z/ ]+: .' -- "$log")
     if [ -n "$bad" ]; then
         fail "daemon stderr has lines that are not refusal log lines (licensefs: OP /PATH: ERROR: REASON):"
         printf '%s\n' "$bad" | head -20 | sed 's/^/    /'
