@@ -164,9 +164,9 @@ static int group_license_add(struct model *m, const char *sku, const char *group
 
         r = path_resolve(m, sku, group, NULL, &ids);
         if (r >= 0)
-                r = sql_exec(m, "INSERT OR IGNORE INTO group_licenses (group_id, product_id, "
-                             "since) VALUES ($1, $2, $3)", "iii", ids.group, ids.product,
-                             (int64_t)model_now(m));
+                r = sql_exec(m, "INSERT INTO group_licenses (group_id, product_id, since) "
+                             "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", "iii", ids.group,
+                             ids.product, (int64_t)model_now(m));
         if (r <= 0)
                 return r;               /* assigned already (0), or an error */
         return seat_paths_changed(m, ids.group, ids.product, 0, true);

@@ -81,7 +81,6 @@ struct db_backend {
         bool (*column_is_null)(struct sql_stmt *s, int col);
         int64_t (*changes)(struct db_conn *c);          /* by the last statement completed */
         int64_t (*changes_total)(struct db_conn *c);
-        int64_t (*last_insert_id)(struct db_conn *c);
 
         int (*bracket)(struct db_conn *c, enum db_bracket what);
 
@@ -124,6 +123,8 @@ extern const struct db_backend db_sqlite;
 /* The SQLite backend's SQL text (db_sqlite_schema.c): its DDL and its change capture. */
 extern const char *const sqlite_migrations[SCHEMA_VERSION];
 extern const char sqlite_capture_sql[];
+/* The temporary tables rule code writes (plans.c: wanted_plans), made with each connection. */
+extern const char sqlite_scratch_sql[];
 
 /* Marks the calling thread's failure as the database's and records the reason; returns err. */
 int db_failure(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -137,7 +137,7 @@ END_TEST
 START_TEST(test_insert_returns_the_new_id)
 {
         static const char insert[] = "INSERT INTO security_groups (name, created) VALUES ($1, $2) "
-                                     "ON CONFLICT DO NOTHING";
+                                     "ON CONFLICT DO NOTHING RETURNING id";
         int64_t first = 0, second = 0, found = 0, kept;
 
         begin();
