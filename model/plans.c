@@ -50,9 +50,10 @@ static int plans_set(struct model *m, const char *sku, const char *const *names,
         if (r >= 0)
                 r = sql_exec(m, "DELETE FROM plans WHERE product_id = $1 AND name NOT IN "
                              "(SELECT name FROM wanted_plans)", "i", pid);
+        /* WHERE true: SQLite would read ON as the join's without a WHERE before it. */
         if (r >= 0)
                 r = sql_exec(m, "INSERT INTO plans (product_id, name) SELECT CAST($1 AS BIGINT), "
-                             "name FROM wanted_plans ON CONFLICT DO NOTHING", "i", pid);
+                             "name FROM wanted_plans WHERE true ON CONFLICT DO NOTHING", "i", pid);
         return r < 0 ? r : 0;
 }
 
