@@ -101,6 +101,12 @@ struct db_backend {
         const char *capture_read, *capture_clear;
         /* A number that changes when another connection commits a change. */
         int (*data_version)(struct db_conn *c, int64_t *ret);
+        /*
+         * After rows were written with their ids (model_copy), inside the same write
+         * transaction: moves whatever gives new ids past the largest one. NULL where the
+         * engine derives new ids from the rows (SQLite).
+         */
+        int (*ids_resync)(struct db_conn *c);
 
         /*
          * Other connections' commits, for a backend that is told of them (NULL where the db
@@ -119,12 +125,27 @@ struct db_backend {
 };
 
 extern const struct db_backend db_sqlite;
+extern const struct db_backend db_postgres;
 
 /* The SQLite backend's SQL text (db_sqlite_schema.c): its DDL and its change capture. */
 extern const char *const sqlite_migrations[SCHEMA_VERSION];
 extern const char sqlite_capture_sql[];
 /* The temporary tables rule code writes (plans.c: wanted_plans), made with each connection. */
 extern const char sqlite_scratch_sql[];
+
+/*
+ * The PostgreSQL backend's SQL text (db_postgres_schema.c): its DDL with the capture's
+ * triggers, what each new session runs, and the identities' resync after a copy.
+ */
+extern const char *const postgres_migrations[SCHEMA_VERSION];
+extern const char postgres_session_sql[];
+extern const char postgres_ids_resync_sql[];
+
+/*
+ * Messages the calling thread sent to a PostgreSQL server and waited for (statements,
+ * brackets, prepares, connects): what a test measures a call's cost in.
+ */
+extern __thread int64_t postgres_round_trips;
 
 /* Marks the calling thread's failure as the database's and records the reason; returns err. */
 int db_failure(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

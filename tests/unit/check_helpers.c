@@ -8,19 +8,80 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct model *m;
 time_t test_now;
 
+bool test_on_postgres(void)
+{
+        const char *backend = getenv("LICENSEFS_TEST_BACKEND");
+
+        return backend && strcmp(backend, "postgresql") == 0;
+}
+
+void test_pg_exec(const char *sql)
+{
+        PGconn *pg = PQconnectdb("");
+        PGresult *res;
+
+        ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "cannot reach the test server: %s",
+                      PQerrorMessage(pg));
+        res = PQexec(pg, sql);
+        ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK ||
+                      PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
+                      PQresultErrorMessage(res));
+        PQclear(res);
+        PQfinish(pg);
+}
+
+char *test_pg_schema_target(const char *schema)
+{
+        char *target = NULL;
+
+        /* Host, user and database come from PGHOST, PGUSER and PGDATABASE (with-cluster). */
+        ck_assert_int_ge(asprintf(&target, "postgresql://?options=-csearch_path%%3D%s", schema),
+                         0);
+        return target;
+}
+
+char *test_target_new(void)
+{
+        static unsigned counter;
+        char schema[64], create[96];
+        char *target;
+
+        if (!test_on_postgres()) {
+                target = strdup(":memory:");
+                ck_assert_ptr_nonnull(target);
+                return target;
+        }
+        /* A schema of its own per model: pid and counter, since every test forks. */
+        snprintf(schema, sizeof(schema), "t%ld_%u", (long)getpid(), ++counter);
+        snprintf(create, sizeof(create), "CREATE SCHEMA %s", schema);
+        test_pg_exec(create);
+        return test_pg_schema_target(schema);
+}
+
+int test_model_open(struct model **ret)
+{
+        char *target = test_target_new();
+        int rc = model_open(target, ret);
+
+        free(target);
+        return rc;
+}
+
 void model_setup(void)
 {
-        int rc = model_open(":memory:", &m);
+        int rc = test_model_open(&m);
 
-        ck_assert_msg(rc == 0, "model_open(\":memory:\") returned %s (reason: \"%s\")",
+        ck_assert_msg(rc == 0, "model_open of a fresh tenant returned %s (reason: \"%s\")",
                       errno_name(rc), model_reason());
         clock_at(TEST_T0);
 }

@@ -30,10 +30,24 @@ extern struct model *m;
 /* The time the fixture's clock shows; change it with clock_at(). */
 extern time_t test_now;
 
+/* Whether the tests run on PostgreSQL (LICENSEFS_TEST_BACKEND=postgresql), not SQLite. */
+bool test_on_postgres(void);
+/*
+ * A DATABASE for a fresh, empty tenant (malloc'd, the caller frees it): ":memory:" on SQLite;
+ * on PostgreSQL a new schema of the test server (PGHOST, PGUSER, PGDATABASE) and its URI.
+ */
+char *test_target_new(void);
+/* model_open of test_target_new(): 0 or -errno. */
+int test_model_open(struct model **ret);
+/* On PostgreSQL: runs SQL on the test server in a connection of its own (fails the test). */
+void test_pg_exec(const char *sql);
+/* The URI of the test server's `schema` (malloc'd). */
+char *test_pg_schema_target(const char *schema);
+
 void model_setup(void);
 void model_teardown(void);
 
-/* A test case whose tests each get a fresh ":memory:" model with the clock at TEST_T0. */
+/* A test case whose tests each get a fresh model (test_target_new) with the clock at TEST_T0. */
 TCase *model_tcase(const char *name);
 
 /* Runs the suite; returns the process exit status. */
