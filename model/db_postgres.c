@@ -9,6 +9,7 @@
  * a table, the change capture by persistent triggers, and the watch on other connections'
  * commits by LISTEN/NOTIFY. Its SQL text is in db_postgres_schema.c.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
@@ -255,7 +256,11 @@ static int postgres_configure(struct db_conn *c)
 
 /* --- statements ------------------------------------------------------------------------------- */
 
-/* The largest $N of `sql` and which numbers it uses (used[n] for n <= max), outside quotes. */
+/*
+ * The largest $N of `sql` and which numbers it uses (used[n] for n <= max), outside quotes.
+ * Other parameter styles are refused (EIO) as SQLite's backend refuses them: one SQL text
+ * serves every backend only as `$N`.
+ */
 static int params_scan(const char *sql, bool *used, int size)
 {
         int max = 0;
@@ -268,6 +273,10 @@ static int params_scan(const char *sql, bool *used, int size)
                         if (!end)
                                 break;
                         p = end;
+                } else if (*p == '?' || ((*p == ':' || *p == '@') && p > sql && p[-1] != ':' &&
+                                         p[1] != ':' && (isalpha((unsigned char)p[1]) ||
+                                                         p[1] == '_'))) {
+                        return refuse(-EIO, "SQL parameter %.8s is not written $1, $2, ...", p);
                 } else if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
                         int n = (int)strtol(p + 1, NULL, 10);
 
@@ -285,6 +294,8 @@ static int postgres_prepare(struct db_conn *c, const char *sql, struct sql_stmt 
         int params = params_scan(sql, NULL, 0);
         struct pg_stmt *st;
 
+        if (params < 0)
+                return params;
         if (params > 64)
                 return refuse(-EIO, "SQL of more than 64 parameters");
         st = calloc(1, sizeof(*st));

@@ -115,7 +115,7 @@ static const struct listing listings[] = {
                 "product or user" },
         [MODEL_LIST_GROUP_DISABLED] = {
                 "SELECT 1 FROM products p, security_groups g WHERE p.sku = $1 AND g.name = $2",
-                "SELECT pl.name FROM products p JOIN security_groups g "
+                "SELECT pl.name FROM products p JOIN security_groups g ON g.name = $2 "
                 "JOIN group_disabled_plans d ON d.product_id = p.id AND d.group_id = g.id "
                 "JOIN plans pl ON pl.id = d.plan_id "
                 "WHERE p.sku = $1 AND g.name = $2 ORDER BY pl.name",

@@ -25,6 +25,13 @@ bool test_on_postgres(void)
         return backend && strcmp(backend, "postgresql") == 0;
 }
 
+/* libpq's notices (IF NOT EXISTS skipping) go to stderr otherwise. */
+static void notice_ignore(void *arg, const char *message)
+{
+        (void)arg;
+        (void)message;
+}
+
 void test_pg_exec(const char *sql)
 {
         PGconn *pg = PQconnectdb("");
@@ -32,6 +39,7 @@ void test_pg_exec(const char *sql)
 
         ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "cannot reach the test server: %s",
                       PQerrorMessage(pg));
+        PQsetNoticeProcessor(pg, notice_ignore, NULL);
         res = PQexec(pg, sql);
         ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK ||
                       PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
@@ -61,9 +69,35 @@ char *test_target_new(void)
                 ck_assert_ptr_nonnull(target);
                 return target;
         }
-        /* A schema of its own per model: pid and counter, since every test forks. */
-        snprintf(schema, sizeof(schema), "t%ld_%u", (long)getpid(), ++counter);
+        struct timespec now;
+
+        /* A schema of its own per model: pid and counter, since every test forks, and the
+         * time, since pids come again on a server that outlives a run. */
+        clock_gettime(CLOCK_REALTIME, &now);
+        snprintf(schema, sizeof(schema), "t%ld_%u_%ld", (long)getpid(), ++counter,
+                 (long)now.tv_nsec);
         snprintf(create, sizeof(create), "CREATE SCHEMA %s", schema);
+        test_pg_exec(create);
+        return test_pg_schema_target(schema);
+}
+
+char *test_target_named(const char *path)
+{
+        char schema[64], create[128];
+        uint64_t hash = 14695981039346656037ull;
+        char *target;
+        const char *c;
+
+        if (!test_on_postgres()) {
+                target = strdup(path);
+                ck_assert_ptr_nonnull(target);
+                return target;
+        }
+        /* FNV-1a of the path: the same path names the same schema; mkdtemp makes paths new. */
+        for (c = path; *c; c++)
+                hash = (hash ^ (unsigned char)*c) * 1099511628211ull;
+        snprintf(schema, sizeof(schema), "f%016" PRIx64, hash);
+        snprintf(create, sizeof(create), "CREATE SCHEMA IF NOT EXISTS %s", schema);
         test_pg_exec(create);
         return test_pg_schema_target(schema);
 }

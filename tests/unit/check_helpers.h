@@ -37,6 +37,12 @@ bool test_on_postgres(void);
  * on PostgreSQL a new schema of the test server (PGHOST, PGUSER, PGDATABASE) and its URI.
  */
 char *test_target_new(void);
+/*
+ * The DATABASE that stands for the file at `path` (malloc'd): the path itself on SQLite; on
+ * PostgreSQL a schema of the test server named after the path, made on first use, so every
+ * model opened for one path shares one tenant, as they would share the file.
+ */
+char *test_target_named(const char *path);
 /* model_open of test_target_new(): 0 or -errno. */
 int test_model_open(struct model **ret);
 /* On PostgreSQL: runs SQL on the test server in a connection of its own (fails the test). */
