@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db_backend.h"
 #include "internal.h"
@@ -711,16 +712,29 @@ static int watch_lost(struct db_watch *w, struct model_change **list, size_t *co
         return r < 0 ? r : 1;
 }
 
+static int64_t now_ms(void)
+{
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
 static int postgres_watch_wait(struct db_watch *w, int timeout_ms, struct model_change **ret,
                                size_t *ret_count)
 {
         struct model_change *list = NULL;
         int own = __atomic_load_n(&w->own->backend_pid, __ATOMIC_RELAXED);
+        int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0), left;
         size_t count = 0;
         int r = 0, round;
 
-        /* Round 0 takes what has arrived; round 1 waits when that was nothing. */
-        for (round = 0; r >= 0 && count == 0 && round < 2; round++) {
+        /*
+         * Round 0 takes what has arrived; later ones wait until something is heard or time is
+         * up: what arrives may be only our own commits, or a dying server's goodbye before
+         * the end of its connection.
+         */
+        for (round = 0; r >= 0 && count == 0 && (round == 0 || now_ms() < deadline); round++) {
                 struct pollfd pfd = { .events = POLLIN };
                 PGnotify *n;
 
@@ -729,7 +743,8 @@ static int postgres_watch_wait(struct db_watch *w, int timeout_ms, struct model_
                         break;
                 }
                 pfd.fd = PQsocket(w->pg);
-                if (round == 1 && poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR) {
+                left = deadline - now_ms();
+                if (round > 0 && poll(&pfd, 1, left > 0 ? (int)left : 0) < 0 && errno != EINTR) {
                         r = refuse(-errno, "waiting for notifications: %s", strerror(errno));
                         break;
                 }
