@@ -5,7 +5,7 @@
  * lives here and nowhere else: the connection and its defaults, reconnecting after a lost
  * connection, statements prepared once per connection and run with their values as text, the
  * one map from SQLSTATE to -errno, the transaction brackets (a write transaction locks the
- * tenant's row first, the equivalent of SQLite's BEGIN IMMEDIATE), the schema version kept in
+ * tenant's lock row first, the equivalent of SQLite's BEGIN IMMEDIATE), the schema version kept in
  * a table, the change capture by persistent triggers, and the watch on other connections'
  * commits by LISTEN/NOTIFY. Its SQL text is in db_postgres_schema.c.
  */
@@ -33,7 +33,7 @@ struct db_conn {
         uint64_t generation;
         unsigned next_name;             /* statement names: s1, s2, ... */
         bool broken;                    /* reset before the next transaction */
-        bool schema_ready;              /* the tenant row exists to lock */
+        bool schema_ready;              /* the lock row exists (licensefs_schema) */
         bool write;                     /* the open transaction is a write transaction */
         int64_t changes, changes_total;
         int64_t own_commits;            /* write transactions this connection committed */
@@ -409,6 +409,9 @@ static int postgres_step(struct sql_stmt *s)
         struct db_conn *c = st->conn;
         int r;
 
+        /* Empty SQL runs nothing: the capture's clear, which licensefs_publish does instead. */
+        if (!st->result && !st->sql[0])
+                return 0;
         if (!st->result) {
                 r = stmt_ready(st);
                 if (r < 0)
@@ -478,16 +481,17 @@ static int64_t postgres_changes_total(struct db_conn *c)
 /* --- transactions, schema, changes ------------------------------------------------------------ */
 
 /*
- * Each bracket is one message. A write transaction locks the tenant's one row at once, so
- * writers queue there (lock_timeout: EBUSY) and each then sees every commit before it (READ
- * COMMITTED takes a snapshot per statement): no claim is oversold and none is retried. Before
- * the schema exists, an advisory lock on the schema's name serialises its creation instead.
+ * Each bracket is one message. A write transaction locks the tenant's one lock row at once
+ * (licensefs_schema's: no change deletes it, where a copy replaces the tenant row), so writers
+ * queue there (lock_timeout: EBUSY) and each then sees every commit before it (READ COMMITTED
+ * takes a snapshot per statement): no claim is oversold and none is retried. Before the schema
+ * exists, an advisory lock on the schema's name serialises its creation instead.
  * COMMIT of a write first publishes what the transaction touched (licensefs_publish).
  */
 static const char *const bracket_sql[] = {
         [DB_BEGIN_READ] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         [DB_BEGIN_WRITE] = "BEGIN ISOLATION LEVEL READ COMMITTED;"
-                           "SELECT 1 FROM tenant FOR UPDATE",
+                           "SELECT 1 FROM licensefs_schema FOR UPDATE",
         [DB_COMMIT] = "COMMIT",
         [DB_ROLLBACK] = "ROLLBACK",
         [DB_SAVEPOINT] = "SAVEPOINT call",
@@ -794,7 +798,7 @@ const struct db_backend db_postgres = {
         .capture_start = postgres_capture_start,
         .capture_read = "SELECT kind, a, b FROM pg_temp.changes",
         /* licensefs_publish empties it at COMMIT, after telling the listeners */
-        .capture_clear = "SELECT 1 WHERE false",
+        .capture_clear = "",
         .data_version = postgres_data_version,
         .ids_resync = postgres_ids_resync,
         .watch_open = postgres_watch_open,

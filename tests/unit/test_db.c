@@ -40,7 +40,8 @@ START_TEST(test_parameters_bound_by_number_not_position)
         int64_t v = 0;
 
         begin();
-        ck_ok(sql_int(m, &v, "SELECT CAST($2 AS BIGINT) - CAST($1 AS BIGINT)", "ii", (int64_t)1, (int64_t)10));
+        ck_ok(sql_int(m, &v, "SELECT CAST($2 AS BIGINT) - CAST($1 AS BIGINT)", "ii", (int64_t)1,
+                      (int64_t)10));
         ck_assert_int_eq(v, 9);
         ck_ok(sql_text(m, text, sizeof(text), "SELECT $3 || $1", "tit", "a", (int64_t)7, "b"));
         ck_assert_str_eq(text, "ba");

@@ -202,7 +202,8 @@ START_TEST(test_lock_timeout_is_busy)
         ck_assert_int_ge(asprintf(&target, "postgresql://?options=-csearch_path%%3D%s%%20"
                                   "-clock_timeout%%3D500", schema), 0);
         ck_ok(model_open(target, &quick));
-        snprintf(lock, sizeof(lock), "BEGIN; SELECT 1 FROM %s.tenant FOR UPDATE", schema);
+        snprintf(lock, sizeof(lock), "BEGIN; SELECT 1 FROM %s.licensefs_schema FOR UPDATE",
+                 schema);
         raw_exec(holder, lock);
         ck_err(model_product_create(quick, "P"), EBUSY);
         ck_assert(model_failed_in_database());
