@@ -49,38 +49,44 @@ static int counts_add(struct model *m, int64_t product, int64_t assigned, int64_
 
 static int next_queue_position(struct model *m, int64_t *ret)
 {
-        int r;
-
-        r = sql_int(m, ret, "SELECT next_queue FROM tenant", "");
-        if (r >= 0)
-                r = sql_exec(m, "UPDATE tenant SET next_queue = next_queue + 1", "");
-        return r;
+        return sql_int(m, ret, "UPDATE tenant SET next_queue = next_queue + 1 "
+                       "RETURNING next_queue - 1", "");
 }
 
 /*
  * A claim that `why` explains ("through group Sales"; NULL: a direct assignment, which its
  * caller's own audit line explains) is audited: the seat or the wait it got.
  */
-static int claim(struct model *m, int64_t product, int64_t user, const char *why)
+static int claim(struct model *m, int64_t product, int64_t user, bool direct, const char *why)
 {
-        struct seat_counts counts = { 0 };
-        int64_t queue, exists;
+        int64_t queue, total = 0, assigned = 0;
+        struct sql_stmt *s;
         bool seat_free;
         int r;
 
-        r = sql_int(m, &exists, "SELECT 1 FROM seats WHERE product_id = $1 AND user_id = $2", "ii",
-                    product, user);
-        if (r != -ENOENT)
-                return r;               /* already claimed (0), or an error */
-        r = counts_get(m, product, &counts);
+        /* Whether a claim exists and the product's counts: one query. */
+        r = sql_prepare(m, &s, "SELECT EXISTS (SELECT 1 FROM seats WHERE product_id = $1 AND "
+                        "user_id = $2), total, assigned FROM products WHERE id = $1", "ii",
+                        product, user);
+        if (r >= 0)
+                r = sql_step(s);
+        if (r == 0)
+                return refuse(-EIO, "product %lld vanished", (long long)product);
         if (r < 0)
                 return r;
-        seat_free = counts.assigned < counts.total;
+        if (column_int64(s, 0)) {
+                sql_reset(s);
+                return 0;               /* already claimed */
+        }
+        total = column_int64(s, 1);
+        assigned = column_int64(s, 2);
+        sql_reset(s);
+        seat_free = assigned < total;
         r = next_queue_position(m, &queue);
         if (r >= 0)
                 r = sql_exec(m, "INSERT INTO seats (product_id, user_id, active, direct, since, "
-                             "queue) VALUES ($1, $2, $3, 0, $4, $5)", "iiiii", product, user,
-                             (int64_t)seat_free, (int64_t)model_now(m), queue);
+                             "queue) VALUES ($1, $2, $3, $4, $5, $6)", "iiiiii", product, user,
+                             (int64_t)seat_free, (int64_t)direct, (int64_t)model_now(m), queue);
         if (r >= 0)
                 r = counts_add(m, product, seat_free ? 1 : 0, seat_free ? 0 : 1);
         if (r >= 0 && why)
@@ -90,14 +96,14 @@ static int claim(struct model *m, int64_t product, int64_t user, const char *why
         return r < 0 ? r : 0;
 }
 
-int seat_want(struct model *m, int64_t product, int64_t user)
+int seat_want_direct(struct model *m, int64_t product, int64_t user)
 {
-        return claim(m, product, user, NULL);
+        return claim(m, product, user, true, NULL);
 }
 
 int seat_want_restored(struct model *m, int64_t product, int64_t user)
 {
-        return claim(m, product, user, "on restore");
+        return claim(m, product, user, false, "on restore");
 }
 
 /* Gives up to `seats` free seats to the longest-waiting users; returns how many it gave. */
@@ -199,7 +205,7 @@ int seat_paths_changed(struct model *m, int64_t group, int64_t product, int64_t 
         for (i = 0; r >= 0 && i < count; i++) {
                 int64_t p = product ? product : ids[i], u = product ? ids[i] : user;
 
-                r = came ? claim(m, p, u, why) : seat_release_if_unwanted(m, p, u);
+                r = came ? claim(m, p, u, false, why) : seat_release_if_unwanted(m, p, u);
         }
         free(ids);
         return r < 0 ? r : 0;
@@ -220,7 +226,7 @@ int seat_import_direct(struct model *m, int64_t product, int64_t user)
         int r;
 
         /* A seat if one is free, else a place in the queue; a claim through groups stays. */
-        r = claim(m, product, user, NULL);
+        r = claim(m, product, user, false, NULL);
         if (r >= 0)
                 r = sql_exec(m, "UPDATE seats SET direct = 1 WHERE product_id = $1 "
                              "AND user_id = $2", "ii", product, user);
