@@ -32,19 +32,34 @@ static void notice_ignore(void *arg, const char *message)
         (void)message;
 }
 
-void test_pg_exec(const char *sql)
+PGconn *test_pg_connect(void)
 {
         PGconn *pg = PQconnectdb("");
-        PGresult *res;
 
         ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "cannot reach the test server: %s",
                       PQerrorMessage(pg));
         PQsetNoticeProcessor(pg, notice_ignore, NULL);
-        res = PQexec(pg, sql);
+        return pg;
+}
+
+int64_t test_pg_run(PGconn *pg, const char *sql)
+{
+        PGresult *res = PQexec(pg, sql);
+        int64_t rows;
+
         ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK ||
                       PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
                       PQresultErrorMessage(res));
+        rows = strtoll(PQcmdTuples(res), NULL, 10);
         PQclear(res);
+        return rows;
+}
+
+void test_pg_exec(const char *sql)
+{
+        PGconn *pg = test_pg_connect();
+
+        test_pg_run(pg, sql);
         PQfinish(pg);
 }
 

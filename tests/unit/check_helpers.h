@@ -8,6 +8,7 @@
 #pragma once
 
 #include <check.h>
+#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +48,10 @@ char *test_target_named(const char *path);
 int test_model_open(struct model **ret);
 /* On PostgreSQL: runs SQL on the test server in a connection of its own (fails the test). */
 void test_pg_exec(const char *sql);
+/* A connection to the test server of the test's own (PQfinish it), and SQL run on it: the rows
+ * it changed; a failure fails the test. */
+PGconn *test_pg_connect(void);
+int64_t test_pg_run(PGconn *pg, const char *sql);
 /* The URI of the test server's `schema` (malloc'd). */
 char *test_pg_schema_target(const char *schema);
 

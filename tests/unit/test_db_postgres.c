@@ -39,24 +39,6 @@ static struct model *open_on(const char *schema)
         return mm;
 }
 
-static PGconn *raw_connect(void)
-{
-        PGconn *pg = PQconnectdb("");
-
-        ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "%s", PQerrorMessage(pg));
-        return pg;
-}
-
-static void raw_exec(PGconn *pg, const char *sql)
-{
-        PGresult *res = PQexec(pg, sql);
-
-        ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK ||
-                      PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
-                      PQresultErrorMessage(res));
-        PQclear(res);
-}
-
 /* --- the SQLSTATE map ----------------------------------------------------------------------- */
 
 #define RAISE(state) "DO $$BEGIN RAISE EXCEPTION 'forced' USING ERRCODE = '" state "'; END$$"
@@ -192,7 +174,7 @@ START_TEST(test_lock_timeout_is_busy)
 {
         char *schema = fixture_schema(), *target = NULL, lock[128], timeout[16];
         struct model *quick = NULL;
-        PGconn *holder = raw_connect();
+        PGconn *holder = test_pg_connect();
 
         /* The default when the URI sets none, and the URI's own when it does. */
         ck_ok(tx_begin(m, false));
@@ -204,10 +186,10 @@ START_TEST(test_lock_timeout_is_busy)
         ck_ok(model_open(target, &quick));
         snprintf(lock, sizeof(lock), "BEGIN; SELECT 1 FROM %s.licensefs_schema FOR UPDATE",
                  schema);
-        raw_exec(holder, lock);
+        test_pg_run(holder, lock);
         ck_err(model_product_create(quick, "P"), EBUSY);
         ck_assert(model_failed_in_database());
-        raw_exec(holder, "ROLLBACK");
+        test_pg_run(holder, "ROLLBACK");
         ck_ok(model_product_create(quick, "P"));
         model_close(quick);
         PQfinish(holder);

@@ -9,7 +9,6 @@
  */
 #include "check_helpers.h"
 
-#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,22 +108,16 @@ END_TEST
  */
 static void corrupt_postgres(const char *sql, const char *what)
 {
-        PGconn *pg = PQconnectdb("");
+        PGconn *pg = test_pg_connect();
         char setup[512];
-        PGresult *res;
 
-        ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "%s", PQerrorMessage(pg));
         snprintf(setup, sizeof(setup), "SET search_path = %s; SET session_replication_role = "
                  "replica; DO $$DECLARE c record; BEGIN FOR c IN SELECT conname FROM "
                  "pg_constraint WHERE conrelid = 'products'::regclass AND contype = 'c' LOOP "
                  "EXECUTE format('ALTER TABLE products DROP CONSTRAINT %%I', c.conname); "
                  "END LOOP; END$$", strstr(target, "%3D") + 3);
-        PQclear(PQexec(pg, setup));
-        res = PQexec(pg, sql);
-        ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", what,
-                      PQresultErrorMessage(res));
-        ck_assert_int_gt(atoi(PQcmdTuples(res)), 0);
-        PQclear(res);
+        test_pg_run(pg, setup);
+        ck_assert_msg(test_pg_run(pg, sql) > 0, "%s changed nothing", what);
         PQfinish(pg);
 }
 
