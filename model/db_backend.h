@@ -6,7 +6,8 @@
  * statements, the one map from its errors to -errno, the transaction bracket's SQL, the schema
  * DDL, the change capture and the "someone else changed the tenant" counter: for SQLite,
  * db_sqlite.c (the only model file that uses SQLite's C API) and its SQL text,
- * db_sqlite_schema.c.
+ * db_sqlite_schema.c; for PostgreSQL, db_postgres.c (the only one that uses libpq) and
+ * db_postgres_schema.c.
  *
  * A table rather than functions chosen at build time: one program serves a tenant in a file
  * and a tenant on a server, chosen by the DATABASE argument when the model opens, and the unit
@@ -95,7 +96,8 @@ struct db_backend {
         /*
          * Change capture (changes.c): capture_start makes every write of this connection note
          * what it touched as rows (kind, a, b) that `capture_read` returns and `capture_clear`
-         * deletes, both SQL run through the statement cache.
+         * deletes, both SQL run through the statement cache. An empty `capture_clear` runs
+         * nothing: the backend empties the rows itself when the transaction commits.
          */
         int (*capture_start)(struct db_conn *c);
         const char *capture_read, *capture_clear;
