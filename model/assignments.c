@@ -59,9 +59,9 @@ int direct_assign(struct model *m, const char *sku, const char *upn, struct path
         if ((!claimed || !active) && free_seats <= 0)
                 return refuse(-ENOSPC, "Subscription for '%s' does not have any available "
                               "licenses.", sku);
-        /* A new claim is made direct; an existing one (a group's, or a wait) becomes so. */
+        /* A new claim is a direct seat; an existing one (a group's, or a wait) becomes direct. */
         if (!claimed)
-                r = seat_want_direct(m, ids.product, ids.user);
+                r = seat_grant_direct(m, ids.product, ids.user);
         else
                 r = seat_set_direct(m, ids.product, ids.user, true);
         if (r >= 0 && ret)

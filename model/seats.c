@@ -54,14 +54,35 @@ static int next_queue_position(struct model *m, int64_t *ret)
 }
 
 /*
- * A claim that `why` explains ("through group Sales"; NULL: a direct assignment, which its
- * caller's own audit line explains) is audited: the seat or the wait it got.
+ * Adds the claim of a user that has none: a seat when one is free, else a wait. A claim that
+ * `why` explains ("through group Sales"; NULL: a direct assignment, which its caller's own
+ * audit line explains) is audited: the seat or the wait it got.
  */
-static int claim(struct model *m, int64_t product, int64_t user, bool direct, const char *why)
+static int claim_add(struct model *m, int64_t product, int64_t user, bool direct,
+                     bool seat_free, const char *why)
 {
-        int64_t queue, total = 0, assigned = 0;
+        int64_t queue;
+        int r;
+
+        r = next_queue_position(m, &queue);
+        if (r >= 0)
+                r = sql_exec(m, "INSERT INTO seats (product_id, user_id, active, direct, since, "
+                             "queue) VALUES ($1, $2, $3, $4, $5, $6)", "iiiiii", product, user,
+                             (int64_t)seat_free, (int64_t)direct, (int64_t)model_now(m), queue);
+        if (r >= 0)
+                r = counts_add(m, product, seat_free ? 1 : 0, seat_free ? 0 : 1);
+        if (r >= 0 && why)
+                r = seat_free ? audit_seat(m, product, user, true, "seat granted %s", why)
+                              : audit_seat(m, product, user, false, "no seat available (%s)",
+                                           why);
+        return r < 0 ? r : 0;
+}
+
+/* claim_add for a user that may have a claim already (which stays as it is). */
+static int claim(struct model *m, int64_t product, int64_t user, const char *why)
+{
+        int64_t total = 0, assigned = 0;
         struct sql_stmt *s;
-        bool seat_free;
         int r;
 
         /* Whether a claim exists and the product's counts: one query. */
@@ -81,29 +102,17 @@ static int claim(struct model *m, int64_t product, int64_t user, bool direct, co
         total = column_int64(s, 1);
         assigned = column_int64(s, 2);
         sql_reset(s);
-        seat_free = assigned < total;
-        r = next_queue_position(m, &queue);
-        if (r >= 0)
-                r = sql_exec(m, "INSERT INTO seats (product_id, user_id, active, direct, since, "
-                             "queue) VALUES ($1, $2, $3, $4, $5, $6)", "iiiiii", product, user,
-                             (int64_t)seat_free, (int64_t)direct, (int64_t)model_now(m), queue);
-        if (r >= 0)
-                r = counts_add(m, product, seat_free ? 1 : 0, seat_free ? 0 : 1);
-        if (r >= 0 && why)
-                r = seat_free ? audit_seat(m, product, user, true, "seat granted %s", why)
-                              : audit_seat(m, product, user, false, "no seat available (%s)",
-                                           why);
-        return r < 0 ? r : 0;
+        return claim_add(m, product, user, false, assigned < total, why);
 }
 
-int seat_want_direct(struct model *m, int64_t product, int64_t user)
+int seat_grant_direct(struct model *m, int64_t product, int64_t user)
 {
-        return claim(m, product, user, true, NULL);
+        return claim_add(m, product, user, true, true, NULL);
 }
 
 int seat_want_restored(struct model *m, int64_t product, int64_t user)
 {
-        return claim(m, product, user, false, "on restore");
+        return claim(m, product, user, "on restore");
 }
 
 /* Gives up to `seats` free seats to the longest-waiting users; returns how many it gave. */
@@ -205,7 +214,7 @@ int seat_paths_changed(struct model *m, int64_t group, int64_t product, int64_t 
         for (i = 0; r >= 0 && i < count; i++) {
                 int64_t p = product ? product : ids[i], u = product ? ids[i] : user;
 
-                r = came ? claim(m, p, u, false, why) : seat_release_if_unwanted(m, p, u);
+                r = came ? claim(m, p, u, why) : seat_release_if_unwanted(m, p, u);
         }
         free(ids);
         return r < 0 ? r : 0;
@@ -226,7 +235,7 @@ int seat_import_direct(struct model *m, int64_t product, int64_t user)
         int r;
 
         /* A seat if one is free, else a place in the queue; a claim through groups stays. */
-        r = claim(m, product, user, false, NULL);
+        r = claim(m, product, user, NULL);
         if (r >= 0)
                 r = sql_exec(m, "UPDATE seats SET direct = 1 WHERE product_id = $1 "
                              "AND user_id = $2", "ii", product, user);
