@@ -174,9 +174,6 @@ static int sqlite_open(const char *target, struct db_conn **ret)
         sqlite3_extended_result_codes(c->db, 1);
         sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
         r = exec_plain(c, "PRAGMA foreign_keys = ON", "configuring");
-        /* The rule code's scratch table, in every backend's connection (temp: never on disk). */
-        if (r >= 0)
-                r = exec_plain(c, sqlite_scratch_sql, "configuring");
         if (r < 0)
                 goto fail;
         *ret = c;
@@ -196,6 +193,9 @@ static int sqlite_configure(struct db_conn *c)
         /* NORMAL in WAL: a commit survives the daemon's crash, not the machine's power loss. */
         if (r >= 0)
                 r = exec_plain(c, "PRAGMA synchronous = NORMAL", "configuring");
+        /* The rule code's scratch table, in every backend's connection (temp: never on disk). */
+        if (r >= 0)
+                r = exec_plain(c, sqlite_scratch_sql, "configuring");
         return r;
 }
 
