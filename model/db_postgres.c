@@ -517,6 +517,12 @@ static int postgres_bracket(struct db_conn *c, enum db_bracket what)
                       "SELECT pg_advisory_xact_lock(hashtext(current_schema()))";
         if (what == DB_COMMIT && c->write)
                 sql = "SELECT licensefs_publish(); COMMIT";
+        /* PostgreSQL answers COMMIT of a failed transaction with a rollback, not an error. */
+        if (what == DB_COMMIT && PQtransactionStatus(c->pg) == PQTRANS_INERROR) {
+                r = db_failure(-EIO, "database error while committing: a statement failed");
+                exec_plain(c, "ROLLBACK", "rolling back");
+                return r;
+        }
         r = exec_plain(c, sql, what == DB_COMMIT ? "committing" : "in a transaction bracket");
         /* A BEGIN whose lock failed, or a COMMIT whose publish did, leaves the transaction. */
         if (r < 0 && what != DB_ROLLBACK && what != DB_SAVEPOINT && what != DB_RELEASE &&
