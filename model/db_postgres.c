@@ -35,6 +35,7 @@ struct db_conn {
         bool broken;                    /* reset before the next transaction */
         bool schema_ready;              /* the lock row exists (licensefs_schema) */
         bool write;                     /* the open transaction is a write transaction */
+        bool begin_pending;             /* a read transaction's BEGIN not sent yet */
         int64_t changes, changes_total;
         int64_t own_commits;            /* write transactions this connection committed */
         int backend_pid;                /* read by the watch's thread: atomic */
@@ -391,6 +392,62 @@ static int stmt_ready(struct pg_stmt *st)
         return r;
 }
 
+static const char read_begin_sql[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+/* Sends a read transaction's BEGIN on its own, before SQL text, which cannot share a pipeline. */
+static int begin_flush(struct db_conn *c)
+{
+        if (!c->begin_pending)
+                return 0;
+        c->begin_pending = false;
+        return exec_plain(c, read_begin_sql, "in a transaction bracket");
+}
+
+/*
+ * Runs the prepared statement; a read transaction's pending BEGIN goes first, in the same
+ * round trip (a pipeline: BEGIN, the statement, one sync). Returns the statement's result or
+ * the first error's; NULL when the connection failed.
+ */
+static PGresult *exec_prepared(struct pg_stmt *st)
+{
+        struct db_conn *c = st->conn;
+        PGresult *res, *kept = NULL, *failed = NULL;
+        int q;
+
+        postgres_round_trips++;
+        if (!c->begin_pending)
+                return PQexecPrepared(c->pg, st->name, st->params, st->values, NULL, NULL, 0);
+        c->begin_pending = false;
+        if (!PQenterPipelineMode(c->pg))
+                return NULL;
+        if (PQsendQueryParams(c->pg, read_begin_sql, 0, NULL, NULL, NULL, NULL, 0) &&
+            PQsendQueryPrepared(c->pg, st->name, st->params, st->values, NULL, NULL, 0) &&
+            PQpipelineSync(c->pg)) {
+                /* Each query's results end with NULL; the sync's result ends the pipeline. */
+                for (q = 0; q < 2 && PQstatus(c->pg) != CONNECTION_BAD; q++)
+                        while ((res = PQgetResult(c->pg))) {
+                                if (!failed && !result_ok(res) &&
+                                    PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
+                                        failed = res;
+                                } else if (q == 1 && !kept) {
+                                        kept = res;
+                                } else {
+                                        PQclear(res);
+                                }
+                        }
+                if (PQstatus(c->pg) != CONNECTION_BAD)
+                        PQclear(PQgetResult(c->pg));
+        }
+        /* A pipeline that cannot be left (a lost connection) is reset before the next use. */
+        if (!PQexitPipelineMode(c->pg))
+                c->broken = true;
+        if (failed) {
+                PQclear(kept);
+                return failed;
+        }
+        return kept;
+}
+
 /* Counts rows written as SQLite does: INSERT, UPDATE and DELETE, not rows a SELECT read. */
 static void count_changes(struct db_conn *c, PGresult *res)
 {
@@ -416,9 +473,7 @@ static int postgres_step(struct sql_stmt *s)
                 r = stmt_ready(st);
                 if (r < 0)
                         return r;
-                postgres_round_trips++;
-                st->result = PQexecPrepared(c->pg, st->name, st->params, st->values, NULL, NULL,
-                                            0);
+                st->result = exec_prepared(st);
                 if (!result_ok(st->result)) {
                         r = pg_failure(c, st->result, "running a statement");
                         postgres_reset(s);
@@ -489,7 +544,7 @@ static int64_t postgres_changes_total(struct db_conn *c)
  * COMMIT of a write first publishes what the transaction touched (licensefs_publish).
  */
 static const char *const bracket_sql[] = {
-        [DB_BEGIN_READ] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        [DB_BEGIN_READ] = read_begin_sql,
         [DB_BEGIN_WRITE] = "BEGIN ISOLATION LEVEL READ COMMITTED;"
                            "SELECT 1 FROM licensefs_schema FOR UPDATE",
         [DB_COMMIT] = "COMMIT",
@@ -511,7 +566,19 @@ static int postgres_bracket(struct db_conn *c, enum db_bracket what)
                                 return r;
                 }
                 c->write = what == DB_BEGIN_WRITE;
+                /* A read's BEGIN travels with its first statement (exec_prepared). */
+                c->begin_pending = what == DB_BEGIN_READ;
+                if (c->begin_pending)
+                        return 0;
         }
+        /* A read transaction that ran nothing has nothing to end. */
+        if (c->begin_pending && (what == DB_COMMIT || what == DB_ROLLBACK)) {
+                c->begin_pending = false;
+                return 0;
+        }
+        r = begin_flush(c);
+        if (r < 0)
+                return r;
         if (what == DB_BEGIN_WRITE && !c->schema_ready)
                 sql = "BEGIN ISOLATION LEVEL READ COMMITTED;"
                       "SELECT pg_advisory_xact_lock(hashtext(current_schema()))";
@@ -587,7 +654,10 @@ static int postgres_capture_start(struct db_conn *c)
 static int postgres_data_version(struct db_conn *c, int64_t *ret)
 {
         int64_t commits = 0;
-        int r = query_int(c, "SELECT commits FROM licensefs_schema", &commits);
+        int r = begin_flush(c);
+
+        if (r >= 0)
+                r = query_int(c, "SELECT commits FROM licensefs_schema", &commits);
 
         if (r >= 0)
                 *ret = commits - c->own_commits;

@@ -307,6 +307,15 @@ START_TEST(test_killed_connection_reconnects)
         /* The session's temporary tables came back with it. */
         ck_ok(model_plans_set(m, "P", (const char *const[]){ "A", "B" }, 2));
         ck_listing(m, MODEL_LIST_PLANS, "P", NULL, "A", "B");
+        /* A read, whose BEGIN goes with its first statement, fails and recovers alike. */
+        ck_ok(tx_begin(m, false));
+        ck_ok(sql_int(m, &pid, "SELECT pg_backend_pid()", ""));
+        ck_ok(tx_end(m, 0));
+        snprintf(where, sizeof(where), "pid = %lld", (long long)pid);
+        terminate(where);
+        ck_err(model_product_get(m, "P", &(struct model_product){ 0 }), EIO);
+        ck_assert(model_failed_in_database());
+        ck_product(m, "P", 3, 0, 0);
 }
 END_TEST
 
