@@ -242,6 +242,25 @@ START_TEST(test_empty_schema_created)
 }
 END_TEST
 
+/* Both URI schemes name a server; anything else is a file. */
+START_TEST(test_backend_chosen_by_target)
+{
+        char *schema = fixture_schema(), *target = NULL;
+        struct model *mm = NULL;
+
+        ck_assert_ptr_eq(m->backend, &db_postgres);
+        ck_assert_int_ge(asprintf(&target, "postgres://?options=-csearch_path%%3D%s", schema), 0);
+        ck_ok(model_open(target, &mm));
+        ck_assert_ptr_eq(mm->backend, &db_postgres);
+        model_close(mm);
+        ck_ok(model_open(":memory:", &mm));
+        ck_assert_ptr_eq(mm->backend, &db_sqlite);
+        model_close(mm);
+        free(target);
+        free(schema);
+}
+END_TEST
+
 START_TEST(test_foreign_schema_refused)
 {
         char *target;
@@ -488,6 +507,7 @@ int main(void)
         tcase_add_test(tcase, test_lock_timeout_is_busy);
         tcase_add_test(tcase, test_read_session_is_one_snapshot);
         tcase_add_test(tcase, test_empty_schema_created);
+        tcase_add_test(tcase, test_backend_chosen_by_target);
         tcase_add_test(tcase, test_foreign_schema_refused);
         tcase_add_test(tcase, test_newer_schema_refused);
         tcase_add_test(tcase, test_killed_connection_reconnects);
