@@ -21,37 +21,49 @@ int direct_path_drop(struct model *m, int64_t product, int64_t user)
 
 int direct_assign(struct model *m, const char *sku, const char *upn, struct path_ids *ret)
 {
-        struct path_ids ids;
-        int64_t free_seats, located, active;
+        struct path_ids ids = { 0 };
+        int64_t free_seats = 0;
+        bool located = false, claimed = false, active = false;
+        struct sql_stmt *s;
         int r;
 
-        r = path_resolve(m, sku, NULL, upn, &ids);
+        /*
+         * The ids, the usage location, the claim and the free seats in one query (a round trip
+         * each on a server); when it finds nothing, path_resolve gives the refusal.
+         */
+        r = sql_prepare(m, &s, "SELECT p.id, u.id, u.usage_location <> '', s.active, "
+                        "p.total - p.assigned FROM products p JOIN users u ON u.upn = $2 "
+                        "AND u.deleted IS NULL LEFT JOIN seats s ON s.product_id = p.id "
+                        "AND s.user_id = u.id WHERE p.sku = $1", "tt", sku, upn);
         if (r >= 0)
-                r = sql_int(m, &located, "SELECT usage_location <> '' FROM users WHERE id = $1",
-                            "i", ids.user);
+                r = sql_step(s);
+        if (r > 0) {
+                ids.product = column_int64(s, 0);
+                ids.user = column_int64(s, 1);
+                located = column_int64(s, 2) != 0;
+                claimed = !column_is_null(s, 3);
+                active = column_int64(s, 3) != 0;
+                free_seats = column_int64(s, 4);
+                sql_reset(s);
+        } else if (r == 0) {
+                r = path_resolve(m, sku, NULL, upn, &ids);
+                if (r >= 0)
+                        r = refuse(-EIO, "product '%s' or user '%s' vanished", sku, upn);
+        }
         if (r < 0)
                 return r;
         if (!located)
                 return refuse(-EINVAL, "License assignment cannot be done for user with invalid "
                               "usage location. ('%s' has none)", upn);
 
-        r = sql_int(m, &active, "SELECT active FROM seats WHERE product_id = $1 AND user_id = $2",
-                    "ii", ids.product, ids.user);
-        if (r < 0 && r != -ENOENT)
-                return r;
-        if (r == -ENOENT || !active) {
-                r = sql_int(m, &free_seats, "SELECT total - assigned FROM products WHERE id = $1",
-                            "i", ids.product);
-                if (r < 0)
-                        return r;
-                if (free_seats <= 0)
-                        return refuse(-ENOSPC, "Subscription for '%s' does not have any "
-                                      "available licenses.", sku);
-                r = seat_want(m, ids.product, ids.user);
-                if (r < 0)
-                        return r;
-        }
-        r = seat_set_direct(m, ids.product, ids.user, true);
+        if ((!claimed || !active) && free_seats <= 0)
+                return refuse(-ENOSPC, "Subscription for '%s' does not have any available "
+                              "licenses.", sku);
+        /* A new claim is a direct seat; an existing one (a group's, or a wait) becomes direct. */
+        if (!claimed)
+                r = seat_grant_direct(m, ids.product, ids.user);
+        else
+                r = seat_set_direct(m, ids.product, ids.user, true);
         if (r >= 0 && ret)
                 *ret = ids;
         return r;
@@ -164,9 +176,9 @@ static int group_license_add(struct model *m, const char *sku, const char *group
 
         r = path_resolve(m, sku, group, NULL, &ids);
         if (r >= 0)
-                r = sql_exec(m, "INSERT OR IGNORE INTO group_licenses (group_id, product_id, "
-                             "since) VALUES ($1, $2, $3)", "iii", ids.group, ids.product,
-                             (int64_t)model_now(m));
+                r = sql_exec(m, "INSERT INTO group_licenses (group_id, product_id, since) "
+                             "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", "iii", ids.group,
+                             ids.product, (int64_t)model_now(m));
         if (r <= 0)
                 return r;               /* assigned already (0), or an error */
         return seat_paths_changed(m, ids.group, ids.product, 0, true);

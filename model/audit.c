@@ -115,17 +115,18 @@ static int line_insert(struct model *m, int64_t uid, const char *op, const char 
 {
         char escaped_object[OBJECT_MAX], escaped_reason[REASON_MAX];
         struct line l = { model_now(m), uid, op, escaped_object, result, escaped_reason };
-        int64_t start = 0, id;
+        int64_t id;
         int r;
 
         escape(object ? object : "", escaped_object, sizeof(escaped_object), 0);
         escape(reason ? reason : "", escaped_reason, sizeof(escaped_reason), 0);
-        r = sql_int(m, &start, "SELECT start + len FROM audit ORDER BY id DESC LIMIT 1", "");
-        if (r < 0 && r != -ENOENT)
-                return r;
+        /* The line starts where the newest ends: read and written in one statement. */
         r = sql_insert(m, &id, "INSERT INTO audit (time, uid, op, object, result, reason, start, "
-                       "len) VALUES ($1, nullif($2, -1), $3, $4, $5, $6, $7, $8)", "iittttii",
-                       (int64_t)l.time, uid, op, l.object, result, l.reason, start,
+                       "len) SELECT CAST($1 AS BIGINT), nullif(CAST($2 AS BIGINT), -1), "
+                       "CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS TEXT), "
+                       "coalesce((SELECT start + len FROM audit ORDER BY id DESC LIMIT 1), "
+                       "0), CAST($7 AS BIGINT) RETURNING id", "iitttti",
+                       (int64_t)l.time, uid, op, l.object, result, l.reason,
                        (int64_t)line_format(NULL, 0, &l));
         if (r < 0)
                 return r;

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 
+#include "db_backend.h"
 #include "internal.h"
 
 #define P1 "$1"
@@ -125,6 +126,8 @@ static int copy_all(struct model *from, struct model *to, unsigned flags)
                 r = sql_exec(to, copy_tables[i].clear, "");
         for (i = 0; r >= 0 && i < copy_table_count; i++)
                 r = copy_table(from, to, &copy_tables[i]);
+        if (r >= 0 && to->backend->ids_resync)
+                r = to->backend->ids_resync(to->conn);
         return r < 0 ? r : 0;
 }
 

@@ -12,7 +12,7 @@
 #include "internal.h"
 
 /* The first that serves a target wins; SQLite serves anything, so it comes last. */
-static const struct db_backend *const backends[] = { &db_sqlite };
+static const struct db_backend *const backends[] = { &db_postgres, &db_sqlite };
 
 static __thread char thread_reason[512];
 /* Set with every database failure, so callers need not guess from the errno. */

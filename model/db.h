@@ -36,8 +36,8 @@ void sql_reset(struct sql_stmt *s);
 /* Runs a statement to completion; returns the number of rows it changed, or -errno. */
 int sql_exec(struct model *m, const char *sql, const char *types, ...);
 /*
- * Runs an INSERT of one row into a table whose key is an integer `id` and sets *ret_id to the
- * new row's id. Returns 0, -ENOENT when it inserted nothing (*ret_id untouched), or -errno.
+ * Runs an INSERT of one row ending in `RETURNING id` and sets *ret_id to the id it returns.
+ * Returns 0, -ENOENT when it inserted nothing (*ret_id untouched), or -errno.
  */
 int sql_insert(struct model *m, int64_t *ret_id, const char *sql, const char *types, ...);
 /*

@@ -6,7 +6,8 @@
  * statements, the one map from its errors to -errno, the transaction bracket's SQL, the schema
  * DDL, the change capture and the "someone else changed the tenant" counter: for SQLite,
  * db_sqlite.c (the only model file that uses SQLite's C API) and its SQL text,
- * db_sqlite_schema.c.
+ * db_sqlite_schema.c; for PostgreSQL, db_postgres.c (the only one that uses libpq) and
+ * db_postgres_schema.c.
  *
  * A table rather than functions chosen at build time: one program serves a tenant in a file
  * and a tenant on a server, chosen by the DATABASE argument when the model opens, and the unit
@@ -81,7 +82,6 @@ struct db_backend {
         bool (*column_is_null)(struct sql_stmt *s, int col);
         int64_t (*changes)(struct db_conn *c);          /* by the last statement completed */
         int64_t (*changes_total)(struct db_conn *c);
-        int64_t (*last_insert_id)(struct db_conn *c);
 
         int (*bracket)(struct db_conn *c, enum db_bracket what);
 
@@ -96,12 +96,19 @@ struct db_backend {
         /*
          * Change capture (changes.c): capture_start makes every write of this connection note
          * what it touched as rows (kind, a, b) that `capture_read` returns and `capture_clear`
-         * deletes, both SQL run through the statement cache.
+         * deletes, both SQL run through the statement cache. An empty `capture_clear` runs
+         * nothing: the backend empties the rows itself when the transaction commits.
          */
         int (*capture_start)(struct db_conn *c);
         const char *capture_read, *capture_clear;
         /* A number that changes when another connection commits a change. */
         int (*data_version)(struct db_conn *c, int64_t *ret);
+        /*
+         * After rows were written with their ids (model_copy), inside the same write
+         * transaction: moves whatever gives new ids past the largest one. NULL where the
+         * engine derives new ids from the rows (SQLite).
+         */
+        int (*ids_resync)(struct db_conn *c);
 
         /*
          * Other connections' commits, for a backend that is told of them (NULL where the db
@@ -120,10 +127,27 @@ struct db_backend {
 };
 
 extern const struct db_backend db_sqlite;
+extern const struct db_backend db_postgres;
 
 /* The SQLite backend's SQL text (db_sqlite_schema.c): its DDL and its change capture. */
 extern const char *const sqlite_migrations[SCHEMA_VERSION];
 extern const char sqlite_capture_sql[];
+/* The temporary tables rule code writes (plans.c: wanted_plans), made with each connection. */
+extern const char sqlite_scratch_sql[];
+
+/*
+ * The PostgreSQL backend's SQL text (db_postgres_schema.c): its DDL with the capture's
+ * triggers, what each new session runs, and the identities' resync after a copy.
+ */
+extern const char *const postgres_migrations[SCHEMA_VERSION];
+extern const char postgres_session_sql[];
+extern const char postgres_ids_resync_sql[];
+
+/*
+ * Messages the calling thread sent to a PostgreSQL server and waited for (statements,
+ * brackets, prepares, connects): what a test measures a call's cost in.
+ */
+extern __thread int64_t postgres_round_trips;
 
 /* Marks the calling thread's failure as the database's and records the reason; returns err. */
 int db_failure(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -193,6 +193,9 @@ static int sqlite_configure(struct db_conn *c)
         /* NORMAL in WAL: a commit survives the daemon's crash, not the machine's power loss. */
         if (r >= 0)
                 r = exec_plain(c, "PRAGMA synchronous = NORMAL", "configuring");
+        /* The rule code's scratch table, in every backend's connection (temp: never on disk). */
+        if (r >= 0)
+                r = exec_plain(c, sqlite_scratch_sql, "configuring");
         return r;
 }
 
@@ -331,11 +334,6 @@ static int64_t sqlite_changes_total(struct db_conn *c)
         return sqlite3_total_changes64(c->db);
 }
 
-static int64_t sqlite_last_insert_id(struct db_conn *c)
-{
-        return sqlite3_last_insert_rowid(c->db);
-}
-
 /* --- transactions, schema, changes ------------------------------------------------------------ */
 
 static const char *const bracket_sql[] = {
@@ -433,7 +431,6 @@ const struct db_backend db_sqlite = {
         .column_is_null = sqlite_column_is_null,
         .changes = sqlite_changes,
         .changes_total = sqlite_changes_total,
-        .last_insert_id = sqlite_last_insert_id,
         .bracket = sqlite_bracket,
         .schema_version = sqlite_schema_version,
         .schema_version_set = sqlite_schema_version_set,

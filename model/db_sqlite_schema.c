@@ -134,6 +134,9 @@ static const char schema_v3[] =
 /* migrations[v] brings a version-v database to version v + 1. */
 const char *const sqlite_migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3 };
 
+/* A product's plan names while model_plans_set replaces them. */
+const char sqlite_scratch_sql[] = "CREATE TEMP TABLE wanted_plans (name TEXT PRIMARY KEY)";
+
 /*
  * Temporary triggers on this connection only: every table a change can write reports the names
  * it touched into temp.changes, in the change's own transaction, so a rolled-back change

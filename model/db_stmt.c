@@ -163,17 +163,25 @@ int sql_exec_row(struct model *m, const char *sql, const char *types, struct sql
 
 int sql_insert(struct model *m, int64_t *ret_id, const char *sql, const char *types, ...)
 {
+        struct sql_stmt *s;
+        int64_t id = 0;
         va_list ap;
         int r;
 
         va_start(ap, types);
-        r = exec_va(m, sql, types, ap);
+        r = prepare_va(m, &s, sql, types, ap);
         va_end(ap);
-        if (r == 0)
-                return refuse(-ENOENT, "nothing inserted");
+        if (r >= 0)
+                r = sql_step(s);
+        if (r > 0) {
+                id = column_int64(s, 0);
+                r = run_to_end(m, s);           /* the RETURNING row of one row inserted */
+        } else if (r == 0) {
+                r = refuse(-ENOENT, "nothing inserted");
+        }
         if (r < 0)
                 return r;
-        *ret_id = m->backend->last_insert_id(m->conn);
+        *ret_id = id;
         return 0;
 }
 

@@ -89,9 +89,9 @@ static int member_add(struct model *m, const char *group, const char *upn)
 
         r = path_resolve(m, NULL, group, upn, &ids);
         if (r >= 0)
-                r = sql_exec(m, "INSERT OR IGNORE INTO members (group_id, user_id, since) "
-                             "VALUES ($1, $2, $3)", "iii", ids.group, ids.user,
-                             (int64_t)model_now(m));
+                r = sql_exec(m, "INSERT INTO members (group_id, user_id, since) "
+                             "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", "iii", ids.group,
+                             ids.user, (int64_t)model_now(m));
         if (r <= 0)
                 return r;               /* a member already (0), or an error */
         return seat_paths_changed(m, ids.group, 0, ids.user, true);

@@ -171,8 +171,11 @@ enum { SEAT_WAITING = 0, SEAT_HELD = 1, SEAT_SUSPENDED = 2 };
 int seat_get(struct model *m, const char *sku, const char *upn, int64_t state,
              struct model_holder *ret);
 
-/* Makes the user want the product: a seat if one is free, else a place in the queue. */
-int seat_want(struct model *m, int64_t product, int64_t user);
+/*
+ * Gives the user a seat of the product, directly: for a caller that saw, in this write
+ * transaction, that the user has no claim and that a seat is free.
+ */
+int seat_grant_direct(struct model *m, int64_t product, int64_t user);
 /* The same for a claim a restore brings back (audited as such). */
 int seat_want_restored(struct model *m, int64_t product, int64_t user);
 /* Drops the user's claim when neither a direct path nor a licensed group is left. */

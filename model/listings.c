@@ -66,7 +66,7 @@ static const struct listing listings[] = {
         [MODEL_LIST_PATH_GROUPS] = {
                 "SELECT 1 FROM products p, users u WHERE p.sku = $1 AND u.upn = $2 "
                 "AND u.deleted IS NULL",
-                "SELECT g.name FROM products p JOIN users u "
+                "SELECT g.name FROM products p JOIN users u ON u.upn = $2 "
                 "JOIN members mb ON mb.user_id = u.id "
                 "JOIN group_licenses gl ON gl.group_id = mb.group_id AND gl.product_id = p.id "
                 "JOIN security_groups g ON g.id = mb.group_id "
@@ -75,7 +75,7 @@ static const struct listing listings[] = {
         [MODEL_LIST_WAITER_PRODUCTS] = {
                 "SELECT 1 FROM security_groups g, users u WHERE g.name = $1 AND u.upn = $2 "
                 "AND u.deleted IS NULL",
-                "SELECT p.sku FROM security_groups g JOIN users u "
+                "SELECT p.sku FROM security_groups g JOIN users u ON u.upn = $2 "
                 "JOIN members mb ON mb.group_id = g.id AND mb.user_id = u.id "
                 "JOIN group_licenses gl ON gl.group_id = g.id "
                 "JOIN products p ON p.id = gl.product_id "
@@ -97,7 +97,7 @@ static const struct listing listings[] = {
         [MODEL_LIST_SUSPENDED_PATHS] = {
                 "SELECT 1 FROM products p, users u WHERE p.sku = $1 AND u.upn = $2 "
                 "AND u.deleted IS NOT NULL",
-                "SELECT sp.group_name FROM products p JOIN users u "
+                "SELECT sp.group_name FROM products p JOIN users u ON u.upn = $2 "
                 "JOIN suspended_paths sp ON sp.product_id = p.id AND sp.user_id = u.id "
                 "WHERE p.sku = $1 AND u.upn = $2 ORDER BY sp.group_name",
                 "product or deleted user" },
@@ -108,14 +108,14 @@ static const struct listing listings[] = {
                 "product" },
         [MODEL_LIST_DIRECT_DISABLED] = {
                 "SELECT 1 FROM products p, users u WHERE p.sku = $1 AND u.upn = $2",
-                "SELECT pl.name FROM products p JOIN users u "
+                "SELECT pl.name FROM products p JOIN users u ON u.upn = $2 "
                 "JOIN direct_disabled_plans d ON d.product_id = p.id AND d.user_id = u.id "
                 "JOIN plans pl ON pl.id = d.plan_id "
                 "WHERE p.sku = $1 AND u.upn = $2 ORDER BY pl.name",
                 "product or user" },
         [MODEL_LIST_GROUP_DISABLED] = {
                 "SELECT 1 FROM products p, security_groups g WHERE p.sku = $1 AND g.name = $2",
-                "SELECT pl.name FROM products p JOIN security_groups g "
+                "SELECT pl.name FROM products p JOIN security_groups g ON g.name = $2 "
                 "JOIN group_disabled_plans d ON d.product_id = p.id AND d.group_id = g.id "
                 "JOIN plans pl ON pl.id = d.plan_id "
                 "WHERE p.sku = $1 AND g.name = $2 ORDER BY pl.name",
@@ -123,7 +123,8 @@ static const struct listing listings[] = {
         /* The union over the paths of the plans each leaves enabled. */
         [MODEL_LIST_EFFECTIVE_PLANS] = {
                 "SELECT 1 FROM products p, users u WHERE p.sku = $1 AND u.upn = $2",
-                "SELECT pl.name FROM products p JOIN users u JOIN plans pl ON pl.product_id = p.id "
+                "SELECT pl.name FROM products p JOIN users u ON u.upn = $2 "
+                "JOIN plans pl ON pl.product_id = p.id "
                 "WHERE p.sku = $1 AND u.upn = $2 AND ("
                 " EXISTS (SELECT 1 FROM seats s WHERE s.product_id = p.id AND s.user_id = u.id "
                 "  AND s.direct = 1 AND NOT EXISTS (SELECT 1 FROM direct_disabled_plans d "

@@ -17,15 +17,15 @@ static const struct {
 } objects[] = {
         [MODEL_OBJECT_TENANT] = {
                 "SELECT 1 FROM tenant",
-                "SELECT ifnull(object_id, '') FROM tenant",
+                "SELECT coalesce(object_id, '') FROM tenant",
                 "UPDATE tenant SET object_id = $1", "tenant" },
         [MODEL_OBJECT_USER] = {
                 "SELECT 1 FROM users WHERE upn = $2 AND deleted IS NULL",
-                "SELECT ifnull(object_id, '') FROM users WHERE upn = $2 AND deleted IS NULL",
+                "SELECT coalesce(object_id, '') FROM users WHERE upn = $2 AND deleted IS NULL",
                 "UPDATE users SET object_id = $1 WHERE upn = $2 AND deleted IS NULL", "user" },
         [MODEL_OBJECT_GROUP] = {
                 "SELECT 1 FROM security_groups WHERE name = $2",
-                "SELECT ifnull(object_id, '') FROM security_groups WHERE name = $2",
+                "SELECT coalesce(object_id, '') FROM security_groups WHERE name = $2",
                 "UPDATE security_groups SET object_id = $1 WHERE name = $2", "group" },
 };
 

@@ -41,20 +41,19 @@ static int plans_set(struct model *m, const char *sku, const char *const *names,
                 return pid;
         r = check_plan_names(names, count);
         /* Mark, insert, sweep: plans kept keep their ids, so disabled lists keep them too. */
+        /* wanted_plans: a temporary table every backend creates with the connection. */
         if (r >= 0)
-                r = sql_exec(m, "CREATE TEMP TABLE IF NOT EXISTS wanted_plans (name TEXT PRIMARY "
-                             "KEY)", "");
-        if (r >= 0)
-                r = sql_exec(m, "DELETE FROM temp.wanted_plans", "");
+                r = sql_exec(m, "DELETE FROM wanted_plans", "");
         for (i = 0; r >= 0 && i < count; i++)
-                r = sql_exec(m, "INSERT OR IGNORE INTO temp.wanted_plans (name) VALUES ($1)", "t",
-                             names[i]);
+                r = sql_exec(m, "INSERT INTO wanted_plans (name) VALUES ($1) "
+                             "ON CONFLICT DO NOTHING", "t", names[i]);
         if (r >= 0)
                 r = sql_exec(m, "DELETE FROM plans WHERE product_id = $1 AND name NOT IN "
-                             "(SELECT name FROM temp.wanted_plans)", "i", pid);
+                             "(SELECT name FROM wanted_plans)", "i", pid);
+        /* WHERE true: SQLite would read ON as the join's without a WHERE before it. */
         if (r >= 0)
-                r = sql_exec(m, "INSERT OR IGNORE INTO plans (product_id, name) SELECT $1, name "
-                             "FROM temp.wanted_plans", "i", pid);
+                r = sql_exec(m, "INSERT INTO plans (product_id, name) SELECT CAST($1 AS BIGINT), "
+                             "name FROM wanted_plans WHERE true ON CONFLICT DO NOTHING", "i", pid);
         return r < 0 ? r : 0;
 }
 
@@ -110,8 +109,8 @@ int direct_disabled_replace(struct model *m, int64_t product, int64_t user,
         return disabled_set(m, product, user,
                             "DELETE FROM direct_disabled_plans WHERE product_id = $1 AND "
                             "user_id = $2",
-                            "INSERT OR IGNORE INTO direct_disabled_plans (product_id, user_id, "
-                            "plan_id) VALUES ($1, $2, $3)", names, count);
+                            "INSERT INTO direct_disabled_plans (product_id, user_id, plan_id) "
+                            "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", names, count);
 }
 
 static int direct_disabled_set(struct model *m, const char *sku, const char *upn,
@@ -154,8 +153,8 @@ static int group_disabled_set(struct model *m, const char *sku, const char *grou
         return disabled_set(m, ids.product, ids.group,
                             "DELETE FROM group_disabled_plans WHERE product_id = $1 AND "
                             "group_id = $2",
-                            "INSERT OR IGNORE INTO group_disabled_plans (product_id, group_id, "
-                            "plan_id) VALUES ($1, $2, $3)", names, count);
+                            "INSERT INTO group_disabled_plans (product_id, group_id, plan_id) "
+                            "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", names, count);
 }
 
 int model_group_disabled_set(struct model *m, const char *sku, const char *group,

@@ -49,38 +49,26 @@ static int counts_add(struct model *m, int64_t product, int64_t assigned, int64_
 
 static int next_queue_position(struct model *m, int64_t *ret)
 {
-        int r;
-
-        r = sql_int(m, ret, "SELECT next_queue FROM tenant", "");
-        if (r >= 0)
-                r = sql_exec(m, "UPDATE tenant SET next_queue = next_queue + 1", "");
-        return r;
+        return sql_int(m, ret, "UPDATE tenant SET next_queue = next_queue + 1 "
+                       "RETURNING next_queue - 1", "");
 }
 
 /*
- * A claim that `why` explains ("through group Sales"; NULL: a direct assignment, which its
- * caller's own audit line explains) is audited: the seat or the wait it got.
+ * Adds the claim of a user that has none: a seat when one is free, else a wait. A claim that
+ * `why` explains ("through group Sales"; NULL: a direct assignment, which its caller's own
+ * audit line explains) is audited: the seat or the wait it got.
  */
-static int claim(struct model *m, int64_t product, int64_t user, const char *why)
+static int claim_add(struct model *m, int64_t product, int64_t user, bool direct,
+                     bool seat_free, const char *why)
 {
-        struct seat_counts counts = { 0 };
-        int64_t queue, exists;
-        bool seat_free;
+        int64_t queue;
         int r;
 
-        r = sql_int(m, &exists, "SELECT 1 FROM seats WHERE product_id = $1 AND user_id = $2", "ii",
-                    product, user);
-        if (r != -ENOENT)
-                return r;               /* already claimed (0), or an error */
-        r = counts_get(m, product, &counts);
-        if (r < 0)
-                return r;
-        seat_free = counts.assigned < counts.total;
         r = next_queue_position(m, &queue);
         if (r >= 0)
                 r = sql_exec(m, "INSERT INTO seats (product_id, user_id, active, direct, since, "
-                             "queue) VALUES ($1, $2, $3, 0, $4, $5)", "iiiii", product, user,
-                             (int64_t)seat_free, (int64_t)model_now(m), queue);
+                             "queue) VALUES ($1, $2, $3, $4, $5, $6)", "iiiiii", product, user,
+                             (int64_t)seat_free, (int64_t)direct, (int64_t)model_now(m), queue);
         if (r >= 0)
                 r = counts_add(m, product, seat_free ? 1 : 0, seat_free ? 0 : 1);
         if (r >= 0 && why)
@@ -90,9 +78,36 @@ static int claim(struct model *m, int64_t product, int64_t user, const char *why
         return r < 0 ? r : 0;
 }
 
-int seat_want(struct model *m, int64_t product, int64_t user)
+/* claim_add for a user that may have a claim already (which stays as it is). */
+static int claim(struct model *m, int64_t product, int64_t user, const char *why)
 {
-        return claim(m, product, user, NULL);
+        int64_t total = 0, assigned = 0;
+        struct sql_stmt *s;
+        int r;
+
+        /* Whether a claim exists and the product's counts: one query. */
+        r = sql_prepare(m, &s, "SELECT EXISTS (SELECT 1 FROM seats WHERE product_id = $1 AND "
+                        "user_id = $2), total, assigned FROM products WHERE id = $1", "ii",
+                        product, user);
+        if (r >= 0)
+                r = sql_step(s);
+        if (r == 0)
+                return refuse(-EIO, "product %lld vanished", (long long)product);
+        if (r < 0)
+                return r;
+        if (column_int64(s, 0)) {
+                sql_reset(s);
+                return 0;               /* already claimed */
+        }
+        total = column_int64(s, 1);
+        assigned = column_int64(s, 2);
+        sql_reset(s);
+        return claim_add(m, product, user, false, assigned < total, why);
+}
+
+int seat_grant_direct(struct model *m, int64_t product, int64_t user)
+{
+        return claim_add(m, product, user, true, true, NULL);
 }
 
 int seat_want_restored(struct model *m, int64_t product, int64_t user)

@@ -13,6 +13,12 @@ case ${1##*/} in
 bash | sh)
         exec "$@"
         ;;
+with-cluster)
+        # tests/pg/with-cluster runs the test itself: it runs this wrapper in turn.
+        cluster=$1
+        shift
+        exec "$cluster" "$0" "$@"
+        ;;
 esac
 
 # Check's fork mode would have every test's child checked for leaks of the parent's fixture;

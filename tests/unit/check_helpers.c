@@ -8,19 +8,129 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct model *m;
 time_t test_now;
 
+bool test_on_postgres(void)
+{
+        const char *backend = getenv("LICENSEFS_TEST_BACKEND");
+
+        return backend && strcmp(backend, "postgresql") == 0;
+}
+
+/* libpq's notices (IF NOT EXISTS skipping) go to stderr otherwise. */
+static void notice_ignore(void *arg, const char *message)
+{
+        (void)arg;
+        (void)message;
+}
+
+PGconn *test_pg_connect(void)
+{
+        PGconn *pg = PQconnectdb("");
+
+        ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "cannot reach the test server: %s",
+                      PQerrorMessage(pg));
+        PQsetNoticeProcessor(pg, notice_ignore, NULL);
+        return pg;
+}
+
+int64_t test_pg_run(PGconn *pg, const char *sql)
+{
+        PGresult *res = PQexec(pg, sql);
+        int64_t rows;
+
+        ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK ||
+                      PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
+                      PQresultErrorMessage(res));
+        rows = strtoll(PQcmdTuples(res), NULL, 10);
+        PQclear(res);
+        return rows;
+}
+
+void test_pg_exec(const char *sql)
+{
+        PGconn *pg = test_pg_connect();
+
+        test_pg_run(pg, sql);
+        PQfinish(pg);
+}
+
+char *test_pg_schema_target(const char *schema)
+{
+        char *target = NULL;
+
+        /* Host, user and database come from PGHOST, PGUSER and PGDATABASE (with-cluster). */
+        ck_assert_int_ge(asprintf(&target, "postgresql://?options=-csearch_path%%3D%s", schema),
+                         0);
+        return target;
+}
+
+char *test_target_new(void)
+{
+        static unsigned counter;
+        char schema[64], create[96];
+        char *target;
+
+        if (!test_on_postgres()) {
+                target = strdup(":memory:");
+                ck_assert_ptr_nonnull(target);
+                return target;
+        }
+        struct timespec now;
+
+        /* A schema of its own per model: pid and counter, since every test forks, and the
+         * time, since pids come again on a server that outlives a run. */
+        clock_gettime(CLOCK_REALTIME, &now);
+        snprintf(schema, sizeof(schema), "t%ld_%u_%ld", (long)getpid(), ++counter,
+                 (long)now.tv_nsec);
+        snprintf(create, sizeof(create), "CREATE SCHEMA %s", schema);
+        test_pg_exec(create);
+        return test_pg_schema_target(schema);
+}
+
+char *test_target_named(const char *path)
+{
+        char schema[64], create[128];
+        uint64_t hash = 14695981039346656037ull;
+        char *target;
+        const char *c;
+
+        if (!test_on_postgres()) {
+                target = strdup(path);
+                ck_assert_ptr_nonnull(target);
+                return target;
+        }
+        /* FNV-1a of the path: the same path names the same schema; mkdtemp makes paths new. */
+        for (c = path; *c; c++)
+                hash = (hash ^ (unsigned char)*c) * 1099511628211ull;
+        snprintf(schema, sizeof(schema), "f%016" PRIx64, hash);
+        snprintf(create, sizeof(create), "CREATE SCHEMA IF NOT EXISTS %s", schema);
+        test_pg_exec(create);
+        return test_pg_schema_target(schema);
+}
+
+int test_model_open(struct model **ret)
+{
+        char *target = test_target_new();
+        int rc = model_open(target, ret);
+
+        free(target);
+        return rc;
+}
+
 void model_setup(void)
 {
-        int rc = model_open(":memory:", &m);
+        int rc = test_model_open(&m);
 
-        ck_assert_msg(rc == 0, "model_open(\":memory:\") returned %s (reason: \"%s\")",
+        ck_assert_msg(rc == 0, "model_open of a fresh tenant returned %s (reason: \"%s\")",
                       errno_name(rc), model_reason());
         clock_at(TEST_T0);
 }

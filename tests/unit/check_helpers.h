@@ -8,6 +8,7 @@
 #pragma once
 
 #include <check.h>
+#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,10 +31,34 @@ extern struct model *m;
 /* The time the fixture's clock shows; change it with clock_at(). */
 extern time_t test_now;
 
+/* Whether the tests run on PostgreSQL (LICENSEFS_TEST_BACKEND=postgresql), not SQLite. */
+bool test_on_postgres(void);
+/*
+ * A DATABASE for a fresh, empty tenant (malloc'd, the caller frees it): ":memory:" on SQLite;
+ * on PostgreSQL a new schema of the test server (PGHOST, PGUSER, PGDATABASE) and its URI.
+ */
+char *test_target_new(void);
+/*
+ * The DATABASE that stands for the file at `path` (malloc'd): the path itself on SQLite; on
+ * PostgreSQL a schema of the test server named after the path, made on first use, so every
+ * model opened for one path shares one tenant, as they would share the file.
+ */
+char *test_target_named(const char *path);
+/* model_open of test_target_new(): 0 or -errno. */
+int test_model_open(struct model **ret);
+/* On PostgreSQL: runs SQL on the test server in a connection of its own (fails the test). */
+void test_pg_exec(const char *sql);
+/* A connection to the test server of the test's own (PQfinish it), and SQL run on it: the rows
+ * it changed; a failure fails the test. */
+PGconn *test_pg_connect(void);
+int64_t test_pg_run(PGconn *pg, const char *sql);
+/* The URI of the test server's `schema` (malloc'd). */
+char *test_pg_schema_target(const char *schema);
+
 void model_setup(void);
 void model_teardown(void);
 
-/* A test case whose tests each get a fresh ":memory:" model with the clock at TEST_T0. */
+/* A test case whose tests each get a fresh model (test_target_new) with the clock at TEST_T0. */
 TCase *model_tcase(const char *name);
 
 /* Runs the suite; returns the process exit status. */

@@ -1,7 +1,8 @@
 /*
  * The audit log and the summary's listing: an actor's change writes its `ok` line in the same
  * transaction as the change (a line that cannot be written takes the change with it, shown
- * with a trigger on a tenant in a file); a refusal
+ * with a trigger that another connection adds: SQLite's on a tenant in a file, PostgreSQL's on
+ * the tenant's schema); a refusal
  * writes the errno's name and the reason and leaves model_reason() as it was; reads and changes
  * that change nothing write no line; group processing writes `info` lines with uid `-`; the
  * log read at any offset and size is the concatenation of its lines; pruning keeps the newest
@@ -116,12 +117,22 @@ END_TEST
 /* A tenant in a file, and a second connection to it that can break the audit table. */
 static char file_dir[64];
 static sqlite3 *file_db;
+static char *file_schema;               /* PostgreSQL: the tenant's schema, in its URI */
 
 static struct model *file_model_open(void)
 {
         struct model *model;
         char path[96];
 
+        if (test_on_postgres()) {
+                char *target = test_target_new();
+
+                ck_ok(model_open(target, &model));
+                model_set_clock(model, TEST_T0);
+                file_schema = strdup(strstr(target, "%3D") + 3);
+                free(target);
+                return model;
+        }
         strcpy(file_dir, "/tmp/licensefs-unit-XXXXXX");
         ck_assert_ptr_nonnull(mkdtemp(file_dir));
         snprintf(path, sizeof(path), "%s/tenant.db", file_dir);
@@ -135,6 +146,11 @@ static void file_model_close(struct model *model)
 {
         char command[96];
 
+        if (test_on_postgres()) {
+                model_close(model);
+                free(file_schema);
+                return;
+        }
         ck_assert_int_eq(sqlite3_close(file_db), SQLITE_OK);
         model_close(model);
         snprintf(command, sizeof(command), "rm -rf '%s'", file_dir);
@@ -144,8 +160,21 @@ static void file_model_close(struct model *model)
 /* Makes the insertion of audit lines matching `when` (SQL on NEW) fail, or "" stop failing. */
 static void break_audit(const char *when)
 {
-        char sql[256];
+        char sql[512];
 
+        if (test_on_postgres()) {
+                if (when[0])
+                        snprintf(sql, sizeof(sql), "SET search_path = %s; CREATE FUNCTION "
+                                 "no_audit() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE "
+                                 "EXCEPTION 'no audit'; END$$; CREATE TRIGGER no_audit BEFORE "
+                                 "INSERT ON audit FOR EACH ROW WHEN (%s) EXECUTE FUNCTION "
+                                 "no_audit()", file_schema, when);
+                else
+                        snprintf(sql, sizeof(sql), "SET search_path = %s; DROP TRIGGER no_audit "
+                                 "ON audit; DROP FUNCTION no_audit()", file_schema);
+                test_pg_exec(sql);
+                return;
+        }
         snprintf(sql, sizeof(sql), when[0] ? "CREATE TRIGGER no_audit BEFORE INSERT ON audit "
                  "WHEN %s BEGIN SELECT RAISE(ABORT, 'no audit'); END" : "DROP TRIGGER no_audit%s",
                  when);
@@ -158,7 +187,7 @@ START_TEST(test_ok_line_in_same_transaction)
         struct model *model = file_model_open();
         struct model_product product;
 
-        break_audit("1");
+        break_audit("true");
         act(1000, "mkdir", "/products/P");
         ck_assert_int_eq(model_product_create(model, "P"), -EIO);
         ck_assert_ptr_nonnull(strstr(model_reason(), "no audit"));

@@ -21,7 +21,7 @@
 
 START_TEST(test_copy_is_identical)
 {
-        struct model *b = open_model(":memory:"), *c = open_model(":memory:");
+        struct model *b = open_model_fresh(), *c = open_model_fresh();
         char *audit;
 
         build_rich();
@@ -47,7 +47,7 @@ END_TEST
  */
 START_TEST(test_copy_behaves_the_same)
 {
-        struct model *b = open_model(":memory:"), *both[2];
+        struct model *b = open_model_fresh(), *both[2];
 
         build_rich();
         ck_ok(model_copy(m, b, 0));
@@ -85,6 +85,12 @@ static const struct {
           "'sqlite^_%' ESCAPE '^' ORDER BY name",
           "SELECT group_concat(name, ', ') FROM (SELECT name FROM pragma_table_info($1) "
           "ORDER BY cid)" },
+        /* licensefs_schema holds the version, as SQLite's header does: not the tenant's. */
+        { "postgresql", "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+          "current_schema() AND table_name <> 'licensefs_schema' ORDER BY table_name COLLATE \"C\"",
+          "SELECT string_agg(CAST(column_name AS TEXT), ', ' ORDER BY ordinal_position) "
+          "FROM information_schema.columns WHERE table_schema = current_schema() AND "
+          "CAST(table_name AS TEXT) = CAST($1 AS TEXT)" },
 };
 
 static int by_name(const void *a, const void *b)
@@ -144,7 +150,7 @@ END_TEST
 
 START_TEST(test_target_not_empty_refused)
 {
-        struct model *b = open_model(":memory:");
+        struct model *b = open_model_fresh();
         char *before;
 
         build_rich();
@@ -154,14 +160,14 @@ START_TEST(test_target_not_empty_refused)
         ck_same_text("TO after a refusal", before, table_rows(b));
         model_close(b);
         /* An audit log alone is a tenant's history: TO is not empty either. */
-        b = open_model(":memory:");
+        b = open_model_fresh();
         act("write", "/tenant/name");
         ck_ok(model_tenant_set_name(b, "Fabrikam"));
         model_set_actor(NULL);
         ck_refused(model_copy(m, b, 0), ENOTEMPTY);
         model_close(b);
         /* The tenant row alone does not count: it is in every tenant. */
-        b = open_model(":memory:");
+        b = open_model_fresh();
         ck_ok(model_tenant_set_usage_location(b, "DE"));
         ck_ok(model_copy(m, b, 0));
         ck_same_tenant(m, b);
@@ -172,7 +178,7 @@ END_TEST
 /* --replace: everything TO held goes, ids and audit lines included, in the same transaction. */
 START_TEST(test_replace)
 {
-        struct model *b = open_model(":memory:");
+        struct model *b = open_model_fresh();
 
         for (int i = 0; i < 20; i++) {
                 char upn[32];
@@ -193,7 +199,7 @@ END_TEST
 
 START_TEST(test_refusals)
 {
-        struct model *b = open_model(":memory:");
+        struct model *b = open_model_fresh();
 
         build_rich();
         ck_refused(model_copy(m, m, 0), EINVAL);
@@ -219,10 +225,15 @@ static int copy_step(void *ctx)
 /* A copy whose writes fail (TO's file may not grow) leaves TO as it was and says so. */
 START_TEST(test_failure_leaves_target_unchanged)
 {
-        struct model *b = open_model(formats_db_path);
+        struct model *b;
         char *before;
         int r;
 
+        /* The write refused is a file that may not grow, SQLite's own failure (PostgreSQL's
+         * disk full is ENOSPC in test_db_postgres); the rollback of TO is the same on both. */
+        if (test_on_postgres())
+                return;
+        b = open_model(formats_db_path);
         build_rich();
         for (int i = 0; i < 500; i++) {
                 act("write", "/tenant/name");
@@ -281,8 +292,8 @@ START_TEST(test_copy_while_changed)
         writing = 1;
         ck_assert_int_eq(pthread_create(&thread, NULL, writer, w), 0);
         for (int i = 0; i < 10; i++) {
-                b = open_model(":memory:");
-                c = open_model(":memory:");
+                b = open_model_fresh();
+                c = open_model_fresh();
                 ck_ok(model_copy(from, b, 0));
                 check_invariants(b);
                 ck_ok(model_audit_size(b, &size));

@@ -15,9 +15,19 @@
 
 struct model *open_model(const char *path)
 {
+        char *target = test_target_named(path);
         struct model *mm = NULL;
 
-        ck_ok(model_open(path, &mm));
+        ck_ok(model_open(target, &mm));
+        free(target);
+        return mm;
+}
+
+struct model *open_model_fresh(void)
+{
+        struct model *mm = NULL;
+
+        ck_ok(test_model_open(&mm));
         return mm;
 }
 

@@ -7,8 +7,10 @@
 
 #include "model.h"
 
-/* A model opened at `path`; fails the test when it cannot be. */
+/* A model opened at `path` (test_target_named); fails the test when it cannot be. */
 struct model *open_model(const char *path);
+/* A model of a fresh, empty tenant (test_target_new). */
+struct model *open_model_fresh(void);
 /* Sets this thread's actor: uid 1000, `op` on `object`. */
 void act(const char *op, const char *object);
 /*

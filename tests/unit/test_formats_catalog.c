@@ -210,6 +210,10 @@ START_TEST(test_database_failure)
         char *text = NULL;
         size_t size = 0;
         FILE *out;
+
+        /* A file that cannot grow is SQLite's; a database failure is the same error path. */
+        if (test_on_postgres())
+                return;
         int i, r;
 
         memset(long_name, 'n', sizeof(long_name) - 1);

@@ -305,7 +305,7 @@ START_TEST(test_export_round_trip)
         ck_ok(formats_snapshot_export(m, &first));
         ck_assert_int_eq(json_array_size(json_object_get(first, "users")), 2);
         ck_assert_int_eq(json_array_size(json_object_get(first, "groups")), 2);
-        ck_ok(model_open(":memory:", &other));
+        ck_ok(test_model_open(&other));
         ck_ok(import(other, first, false, &f, &s));
         ck_ok(formats_snapshot_export(other, &second));
         ck_assert_msg(json_equal(first, second), "the second export differs");
@@ -363,6 +363,14 @@ START_TEST(test_database_failure)
         char *name = make_name("", 'n', "", 500);
         char upn[32], id[40];
         int i, r;
+
+        /* A file that cannot grow is SQLite's; a database failure is the same error path. */
+        if (test_on_postgres()) {
+                free(name);
+                json_decref(users);
+                json_decref(root);
+                return;
+        }
 
         for (i = 0; i < USERS; i++) {
                 snprintf(upn, sizeof(upn), "u%d@x", i);

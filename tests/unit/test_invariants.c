@@ -4,7 +4,8 @@
  * table corrupts a copy of its database behind the model's back, with SQL, in a way no model
  * call may, then expects the checker to report that rule. This is the one test that writes the
  * database itself: the checker reads only the public model API, so only a corrupted database
- * can show that it is not blind.
+ * can show that it is not blind. On PostgreSQL the database is the schema that stands for the
+ * file (test_target_named), corrupted through a connection of the test's own.
  */
 #include "check_helpers.h"
 
@@ -48,6 +49,8 @@ static const struct {
 
 static char dir[64], path[96];
 
+static char *target;                    /* the DATABASE that stands for `path` */
+
 static void demo_setup(void)
 {
         struct model *model;
@@ -55,7 +58,8 @@ static void demo_setup(void)
         snprintf(dir, sizeof(dir), "%s", "/tmp/licensefs-invariants.XXXXXX");
         ck_assert_ptr_nonnull(mkdtemp(dir));
         snprintf(path, sizeof(path), "%s/tenant.db", dir);
-        ck_assert_int_eq(model_open(path, &model), 0);
+        target = test_target_named(path);
+        ck_assert_int_eq(model_open(target, &model), 0);
         model_set_clock(model, TEST_T0);
         ck_assert_int_eq(model_demo_fill(model), 1);
         /* a deleted user with suspended seats; the demo has a waiting member already */
@@ -73,6 +77,7 @@ static void demo_teardown(void)
         unlink(shm);
         unlink(path);
         rmdir(dir);
+        free(target);
 }
 
 /* The checker's verdict on the database at `path`, "" when every invariant holds. */
@@ -81,7 +86,7 @@ static void check_database(char *ret, size_t size)
         struct model *model;
         const char *broken;
 
-        ck_assert_int_eq(model_open(path, &model), 0);
+        ck_assert_int_eq(model_open(target, &model), 0);
         broken = tenant_broken_invariant(model, ret, size);
         if (!broken)
                 ret[0] = '\0';
@@ -97,11 +102,38 @@ START_TEST(test_demo_tenant_holds_every_invariant)
 }
 END_TEST
 
+/*
+ * The corruption on PostgreSQL: the products table's CHECK constraints dropped (PostgreSQL
+ * cannot ignore them), triggers and foreign keys off for this session, as SQLite's pragma does.
+ */
+static void corrupt_postgres(const char *sql, const char *what)
+{
+        PGconn *pg = test_pg_connect();
+        char setup[512];
+
+        snprintf(setup, sizeof(setup), "SET search_path = %s; SET session_replication_role = "
+                 "replica; DO $$DECLARE c record; BEGIN FOR c IN SELECT conname FROM "
+                 "pg_constraint WHERE conrelid = 'products'::regclass AND contype = 'c' LOOP "
+                 "EXECUTE format('ALTER TABLE products DROP CONSTRAINT %%I', c.conname); "
+                 "END LOOP; END$$", strstr(target, "%3D") + 3);
+        test_pg_run(pg, setup);
+        ck_assert_msg(test_pg_run(pg, sql) > 0, "%s changed nothing", what);
+        PQfinish(pg);
+}
+
 START_TEST(test_corruption_names_its_rule)
 {
         sqlite3 *db;
         char *error = NULL, why[1024];
 
+        if (test_on_postgres()) {
+                corrupt_postgres(corruptions[_i].sql, corruptions[_i].what);
+                check_database(why, sizeof(why));
+                ck_assert_msg(strstr(why, corruptions[_i].rule), "%s: expected \"%s\", the "
+                              "checker said \"%s\"", corruptions[_i].what,
+                              corruptions[_i].rule, why);
+                return;
+        }
         ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
         /* the table's CHECK constraints would refuse some of the corruptions */
         ck_assert_int_eq(sqlite3_exec(db, "PRAGMA ignore_check_constraints = 1", NULL, NULL,

@@ -1,0 +1,883 @@
+/*
+ * The PostgreSQL backend: a tenant in one schema of a PostgreSQL database, named by a libpq
+ * connection URI (`postgresql://...`, passed to libpq as it is; the URI's own
+ * `options=-csearch_path%3DNAME` picks the schema). Everything the model does that is libpq's
+ * lives here and nowhere else: the connection and its defaults, reconnecting after a lost
+ * connection, statements prepared once per connection and run with their values as text, the
+ * one map from SQLSTATE to -errno, the transaction brackets (a write transaction locks the
+ * tenant's lock row first, the equivalent of SQLite's BEGIN IMMEDIATE), the schema version kept in
+ * a table, the change capture by persistent triggers, and the watch on other connections'
+ * commits by LISTEN/NOTIFY. Its SQL text is in db_postgres_schema.c.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db_backend.h"
+#include "internal.h"
+
+#define TEXTOID 25                      /* pg_type.h: the type of a parameter no SQL uses */
+
+__thread int64_t postgres_round_trips;
+
+/* --- the connection and its errors ------------------------------------------------------------ */
+
+struct db_conn {
+        PGconn *pg;
+        /* Bumped by every (re)connect: a statement prepared in an older one is prepared again. */
+        uint64_t generation;
+        unsigned next_name;             /* statement names: s1, s2, ... */
+        bool broken;                    /* reset before the next transaction */
+        bool schema_ready;              /* the lock row exists (licensefs_schema) */
+        bool write;                     /* the open transaction is a write transaction */
+        bool begin_pending;             /* a read transaction's BEGIN not sent yet */
+        int64_t changes, changes_total;
+        int64_t own_commits;            /* write transactions this connection committed */
+        int backend_pid;                /* read by the watch's thread: atomic */
+};
+
+/* A statement; `base` first, so a struct sql_stmt * is one of these. */
+struct pg_stmt {
+        struct sql_stmt base;
+        struct db_conn *conn;
+        const char *sql;                /* the model's literal: lives as long as the model */
+        char name[16];
+        uint64_t generation;            /* 0: not prepared on this connection */
+        int params;                     /* the largest $N */
+        const char **values;            /* params of them, NULL for NULL */
+        char (*numbers)[24];            /* the text of integer values */
+        PGresult *result;               /* NULL until the first step runs it */
+        int row, rows;
+};
+
+static struct pg_stmt *of(struct sql_stmt *s)
+{
+        return (struct pg_stmt *)s;
+}
+
+static bool sqlstate_is(const char *state, const char *prefix)
+{
+        return state && strncmp(state, prefix, strlen(prefix)) == 0;
+}
+
+/* Whether an error means the server connection is gone or going: reconnect before the next. */
+static bool sqlstate_lost(const char *state)
+{
+        return sqlstate_is(state, "08") || sqlstate_is(state, "57P01") ||
+               sqlstate_is(state, "57P02") || sqlstate_is(state, "57P03");
+}
+
+/* Maps a SQLSTATE to -errno; the only place that does. Never the message: it is translated. */
+static int errno_from_sqlstate(const char *state)
+{
+        static const struct {
+                const char *state;
+                int err;
+        } map[] = {
+                { "40001", -EBUSY },    /* serialization_failure */
+                { "40P01", -EBUSY },    /* deadlock_detected */
+                { "55P03", -EBUSY },    /* lock_not_available: lock_timeout */
+                { "53100", -ENOSPC },   /* disk_full */
+                { "53200", -ENOMEM },   /* out_of_memory */
+                { "42501", -EACCES },   /* insufficient_privilege */
+                { "25006", -EROFS },    /* read_only_sql_transaction */
+        };
+        size_t i;
+
+        for (i = 0; state && i < sizeof(map) / sizeof(map[0]); i++)
+                if (strcmp(state, map[i].state) == 0)
+                        return map[i].err;
+        return -EIO;                    /* constraints (23xxx), lost connections, bugs */
+}
+
+/*
+ * Records the failure of a result (NULL: none came) as the database's and returns its errno.
+ * A lost connection marks the connection for a reset before the next transaction.
+ */
+static int pg_failure(struct db_conn *c, const PGresult *res, const char *doing)
+{
+        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+        const char *message = res ? PQresultErrorMessage(res) : "";
+        int err = errno_from_sqlstate(state);
+        size_t len;
+
+        if (!message || !*message)
+                message = PQerrorMessage(c->pg);
+        len = strcspn(message, "\n");
+        if (sqlstate_lost(state) || PQstatus(c->pg) == CONNECTION_BAD) {
+                c->broken = true;
+                err = -EIO;
+        }
+        return db_failure(err, "database error while %s: %.*s%s%s%s", doing, (int)len, message,
+                          state ? " (SQLSTATE " : "", state ? state : "", state ? ")" : "");
+}
+
+static bool result_ok(const PGresult *res)
+{
+        ExecStatusType status = PQresultStatus(res);
+
+        return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+/* Runs SQL text (one or several statements, no parameters); every result checked. */
+static int exec_plain(struct db_conn *c, const char *sql, const char *doing)
+{
+        PGresult *res;
+        int r = 0;
+
+        postgres_round_trips++;
+        if (!PQsendQuery(c->pg, sql))
+                return pg_failure(c, NULL, doing);
+        while ((res = PQgetResult(c->pg))) {
+                if (r >= 0 && !result_ok(res))
+                        r = pg_failure(c, res, doing);
+                PQclear(res);
+        }
+        return r;
+}
+
+/* Runs a query without parameters for one integer: 0 and *ret, -ENOENT when no row. */
+static int query_int(struct db_conn *c, const char *sql, int64_t *ret)
+{
+        PGresult *res;
+        int r = 0;
+
+        postgres_round_trips++;
+        res = PQexec(c->pg, sql);
+        if (!result_ok(res))
+                r = pg_failure(c, res, "reading the schema");
+        else if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0))
+                r = -ENOENT;
+        else
+                *ret = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        PQclear(res);
+        return r;
+}
+
+static bool postgres_serves(const char *target)
+{
+        return strncmp(target, "postgresql://", 13) == 0 ||
+               strncmp(target, "postgres://", 11) == 0;
+}
+
+/* libpq prints notices to stderr; a library does not print (CREATE ... IF NOT EXISTS). */
+static void notice_ignore(void *arg, const char *message)
+{
+        (void)arg;
+        (void)message;
+}
+
+/*
+ * Connects to `target` with licensefs's defaults for what the URI does not set: they come
+ * before "dbname", whose expansion overrides them. A dead server or a cut network must fail a
+ * call within seconds, not hang it for the kernel's TCP timeout of minutes.
+ */
+static int pg_connect(const char *target, PGconn **ret)
+{
+        static const char *const keywords[] = {
+                "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+                "keepalives_count", "tcp_user_timeout", "dbname", NULL,
+        };
+        const char *values[] = { "10", "1", "5", "2", "3", "10000", target, NULL };
+        PGconn *pg;
+        int r;
+
+        postgres_round_trips++;
+        pg = PQconnectdbParams(keywords, values, 1);
+        if (!pg)
+                return db_failure(-ENOMEM, "out of memory");
+        if (PQstatus(pg) != CONNECTION_OK) {
+                r = db_failure(-EIO, "cannot connect to the database: %.*s",
+                               (int)strcspn(PQerrorMessage(pg), "\n"), PQerrorMessage(pg));
+                PQfinish(pg);
+                return r;
+        }
+        PQsetNoticeProcessor(pg, notice_ignore, NULL);
+        *ret = pg;
+        return 0;
+}
+
+/* What a new session needs: the temporary tables, the capture, the lock timeout. */
+static int session_setup(struct db_conn *c)
+{
+        c->generation++;
+        c->broken = false;
+        __atomic_store_n(&c->backend_pid, PQbackendPID(c->pg), __ATOMIC_RELAXED);
+        return exec_plain(c, postgres_session_sql, "setting up the session");
+}
+
+/* Reconnects after a lost connection, outside any transaction (the caller's BEGIN). */
+static int reconnect(struct db_conn *c)
+{
+        postgres_round_trips++;
+        PQreset(c->pg);
+        if (PQstatus(c->pg) != CONNECTION_OK)
+                return db_failure(-EIO, "cannot reconnect to the database: %.*s",
+                                  (int)strcspn(PQerrorMessage(c->pg), "\n"),
+                                  PQerrorMessage(c->pg));
+        return session_setup(c);
+}
+
+static void postgres_close(struct db_conn *c)
+{
+        if (!c)
+                return;
+        PQfinish(c->pg);
+        free(c);
+}
+
+static int postgres_open(const char *target, struct db_conn **ret)
+{
+        struct db_conn *c;
+        int r;
+
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return refuse(-ENOMEM, "out of memory");
+        r = pg_connect(target, &c->pg);
+        if (r >= 0)
+                r = session_setup(c);
+        if (r < 0) {
+                postgres_close(c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+static int postgres_configure(struct db_conn *c)
+{
+        (void)c;
+        return 0;
+}
+
+/* --- statements ------------------------------------------------------------------------------- */
+
+/*
+ * The largest $N of `sql` and which numbers it uses (used[n] for n <= max), outside quotes.
+ * Other parameter styles are refused (EIO) as SQLite's backend refuses them: one SQL text
+ * serves every backend only as `$N`.
+ */
+static int params_scan(const char *sql, bool *used, int size)
+{
+        int max = 0;
+        const char *p;
+
+        for (p = sql; *p; p++) {
+                if (*p == '\'' || *p == '"') {
+                        const char *end = strchr(p + 1, *p);
+
+                        if (!end)
+                                break;
+                        p = end;
+                } else if (*p == '?' || ((*p == ':' || *p == '@') && p > sql && p[-1] != ':' &&
+                                         p[1] != ':' && (isalpha((unsigned char)p[1]) ||
+                                                         p[1] == '_'))) {
+                        return refuse(-EIO, "SQL parameter %.8s is not written $1, $2, ...", p);
+                } else if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
+                        int n = (int)strtol(p + 1, NULL, 10);
+
+                        if (n > max)
+                                max = n;
+                        if (used && n <= size)
+                                used[n - 1] = true;
+                }
+        }
+        return max;
+}
+
+static int postgres_prepare(struct db_conn *c, const char *sql, struct sql_stmt **ret)
+{
+        int params = params_scan(sql, NULL, 0);
+        struct pg_stmt *st;
+
+        if (params < 0)
+                return params;
+        if (params > 64)
+                return refuse(-EIO, "SQL of more than 64 parameters");
+        st = calloc(1, sizeof(*st));
+        if (st) {
+                st->values = calloc((size_t)params + 1, sizeof(*st->values));
+                st->numbers = calloc((size_t)params + 1, sizeof(*st->numbers));
+        }
+        if (!st || !st->values || !st->numbers) {
+                if (st) {
+                        free(st->values);
+                        free(st->numbers);
+                }
+                free(st);
+                return refuse(-ENOMEM, "out of memory");
+        }
+        st->base.backend = &db_postgres;
+        st->conn = c;
+        st->sql = sql;
+        st->params = params;
+        snprintf(st->name, sizeof(st->name), "s%u", ++c->next_name);
+        *ret = &st->base;
+        return 0;
+}
+
+static void postgres_reset(struct sql_stmt *s)
+{
+        struct pg_stmt *st = of(s);
+
+        PQclear(st->result);
+        st->result = NULL;
+}
+
+static void postgres_finalize(struct sql_stmt *s)
+{
+        struct pg_stmt *st = of(s);
+
+        if (!s)
+                return;
+        postgres_reset(s);
+        free(st->values);
+        free(st->numbers);
+        free(st);
+}
+
+/* Values stay the caller's until the statement runs, at its first step (as SQLite's). */
+static int postgres_bind(struct sql_stmt *s, const struct sql_value *values, int count)
+{
+        struct pg_stmt *st = of(s);
+        int i;
+
+        postgres_reset(s);
+        for (i = 0; i < st->params; i++) {
+                st->values[i] = NULL;
+                if (i >= count)
+                        continue;
+                if (values[i].type == 't') {
+                        st->values[i] = values[i].text;
+                } else {
+                        snprintf(st->numbers[i], sizeof(st->numbers[i]), "%lld",
+                                 (long long)values[i].i);
+                        st->values[i] = st->numbers[i];
+                }
+        }
+        return 0;
+}
+
+/*
+ * Prepares the statement on this connection: once, by name. A number the SQL does not use
+ * ("$2" alone) is declared text, since PostgreSQL cannot infer the type of what is not there.
+ */
+static int stmt_ready(struct pg_stmt *st)
+{
+        struct db_conn *c = st->conn;
+        Oid types[64] = { 0 };
+        bool used[64] = { false };
+        PGresult *res;
+        int i, r = 0;
+
+        if (st->generation == c->generation)
+                return 0;
+        params_scan(st->sql, used, 64);
+        for (i = 0; i < st->params; i++)
+                if (!used[i])
+                        types[i] = TEXTOID;
+        postgres_round_trips++;
+        res = PQprepare(c->pg, st->name, st->sql, st->params, types);
+        if (!result_ok(res))
+                r = pg_failure(c, res, "preparing a statement");
+        else
+                st->generation = c->generation;
+        PQclear(res);
+        return r;
+}
+
+static const char read_begin_sql[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+/* Sends a read transaction's BEGIN on its own, before SQL text, which cannot share a pipeline. */
+static int begin_flush(struct db_conn *c)
+{
+        if (!c->begin_pending)
+                return 0;
+        c->begin_pending = false;
+        return exec_plain(c, read_begin_sql, "in a transaction bracket");
+}
+
+/*
+ * Runs the prepared statement; a read transaction's pending BEGIN goes first, in the same
+ * round trip (a pipeline: BEGIN, the statement, one sync). Returns the statement's result or
+ * the first error's; NULL when the connection failed.
+ */
+static PGresult *exec_prepared(struct pg_stmt *st)
+{
+        struct db_conn *c = st->conn;
+        PGresult *res, *kept = NULL, *failed = NULL;
+        int q;
+
+        postgres_round_trips++;
+        if (!c->begin_pending)
+                return PQexecPrepared(c->pg, st->name, st->params, st->values, NULL, NULL, 0);
+        c->begin_pending = false;
+        if (!PQenterPipelineMode(c->pg))
+                return NULL;
+        if (PQsendQueryParams(c->pg, read_begin_sql, 0, NULL, NULL, NULL, NULL, 0) &&
+            PQsendQueryPrepared(c->pg, st->name, st->params, st->values, NULL, NULL, 0) &&
+            PQpipelineSync(c->pg)) {
+                /* Each query's results end with NULL; the sync's result ends the pipeline. */
+                for (q = 0; q < 2 && PQstatus(c->pg) != CONNECTION_BAD; q++)
+                        while ((res = PQgetResult(c->pg))) {
+                                if (!failed && !result_ok(res) &&
+                                    PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
+                                        failed = res;
+                                } else if (q == 1 && !kept) {
+                                        kept = res;
+                                } else {
+                                        PQclear(res);
+                                }
+                        }
+                if (PQstatus(c->pg) != CONNECTION_BAD)
+                        PQclear(PQgetResult(c->pg));
+        }
+        /* A pipeline that cannot be left (a lost connection) is reset before the next use. */
+        if (!PQexitPipelineMode(c->pg))
+                c->broken = true;
+        if (failed) {
+                PQclear(kept);
+                return failed;
+        }
+        return kept;
+}
+
+/* Counts rows written as SQLite does: INSERT, UPDATE and DELETE, not rows a SELECT read. */
+static void count_changes(struct db_conn *c, PGresult *res)
+{
+        const char *status = PQcmdStatus(res);
+
+        if (strncmp(status, "INSERT", 6) && strncmp(status, "UPDATE", 6) &&
+            strncmp(status, "DELETE", 6))
+                return;
+        c->changes = strtoll(PQcmdTuples(res), NULL, 10);
+        c->changes_total += c->changes;
+}
+
+static int postgres_step(struct sql_stmt *s)
+{
+        struct pg_stmt *st = of(s);
+        struct db_conn *c = st->conn;
+        int r;
+
+        /* Empty SQL runs nothing: the capture's clear, which licensefs_publish does instead. */
+        if (!st->result && !st->sql[0])
+                return 0;
+        if (!st->result) {
+                r = stmt_ready(st);
+                if (r < 0)
+                        return r;
+                st->result = exec_prepared(st);
+                if (!result_ok(st->result)) {
+                        r = pg_failure(c, st->result, "running a statement");
+                        postgres_reset(s);
+                        return r;
+                }
+                count_changes(c, st->result);
+                st->rows = PQntuples(st->result);
+                st->row = -1;
+        }
+        if (++st->row < st->rows)
+                return 1;
+        postgres_reset(s);
+        return 0;
+}
+
+/* Rows are read whole by the step that runs a statement: nothing is left open on the server. */
+static void postgres_reset_all(struct db_conn *c)
+{
+        (void)c;
+}
+
+/* Integers come as text; so do booleans ("t", "f"), which read as 1 and 0. */
+static int64_t postgres_column_int64(struct sql_stmt *s, int col)
+{
+        struct pg_stmt *st = of(s);
+        const char *text;
+
+        if (PQgetisnull(st->result, st->row, col))
+                return 0;
+        text = PQgetvalue(st->result, st->row, col);
+        if (text[0] == 't' || text[0] == 'f')
+                return text[0] == 't';
+        return strtoll(text, NULL, 10);
+}
+
+static const char *postgres_column_string(struct sql_stmt *s, int col)
+{
+        struct pg_stmt *st = of(s);
+
+        if (PQgetisnull(st->result, st->row, col))
+                return NULL;
+        return PQgetvalue(st->result, st->row, col);
+}
+
+static bool postgres_column_is_null(struct sql_stmt *s, int col)
+{
+        return PQgetisnull(of(s)->result, of(s)->row, col);
+}
+
+static int64_t postgres_changes(struct db_conn *c)
+{
+        return c->changes;
+}
+
+static int64_t postgres_changes_total(struct db_conn *c)
+{
+        return c->changes_total;
+}
+
+/* --- transactions, schema, changes ------------------------------------------------------------ */
+
+/*
+ * Each bracket is one message. A write transaction locks the tenant's one lock row at once
+ * (licensefs_schema's: no change deletes it, where a copy replaces the tenant row), so writers
+ * queue there (lock_timeout: EBUSY) and each then sees every commit before it (READ COMMITTED
+ * takes a snapshot per statement): no claim is oversold and none is retried. Before the schema
+ * exists, an advisory lock on the schema's name serialises its creation instead.
+ * COMMIT of a write first publishes what the transaction touched (licensefs_publish).
+ */
+static const char *const bracket_sql[] = {
+        [DB_BEGIN_READ] = read_begin_sql,
+        [DB_BEGIN_WRITE] = "BEGIN ISOLATION LEVEL READ COMMITTED;"
+                           "SELECT 1 FROM licensefs_schema FOR UPDATE",
+        [DB_COMMIT] = "COMMIT",
+        [DB_ROLLBACK] = "ROLLBACK",
+        [DB_SAVEPOINT] = "SAVEPOINT call",
+        [DB_RELEASE] = "RELEASE call",
+        [DB_ROLLBACK_TO] = "ROLLBACK TO call",
+};
+
+static int postgres_bracket(struct db_conn *c, enum db_bracket what)
+{
+        const char *sql = bracket_sql[what];
+        int r;
+
+        if (what == DB_BEGIN_READ || what == DB_BEGIN_WRITE) {
+                if (c->broken || PQstatus(c->pg) == CONNECTION_BAD) {
+                        r = reconnect(c);
+                        if (r < 0)
+                                return r;
+                }
+                c->write = what == DB_BEGIN_WRITE;
+                /* A read's BEGIN travels with its first statement (exec_prepared). */
+                c->begin_pending = what == DB_BEGIN_READ;
+                if (c->begin_pending)
+                        return 0;
+        }
+        /* A read transaction that ran nothing has nothing to end. */
+        if (c->begin_pending && (what == DB_COMMIT || what == DB_ROLLBACK)) {
+                c->begin_pending = false;
+                return 0;
+        }
+        r = begin_flush(c);
+        if (r < 0)
+                return r;
+        if (what == DB_BEGIN_WRITE && !c->schema_ready)
+                sql = "BEGIN ISOLATION LEVEL READ COMMITTED;"
+                      "SELECT pg_advisory_xact_lock(hashtext(current_schema()))";
+        if (what == DB_COMMIT && c->write)
+                sql = "SELECT licensefs_publish(); COMMIT";
+        /* PostgreSQL answers COMMIT of a failed transaction with a rollback, not an error. */
+        if (what == DB_COMMIT && PQtransactionStatus(c->pg) == PQTRANS_INERROR) {
+                r = db_failure(-EIO, "database error while committing: a statement failed");
+                exec_plain(c, "ROLLBACK", "rolling back");
+                return r;
+        }
+        r = exec_plain(c, sql, what == DB_COMMIT ? "committing" : "in a transaction bracket");
+        /* A BEGIN whose lock failed, or a COMMIT whose publish did, leaves the transaction. */
+        if (r < 0 && what != DB_ROLLBACK && what != DB_SAVEPOINT && what != DB_RELEASE &&
+            what != DB_ROLLBACK_TO && PQtransactionStatus(c->pg) == PQTRANS_INERROR)
+                exec_plain(c, "ROLLBACK", "rolling back");
+        if (r >= 0 && what == DB_COMMIT && c->write)
+                c->own_commits++;
+        return r;
+}
+
+/*
+ * The version in licensefs_schema; 0 for a schema with no relation at all; -EIO for one that
+ * holds other tables (someone else's) or when the search path names no schema that exists.
+ */
+static int postgres_schema_version(struct db_conn *c)
+{
+        int64_t state = 0, version = 0;
+        int r;
+
+        r = query_int(c, "SELECT CASE WHEN current_schema() IS NULL THEN -1 "
+                      "WHEN to_regclass(quote_ident(current_schema()) || '.licensefs_schema') "
+                      "IS NOT NULL THEN 1 "
+                      "WHEN EXISTS (SELECT 1 FROM pg_class cl JOIN pg_namespace ns ON "
+                      "ns.oid = cl.relnamespace WHERE ns.nspname = current_schema()) THEN 2 "
+                      "ELSE 0 END", &state);
+        if (r >= 0 && state == 1)
+                r = query_int(c, "SELECT version FROM licensefs_schema", &version);
+        if (r < 0)
+                return r;
+        if (state == -1)
+                return refuse(-EIO, "the search path names no schema that exists");
+        if (state == 2)
+                return refuse(-EIO, "not a licensefs schema");
+        if (version > 0 && version <= SCHEMA_VERSION)
+                c->schema_ready = true;
+        return (int)version;
+}
+
+static int postgres_schema_version_set(struct db_conn *c, int version)
+{
+        char sql[64];
+        int r;
+
+        snprintf(sql, sizeof(sql), "UPDATE licensefs_schema SET version = %d", version);
+        r = exec_plain(c, sql, "upgrading the schema");
+        if (r >= 0)
+                c->schema_ready = true;
+        return r;
+}
+
+/* The capture runs in every session (postgres_session_sql): publishing needs it. */
+static int postgres_capture_start(struct db_conn *c)
+{
+        (void)c;
+        return 0;
+}
+
+/*
+ * Commits counted by licensefs_publish, less this connection's own: a number that changes
+ * exactly when another connection committed a change.
+ */
+static int postgres_data_version(struct db_conn *c, int64_t *ret)
+{
+        int64_t commits = 0;
+        int r = begin_flush(c);
+
+        if (r >= 0)
+                r = query_int(c, "SELECT commits FROM licensefs_schema", &commits);
+
+        if (r >= 0)
+                *ret = commits - c->own_commits;
+        return r;
+}
+
+static int postgres_ids_resync(struct db_conn *c)
+{
+        return exec_plain(c, postgres_ids_resync_sql, "moving ids past the copied ones");
+}
+
+/* --- the watch on other connections' commits -------------------------------------------------- */
+
+struct db_watch {
+        char *target;
+        struct db_conn *own;
+        PGconn *pg;
+        char channel[64];
+};
+
+/* Connects and listens on the schema's channel (the name licensefs_publish notifies). */
+static int watch_listen(struct db_watch *w)
+{
+        char listen[96];
+        PGresult *res;
+        int r;
+
+        PQfinish(w->pg);
+        w->pg = NULL;
+        r = pg_connect(w->target, &w->pg);
+        if (r < 0)
+                return r;
+        res = PQexec(w->pg, "SELECT 'licensefs_' || md5(current_schema())");
+        if (result_ok(res) && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+                snprintf(w->channel, sizeof(w->channel), "%s", PQgetvalue(res, 0, 0));
+                r = 0;
+        } else {
+                r = db_failure(-EIO, "cannot name the schema's channel: %.*s",
+                               (int)strcspn(PQerrorMessage(w->pg), "\n"),
+                               PQerrorMessage(w->pg));
+        }
+        PQclear(res);
+        if (r < 0)
+                return r;
+        snprintf(listen, sizeof(listen), "LISTEN %s", w->channel);
+        res = PQexec(w->pg, listen);
+        if (!result_ok(res))
+                r = db_failure(-EIO, "cannot listen: %.*s",
+                               (int)strcspn(PQerrorMessage(w->pg), "\n"),
+                               PQerrorMessage(w->pg));
+        PQclear(res);
+        return r;
+}
+
+static void postgres_watch_close(struct db_watch *w)
+{
+        if (!w)
+                return;
+        PQfinish(w->pg);
+        free(w->target);
+        free(w);
+}
+
+static int postgres_watch_open(const char *target, struct db_conn *own, struct db_watch **ret)
+{
+        struct db_watch *w = calloc(1, sizeof(*w));
+        int r;
+
+        if (!w || !(w->target = strdup(target))) {
+                free(w);
+                return refuse(-ENOMEM, "out of memory");
+        }
+        w->own = own;
+        r = watch_listen(w);
+        if (r < 0) {
+                postgres_watch_close(w);
+                return r;
+        }
+        *ret = w;
+        return 0;
+}
+
+/* Appends one change to *list; -ENOMEM. */
+static int change_add(struct model_change **list, size_t *count, enum model_change_kind kind,
+                      const char *a, size_t a_len, const char *b, size_t b_len)
+{
+        struct model_change *grown = realloc(*list, (*count + 1) * sizeof(**list));
+        struct model_change *ch;
+
+        if (!grown)
+                return refuse(-ENOMEM, "out of memory");
+        *list = grown;
+        ch = &grown[*count];
+        ch->kind = kind;
+        ch->a = strndup(a, a_len);
+        ch->b = strndup(b, b_len);
+        (*count)++;
+        return ch->a && ch->b ? 0 : refuse(-ENOMEM, "out of memory");
+}
+
+/* Parses a payload of `kind\ta\tb` lines, or `*`, into changes. */
+static int payload_parse(const char *payload, struct model_change **list, size_t *count)
+{
+        const char *line = payload;
+        int r = 0;
+
+        if (strcmp(payload, "*") == 0)
+                return change_add(list, count, MODEL_CHANGE_ALL, "", 0, "", 0);
+        while (r >= 0 && *line) {
+                size_t len = strcspn(line, "\n");
+                const char *a = memchr(line, '\t', len);
+                const char *b = a ? memchr(a + 1, '\t', len - (size_t)(a + 1 - line)) : NULL;
+                long kind = strtol(line, NULL, 10);
+
+                if (!b || kind < MODEL_CHANGE_USER || kind > MODEL_CHANGE_ALL)
+                        r = change_add(list, count, MODEL_CHANGE_ALL, "", 0, "", 0);
+                else
+                        r = change_add(list, count, (enum model_change_kind)kind, a + 1,
+                                       (size_t)(b - a - 1), b + 1, len - (size_t)(b + 1 - line));
+                line += len + (line[len] == '\n');
+        }
+        return r;
+}
+
+/* The listener's connection is lost: listen again, and tell the caller to forget everything. */
+static int watch_lost(struct db_watch *w, struct model_change **list, size_t *count)
+{
+        int r = change_add(list, count, MODEL_CHANGE_ALL, "", 0, "", 0);
+
+        if (r >= 0)
+                watch_listen(w);        /* failing, the next wait tries again */
+        return r < 0 ? r : 1;
+}
+
+static int64_t now_ms(void)
+{
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+static int postgres_watch_wait(struct db_watch *w, int timeout_ms, struct model_change **ret,
+                               size_t *ret_count)
+{
+        struct model_change *list = NULL;
+        int own = __atomic_load_n(&w->own->backend_pid, __ATOMIC_RELAXED);
+        int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0), left;
+        size_t count = 0;
+        int r = 0, round;
+
+        /*
+         * Round 0 takes what has arrived; later ones wait until something is heard or time is
+         * up: what arrives may be only our own commits, or a dying server's goodbye before
+         * the end of its connection.
+         */
+        for (round = 0; r >= 0 && count == 0 && (round == 0 || now_ms() < deadline); round++) {
+                struct pollfd pfd = { .events = POLLIN };
+                PGnotify *n;
+
+                if (!w->pg || PQstatus(w->pg) == CONNECTION_BAD) {
+                        r = watch_lost(w, &list, &count);
+                        break;
+                }
+                pfd.fd = PQsocket(w->pg);
+                left = deadline - now_ms();
+                if (round > 0 && poll(&pfd, 1, left > 0 ? (int)left : 0) < 0 && errno != EINTR) {
+                        r = refuse(-errno, "waiting for notifications: %s", strerror(errno));
+                        break;
+                }
+                if (!PQconsumeInput(w->pg) || PQstatus(w->pg) == CONNECTION_BAD) {
+                        r = watch_lost(w, &list, &count);
+                        break;
+                }
+                while (r >= 0 && (n = PQnotifies(w->pg))) {
+                        if (n->be_pid != own)
+                                r = payload_parse(n->extra, &list, &count);
+                        PQfreemem(n);
+                }
+        }
+        if (r >= 0)
+                r = count > 0;
+        if (r <= 0) {
+                changes_free(list, count);
+                return r;
+        }
+        *ret = list;
+        *ret_count = count;
+        return r;
+}
+
+const struct db_backend db_postgres = {
+        .name = "postgresql",
+        .serves = postgres_serves,
+        .open = postgres_open,
+        .configure = postgres_configure,
+        .close = postgres_close,
+        .prepare = postgres_prepare,
+        .finalize = postgres_finalize,
+        .bind = postgres_bind,
+        .step = postgres_step,
+        .reset = postgres_reset,
+        .reset_all = postgres_reset_all,
+        .column_int64 = postgres_column_int64,
+        .column_string = postgres_column_string,
+        .column_is_null = postgres_column_is_null,
+        .changes = postgres_changes,
+        .changes_total = postgres_changes_total,
+        .bracket = postgres_bracket,
+        .schema_version = postgres_schema_version,
+        .schema_version_set = postgres_schema_version_set,
+        .migrations = postgres_migrations,
+        .exec_script = exec_plain,
+        .capture_start = postgres_capture_start,
+        .capture_read = "SELECT kind, a, b FROM pg_temp.changes",
+        /* licensefs_publish empties it at COMMIT, after telling the listeners */
+        .capture_clear = "",
+        .data_version = postgres_data_version,
+        .ids_resync = postgres_ids_resync,
+        .watch_open = postgres_watch_open,
+        .watch_wait = postgres_watch_wait,
+        .watch_close = postgres_watch_close,
+};
