@@ -101,7 +101,8 @@ struct db_backend {
          */
         int (*capture_start)(struct db_conn *c);
         const char *capture_read, *capture_clear;
-        /* A number that changes when another connection commits a change. */
+        /* A number that changes when another connection commits a change (NULL for a backend
+         * that is told of them: watch_*). */
         int (*data_version)(struct db_conn *c, int64_t *ret);
         /*
          * After rows were written with their ids (model_copy), inside the same write

@@ -34,10 +34,10 @@ struct db_conn {
         unsigned next_name;             /* statement names: s1, s2, ... */
         bool broken;                    /* reset before the next transaction */
         bool schema_ready;              /* the lock row exists (licensefs_schema) */
+        bool schema_missing;            /* the search path's schema is still to be made */
         bool write;                     /* the open transaction is a write transaction */
         bool begin_pending;             /* a read transaction's BEGIN not sent yet */
         int64_t changes, changes_total;
-        int64_t own_commits;            /* write transactions this connection committed */
         int backend_pid;                /* read by the watch's thread: atomic */
 };
 
@@ -250,10 +250,27 @@ static int postgres_open(const char *target, struct db_conn **ret)
         return 0;
 }
 
+/*
+ * A schema the search path names and the database lacks is made, as a missing file is: the
+ * first name of the search path but "$user". Once schema_check has found nothing foreign.
+ */
+static const char schema_create_sql[] =
+        "DO $$ DECLARE name TEXT; BEGIN "
+        "SELECT btrim(s, ' \"') INTO name FROM unnest(string_to_array("
+        "current_setting('search_path'), ',')) s WHERE btrim(s, ' \"') <> '$user' LIMIT 1; "
+        "IF name IS NOT NULL THEN EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I', name); "
+        "END IF; END $$";
+
 static int postgres_configure(struct db_conn *c)
 {
-        (void)c;
-        return 0;
+        int r;
+
+        if (!c->schema_missing)
+                return 0;
+        r = exec_plain(c, schema_create_sql, "creating the schema");
+        if (r >= 0)
+                c->schema_missing = false;
+        return r;
 }
 
 /* --- statements ------------------------------------------------------------------------------- */
@@ -460,6 +477,24 @@ static void count_changes(struct db_conn *c, PGresult *res)
         c->changes_total += c->changes;
 }
 
+/*
+ * A value that is not UTF-8 cannot be sent (the server refuses it), and equals nothing stored,
+ * every stored name having been checked: a query with one finds no rows, as on SQLite, and a
+ * write is refused. 0 to run the statement, 1 for no rows, or -EINVAL.
+ */
+static int values_not_utf8(const struct pg_stmt *st)
+{
+        const char *sql = st->sql + strspn(st->sql, " \n");
+        int i;
+
+        for (i = 0; i < st->params; i++)
+                if (st->values[i] && st->values[i] != st->numbers[i] &&
+                    !text_is_utf8(st->values[i]))
+                        return strncmp(sql, "SELECT", 6) == 0 || strncmp(sql, "WITH", 4) == 0
+                                       ? 1 : refuse(-EINVAL, "a value that is not UTF-8");
+        return 0;
+}
+
 static int postgres_step(struct sql_stmt *s)
 {
         struct pg_stmt *st = of(s);
@@ -470,6 +505,9 @@ static int postgres_step(struct sql_stmt *s)
         if (!st->result && !st->sql[0])
                 return 0;
         if (!st->result) {
+                r = values_not_utf8(st);
+                if (r != 0)
+                        return r < 0 ? r : 0;
                 r = stmt_ready(st);
                 if (r < 0)
                         return r;
@@ -554,13 +592,34 @@ static const char *const bracket_sql[] = {
         [DB_ROLLBACK_TO] = "ROLLBACK TO call",
 };
 
+/*
+ * Whether the server closed the connection while it was idle (a restart, a terminated
+ * session): its socket then reads as end of file, seen without a round trip, so that the next
+ * transaction starts on a new connection instead of failing. A server cut off without a word
+ * is found by the call itself, which fails (EIO) within the connection's timeouts.
+ */
+static bool connection_dropped(struct db_conn *c)
+{
+        struct pollfd p = { .fd = PQsocket(c->pg), .events = POLLIN };
+        int reads;
+
+        /* The server's last message (FATAL: terminating...) may come before the end of file. */
+        for (reads = 0; reads < 4 && PQstatus(c->pg) != CONNECTION_BAD; reads++) {
+                if (p.fd < 0 || poll(&p, 1, 0) <= 0)
+                        break;
+                if (!PQconsumeInput(c->pg))
+                        break;
+        }
+        return p.fd < 0 || PQstatus(c->pg) == CONNECTION_BAD;
+}
+
 static int postgres_bracket(struct db_conn *c, enum db_bracket what)
 {
         const char *sql = bracket_sql[what];
         int r;
 
         if (what == DB_BEGIN_READ || what == DB_BEGIN_WRITE) {
-                if (c->broken || PQstatus(c->pg) == CONNECTION_BAD) {
+                if (c->broken || connection_dropped(c)) {
                         r = reconnect(c);
                         if (r < 0)
                                 return r;
@@ -595,14 +654,12 @@ static int postgres_bracket(struct db_conn *c, enum db_bracket what)
         if (r < 0 && what != DB_ROLLBACK && what != DB_SAVEPOINT && what != DB_RELEASE &&
             what != DB_ROLLBACK_TO && PQtransactionStatus(c->pg) == PQTRANS_INERROR)
                 exec_plain(c, "ROLLBACK", "rolling back");
-        if (r >= 0 && what == DB_COMMIT && c->write)
-                c->own_commits++;
         return r;
 }
 
 /*
- * The version in licensefs_schema; 0 for a schema with no relation at all; -EIO for one that
- * holds other tables (someone else's) or when the search path names no schema that exists.
+ * The version in licensefs_schema; 0 for a schema with no relation at all, or none yet (made
+ * by configure); -EIO for one that holds other tables (someone else's).
  */
 static int postgres_schema_version(struct db_conn *c)
 {
@@ -619,8 +676,10 @@ static int postgres_schema_version(struct db_conn *c)
                 r = query_int(c, "SELECT version FROM licensefs_schema", &version);
         if (r < 0)
                 return r;
-        if (state == -1)
-                return refuse(-EIO, "the search path names no schema that exists");
+        if (state == -1) {
+                c->schema_missing = true;
+                return 0;
+        }
         if (state == 2)
                 return refuse(-EIO, "not a licensefs schema");
         if (version > 0 && version <= SCHEMA_VERSION)
@@ -645,23 +704,6 @@ static int postgres_capture_start(struct db_conn *c)
 {
         (void)c;
         return 0;
-}
-
-/*
- * Commits counted by licensefs_publish, less this connection's own: a number that changes
- * exactly when another connection committed a change.
- */
-static int postgres_data_version(struct db_conn *c, int64_t *ret)
-{
-        int64_t commits = 0;
-        int r = begin_flush(c);
-
-        if (r >= 0)
-                r = query_int(c, "SELECT commits FROM licensefs_schema", &commits);
-
-        if (r >= 0)
-                *ret = commits - c->own_commits;
-        return r;
 }
 
 static int postgres_ids_resync(struct db_conn *c)
@@ -875,7 +917,6 @@ const struct db_backend db_postgres = {
         .capture_read = "SELECT kind, a, b FROM pg_temp.changes",
         /* licensefs_publish empties it at COMMIT, after telling the listeners */
         .capture_clear = "",
-        .data_version = postgres_data_version,
         .ids_resync = postgres_ids_resync,
         .watch_open = postgres_watch_open,
         .watch_wait = postgres_watch_wait,

@@ -54,6 +54,9 @@ struct model {
         int64_t others_version;
 };
 
+/* Whether `text` is valid UTF-8 throughout (names.c), as every stored name is. */
+bool text_is_utf8(const char *text);
+
 /* --- errors and reasons (db.c) --- */
 
 /* Records the calling thread's reason and returns `err` (a -errno), for `return refuse(...)`. */

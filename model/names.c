@@ -69,6 +69,18 @@ static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
         return len;
 }
 
+bool text_is_utf8(const char *text)
+{
+        const unsigned char *s = (const unsigned char *)text;
+        uint32_t cp;
+        size_t n;
+
+        for (; *s; s += n)
+                if (!(n = utf8_decode(s, &cp)))
+                        return false;
+        return true;
+}
+
 static bool is_control(uint32_t cp)
 {
         return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);

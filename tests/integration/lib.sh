@@ -110,7 +110,8 @@ lf_db_check() {
         sqlite3 -cmd '.timeout 10000' "$(lf_db "$1")" \
             'PRAGMA integrity_check; PRAGMA foreign_key_check;' 2>&1
     else
-        psql -h "$LF_PG" -U postgres -d postgres -XAtq -v ON_ERROR_STOP=1 \
+        PGOPTIONS='-c client_min_messages=warning' \
+            psql -h "$LF_PG" -U postgres -d postgres -XAtq -v ON_ERROR_STOP=1 \
             -c "CREATE EXTENSION IF NOT EXISTS amcheck SCHEMA public" \
             -c "SELECT 'ok' FROM (SELECT count(public.bt_index_check(c.oid, true)) FROM pg_class c
                 JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am a ON a.oid = c.relam
@@ -118,12 +119,13 @@ lf_db_check() {
     fi
 }
 # lf_db_dump NAME: all of tenant NAME as text, the same for the same tenant (sequences left out:
-# PostgreSQL's move on in a transaction that is rolled back).
+# PostgreSQL's move on in a transaction that is rolled back; and pg_dump's random \restrict key).
 lf_db_dump() {
     if lf_sqlite; then
         sqlite3 "$(lf_db "$1")" .dump 2>&1
     else
-        pg_dump -h "$LF_PG" -U postgres -n "$1" postgres 2>&1 | grep -v '^SELECT pg_catalog.setval'
+        pg_dump -h "$LF_PG" -U postgres -n "$1" postgres 2>&1 |
+            grep -Ev '^(SELECT pg_catalog.setval|\\restrict |\\unrestrict )'
     fi
 }
 # lf_db_drop NAME: tenant NAME is gone, as if never made.

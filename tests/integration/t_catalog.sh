@@ -190,7 +190,7 @@ expect_eq "$(cat "$EXPECT.duplicates")" "$(grep 'duplicate of line' "$OUT")" "du
 expect_eq "$(cat "$EXPECT.conflicts")" "$(grep '^line ' "$OUT" | grep -v 'duplicate of line' | sed 's/^line \([0-9]*\): .*/\1/')" "conflicting rows reported"
 expect_match ' of MCOMEETADV_GOV is named EXCHANGE_FOUNDATION_GOV already, not EXCHANGE_S_FOUNDATION_GOV$' "$(grep '^line 3312: ' "$OUT")" "a plan GUID under two names: the reason"
 expect_eq $((SKIPPED + 3)) "$(wc -l <"$OUT")" "stdout lines: one per skipped row, then three"
-expect_eq 600 "$(stat -c %a -- "$NEW")" "mode of the database import-catalog created"
+if lf_sqlite; then expect_eq 600 "$(stat -c %a -- "$NEW")" "mode of the database import-catalog created"; fi
 
 note "the whole catalog into a mounted database shows at once"
 lf_mount

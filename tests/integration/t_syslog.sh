@@ -14,6 +14,9 @@ dev=$LF_TMP/dev
 mkdir "$dev"
 mount -t tmpfs -o mode=0755 licensefs-dev "$dev"
 cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/fuse "$dev"/
+# PostgreSQL's shared memory, for a test server started before /dev is replaced
+mkdir "$dev/shm"
+mount --bind /dev/shm "$dev/shm"
 ln -s /proc/self/fd "$dev/fd"
 ln -s /proc/self/fd/0 "$dev/stdin"
 ln -s /proc/self/fd/1 "$dev/stdout"
@@ -23,7 +26,7 @@ sink=$!
 LF_EXTRA_PIDS=$sink
 for _ in $(seq 100); do [ -S "$dev/log" ] && break; sleep 0.05; done
 if [ -S "$dev/log" ]; then pass; else fail "syslog_sink made no socket: $(cat "$LF_TMP/syslog")"; fi
-mount --bind "$dev" /dev
+mount --rbind "$dev" /dev   # with its shm
 
 note "daemon mode: a refusal goes to syslog"
 out=$(timeout 10 "$LICENSEFS" --demo "$DB" "$M" 2>&1 </dev/null)
