@@ -85,11 +85,16 @@ static bool has_password(const char *rest)
         return false;
 }
 
-int dbname_check(const char *database)
+bool dbname_has_password(const char *database)
 {
         const char *rest = after_scheme(database);
 
-        if (!rest || !has_password(rest))
+        return rest && has_password(rest);
+}
+
+int dbname_check(const char *database)
+{
+        if (!dbname_has_password(database))
                 return 0;
         fprintf(stderr, "licensefs: the database URI contains a password, which every user "
                 "could read in the process list and /proc/mounts; put it in ~/.pgpass (or the "

@@ -12,6 +12,9 @@
 /* Whether `database` is a connection URI rather than a file path. */
 bool dbname_is_uri(const char *database);
 
+/* Whether `database` is a URI that carries a password (in its user part or as password=). */
+bool dbname_has_password(const char *database);
+
 /*
  * 0 when `database` may be used; -EINVAL after printing why on stderr when it is a URI that
  * carries a password (in its user part or as a password= parameter): argv is readable by every
