@@ -601,16 +601,12 @@ static const char *const bracket_sql[] = {
 static bool connection_dropped(struct db_conn *c)
 {
         struct pollfd p = { .fd = PQsocket(c->pg), .events = POLLIN };
-        int reads;
 
-        /* The server's last message (FATAL: terminating...) may come before the end of file. */
-        for (reads = 0; reads < 4 && PQstatus(c->pg) != CONNECTION_BAD; reads++) {
-                if (p.fd < 0 || poll(&p, 1, 0) <= 0)
-                        break;
-                if (!PQconsumeInput(c->pg))
-                        break;
-        }
-        return p.fd < 0 || PQstatus(c->pg) == CONNECTION_BAD;
+        /*
+         * Between transactions a server says nothing unless it is going: its goodbye (FATAL:
+         * terminating connection) and the end of file. Whatever it said, start anew.
+         */
+        return PQstatus(c->pg) == CONNECTION_BAD || p.fd < 0 || poll(&p, 1, 0) > 0;
 }
 
 static int postgres_bracket(struct db_conn *c, enum db_bracket what)

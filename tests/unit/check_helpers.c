@@ -55,6 +55,18 @@ int64_t test_pg_run(PGconn *pg, const char *sql)
         return rows;
 }
 
+int64_t test_pg_rows(PGconn *pg, const char *sql)
+{
+        PGresult *res = PQexec(pg, sql);
+        int64_t rows;
+
+        ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
+                      PQresultErrorMessage(res));
+        rows = PQntuples(res);
+        PQclear(res);
+        return rows;
+}
+
 void test_pg_exec(const char *sql)
 {
         PGconn *pg = test_pg_connect();

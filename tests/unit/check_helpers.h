@@ -52,6 +52,8 @@ void test_pg_exec(const char *sql);
  * it changed; a failure fails the test. */
 PGconn *test_pg_connect(void);
 int64_t test_pg_run(PGconn *pg, const char *sql);
+/* The number of rows a query gives on `pg` (a failure fails the test). */
+int64_t test_pg_rows(PGconn *pg, const char *sql);
 /* The URI of the test server's `schema` (malloc'd). */
 char *test_pg_schema_target(const char *schema);
 

@@ -322,33 +322,100 @@ static void terminate(const char *where)
         test_pg_exec(sql);
 }
 
-START_TEST(test_killed_connection_reconnects)
+static int64_t backend_pid(void)
 {
         int64_t pid = 0;
-        char where[64];
 
-        make_product("P", 1);
         ck_ok(tx_begin(m, false));
         ck_ok(sql_int(m, &pid, "SELECT pg_backend_pid()", ""));
         ck_ok(tx_end(m, 0));
+        return pid;
+}
+
+/* Ends the server session `pid` and waits until it is gone. */
+static void terminate_and_wait(int64_t pid)
+{
+        char where[64], sql[160];
+        PGconn *pg = test_pg_connect();
+        int tries;
+
         snprintf(where, sizeof(where), "pid = %lld", (long long)pid);
         terminate(where);
-        ck_err(model_product_set_total(m, "P", 2), EIO);
-        ck_assert(model_failed_in_database());
+        snprintf(sql, sizeof(sql), "SELECT 1 FROM pg_stat_activity WHERE %s", where);
+        for (tries = 0; tries < 500 && test_pg_rows(pg, sql) > 0; tries++)
+                usleep(10000);
+        PQfinish(pg);
+}
+
+/* A session the server ended while the model was idle is replaced, and no call fails for it. */
+START_TEST(test_connection_ended_while_idle_is_replaced)
+{
+        int64_t pid;
+
+        make_product("P", 1);
+        pid = backend_pid();
+        terminate_and_wait(pid);
         ck_ok(model_product_set_total(m, "P", 3));
         ck_product(m, "P", 3, 0, 0);
+        ck_assert_int_ne(backend_pid(), pid);
         /* The session's temporary tables came back with it. */
         ck_ok(model_plans_set(m, "P", (const char *const[]){ "A", "B" }, 2));
         ck_listing(m, MODEL_LIST_PLANS, "P", NULL, "A", "B");
-        /* A read, whose BEGIN goes with its first statement, fails and recovers alike. */
-        ck_ok(tx_begin(m, false));
-        ck_ok(sql_int(m, &pid, "SELECT pg_backend_pid()", ""));
-        ck_ok(tx_end(m, 0));
-        snprintf(where, sizeof(where), "pid = %lld", (long long)pid);
-        terminate(where);
-        ck_err(model_product_get(m, "P", &(struct model_product){ 0 }), EIO);
-        ck_assert(model_failed_in_database());
+        /* A read, whose BEGIN goes with its first statement, alike. */
+        terminate_and_wait(backend_pid());
         ck_product(m, "P", 3, 0, 0);
+}
+END_TEST
+
+struct blocked_call {
+        int r;
+        bool in_database;
+};
+
+static void *set_total(void *arg)
+{
+        struct blocked_call *call = arg;
+
+        call->r = model_product_set_total(m, "P", 5);
+        call->in_database = model_failed_in_database();
+        return NULL;
+}
+
+/*
+ * A call whose session is lost while it runs (here: ended while it waits for the tenant's
+ * lock) fails with EIO and changes nothing; the next call reconnects by itself.
+ */
+START_TEST(test_call_in_flight_fails_then_next_reconnects)
+{
+        char *schema = fixture_schema(), sql[160];
+        struct blocked_call call = { 0, false };
+        PGconn *holder = test_pg_connect(), *look = test_pg_connect();
+        int64_t pid = 0;
+        pthread_t thread;
+        int tries;
+
+        make_product("P", 1);
+        test_pg_run(holder, "BEGIN");
+        snprintf(sql, sizeof(sql), "SELECT 1 FROM %s.licensefs_schema FOR UPDATE", schema);
+        test_pg_run(holder, sql);
+        pid = backend_pid();
+        ck_assert_int_eq(pthread_create(&thread, NULL, set_total, &call), 0);
+        snprintf(sql, sizeof(sql), "SELECT 1 FROM pg_stat_activity WHERE pid = %lld AND "
+                 "wait_event_type = 'Lock'", (long long)pid);
+        for (tries = 0; tries < 500 && test_pg_rows(look, sql) == 0; tries++)
+                usleep(10000);
+        ck_assert_msg(tries < 500, "the call never waited for the lock");
+        terminate_and_wait(pid);
+        ck_assert_int_eq(pthread_join(thread, NULL), 0);
+        ck_assert_int_eq(call.r, -EIO);
+        ck_assert(call.in_database);
+        test_pg_run(holder, "ROLLBACK");
+        ck_product(m, "P", 1, 0, 0);
+        ck_ok(model_product_set_total(m, "P", 2));
+        ck_product(m, "P", 2, 0, 0);
+        PQfinish(look);
+        PQfinish(holder);
+        free(schema);
 }
 END_TEST
 
@@ -506,7 +573,8 @@ int main(void)
         tcase_add_test(tcase, test_foreign_schema_refused);
         tcase_add_test(tcase, test_missing_schema_made);
         tcase_add_test(tcase, test_newer_schema_refused);
-        tcase_add_test(tcase, test_killed_connection_reconnects);
+        tcase_add_test(tcase, test_connection_ended_while_idle_is_replaced);
+        tcase_add_test(tcase, test_call_in_flight_fails_then_next_reconnects);
         tcase_add_test(tcase, test_watch_hears_others_commits);
         tcase_add_test(tcase, test_direct_assignment_round_trips);
         tcase_add_test(tcase, test_copy_sqlite_postgres_sqlite);
