@@ -201,19 +201,25 @@ check_invariants "before the first crash"
 # ---------------------------------------------------------------------------------------------
 # The rounds
 
-for r in $(seq "$ROUNDS"); do
-    note "round $r: $NWORKERS workers, SIGKILL after a random delay"
+# start_workers ROUND: NWORKERS workers on disjoint users, logging to $W/rROUND.wN.log (their
+# pids in `pids`), then a random delay of 0.2-1 s (times LF_SLOW) for them to get going.
+start_workers() {
+    local w per=$((NUSERS / NWORKERS))
     pids=()
-    per=$((NUSERS / NWORKERS))
     for w in $(seq $NWORKERS); do
-        : >"$W/r$r.w$w.log"
-        worker "$w" "$W/r$r.w$w.log" $(((w - 1) * per + 1)) $((w * per)) &
+        : >"$W/r$1.w$w.log"
+        worker "$w" "$W/r$1.w$w.log" $(((w - 1) * per + 1)) $((w * per)) &
         pids+=($!)
     done
     LF_EXTRA_PIDS="${pids[*]}"
     ms=$(((200 + RANDOM % 801) * LF_SLOW))
     delay=$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))
     sleep "$delay"
+}
+
+for r in $(seq "$ROUNDS"); do
+    note "round $r: $NWORKERS workers, SIGKILL after a random delay"
+    start_workers "$r"
     kill -KILL "$LF_PID"
     wait "$LF_PID" 2>/dev/null
     dead=$LF_PID
@@ -277,23 +283,14 @@ if ! lf_sqlite; then
     export SERVER_KILLED=1
     for r in $(seq $((ROUNDS + 1)) $((ROUNDS + SERVER_ROUNDS))); do
         note "round $r: $NWORKERS workers, SIGKILL of the PostgreSQL server after a random delay"
-        pids=()
-        per=$((NUSERS / NWORKERS))
-        for w in $(seq $NWORKERS); do
-            : >"$W/r$r.w$w.log"
-            worker "$w" "$W/r$r.w$w.log" $(((w - 1) * per + 1)) $((w * per)) &
-            pids+=($!)
-        done
-        LF_EXTRA_PIDS="${pids[*]}"
-        ms=$((200 + RANDOM % 801))
-        sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+        start_workers "$r"
         "$LICENSEFS_SOURCE_ROOT/tests/pg/cluster" kill "$LF_PG"
         for p in "${pids[@]}"; do
             lf_wait_pid "$p" 30 || fail "round $r: worker $p did not stop within 30 s of the server's kill"
         done
         LF_EXTRA_PIDS=
         nok=$(cat "$W"/r"$r".w*.log | grep -c '^ok ')
-        note "killed the server after ${ms} ms; $nok successful operations this round"
+        note "killed the server after ${delay}s; $nok successful operations this round"
         OPS_CHECKED=$((OPS_CHECKED + nok))
         expect_eq "" "$(grep -hv '^ok \|^maybe ' "$W"/r"$r".w*.log | head -5)" "round $r: unexpected worker errors"
         if [ "$nok" -lt 10 ]; then fail "round $r: only $nok successful operations before the kill"; fi
