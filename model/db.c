@@ -85,7 +85,7 @@ static int schema_upgrade(struct model *m)
         return r < 0 ? r : m->backend->schema_version_set(m->conn, SCHEMA_VERSION);
 }
 
-int model_open(const char *path, struct model **ret)
+static int open_model(const char *path, bool existing, struct model **ret)
 {
         struct model *m;
         size_t i;
@@ -110,6 +110,8 @@ int model_open(const char *path, struct model **ret)
         r = m->backend->open(path, &m->conn);
         if (r >= 0)
                 r = schema_check(m);
+        if (r >= 0 && existing && m->backend->missing && m->backend->missing(m->conn))
+                r = refuse(-ENOENT, "no such tenant");
         /* Only a licensefs database (or an empty one) is set up for use: that may write to it. */
         if (r >= 0)
                 r = m->backend->configure(m->conn);
@@ -123,6 +125,16 @@ int model_open(const char *path, struct model **ret)
         }
         *ret = m;
         return 0;
+}
+
+int model_open(const char *path, struct model **ret)
+{
+        return open_model(path, false, ret);
+}
+
+int model_open_existing(const char *path, struct model **ret)
+{
+        return open_model(path, true, ret);
 }
 
 struct model *model_close(struct model *m)

@@ -67,6 +67,9 @@ struct db_backend {
          */
         int (*open)(const char *target, struct db_conn **ret);
         int (*configure)(struct db_conn *c);
+        /* Whether what `target` names does not exist yet, and configure would make it (NULL:
+         * never asked; SQLite's files are checked by the program). */
+        bool (*missing)(struct db_conn *c);
         void (*close)(struct db_conn *c);
 
         int (*prepare)(struct db_conn *c, const char *sql, struct sql_stmt **ret);

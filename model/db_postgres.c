@@ -261,6 +261,11 @@ static const char schema_create_sql[] =
         "IF name IS NOT NULL THEN EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I', name); "
         "END IF; END $$";
 
+static bool postgres_missing(struct db_conn *c)
+{
+        return c->schema_missing;
+}
+
 static int postgres_configure(struct db_conn *c)
 {
         int r;
@@ -892,6 +897,7 @@ const struct db_backend db_postgres = {
         .serves = postgres_serves,
         .open = postgres_open,
         .configure = postgres_configure,
+        .missing = postgres_missing,
         .close = postgres_close,
         .prepare = postgres_prepare,
         .finalize = postgres_finalize,

@@ -45,6 +45,11 @@ struct model;
  * The reason is in model_reason().
  */
 int model_open(const char *path, struct model **ret);
+/*
+ * model_open, but a tenant that does not exist yet is not made: -ENOENT. On a server, where
+ * that is a schema (a file's existence is the caller's to check).
+ */
+int model_open_existing(const char *path, struct model **ret);
 
 /* Closes the model; accepts NULL; returns NULL so callers can write m = model_close(m). */
 struct model *model_close(struct model *m);

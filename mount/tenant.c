@@ -41,7 +41,8 @@ int tenant_open(const char *database, unsigned flags, struct model **ret)
                 if (r < 0)
                         return r;       /* dbcheck said why */
         }
-        r = model_open(database, &m);
+        r = flags & TENANT_EXISTING ? model_open_existing(database, &m)
+                                    : model_open(database, &m);
         if (r < 0) {
                 say(database, flags, model_reason()[0] ? model_reason() : strerror(-r));
                 return r;

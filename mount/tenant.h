@@ -9,7 +9,7 @@ enum {
         TENANT_CHECK_FILES = 1 << 0,    /* refuse files others could change (dbcheck) first */
         TENANT_CLOCK = 1 << 1,          /* LICENSEFS_NOW=<epoch seconds> fixes the model's clock */
         TENANT_LOG = 1 << 2,            /* say why through the daemon's log, not on stderr */
-        TENANT_EXISTING = 1 << 3,       /* a missing database file is refused, not created */
+        TENANT_EXISTING = 1 << 3,       /* a missing database (file or schema) is refused */
 };
 
 /*

@@ -101,6 +101,12 @@ refused_unchanged 1 "licensefs: $LF_TMP/link.db: FROM and TO are the same databa
 expect_refusal "missing FROM" 3 copy "$LF_TMP/none.db" "$LF_TMP/new.db"
 expect_eq "licensefs: $LF_TMP/none.db: No such file or directory" "$LF_ERR" "missing FROM"
 expect_eq "" "$(ls -- "$LF_TMP"/none.db* "$LF_TMP"/new.db* 2>/dev/null)" "files made"
+if ! lf_sqlite; then
+    expect_refusal "missing FROM schema" 3 copy "$(lf_db none)" "$LF_TMP/new.db"
+    expect_eq "licensefs: $(lf_db none): no such tenant" "$LF_ERR" "missing FROM schema"
+    if lf_db_exists none; then fail "copy made the missing FROM schema"; else pass; fi
+    expect_eq "" "$(ls -- "$LF_TMP"/new.db* 2>/dev/null)" "TO made for a missing FROM schema"
+fi
 echo 'not a database' >"$LF_TMP/foreign.db"
 sqlite3 "$LF_TMP/other.db" 'CREATE TABLE t (a)'
 for f in foreign other; do

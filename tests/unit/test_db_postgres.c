@@ -288,10 +288,15 @@ START_TEST(test_missing_schema_made)
         target = test_pg_schema_target("\"NewTenant\"");
         ck_ok(model_open(target, &mm));
         ck_ok(model_product_create(mm, "MADE"));
-        model_close(mm);
+        mm = model_close(mm);
         test_pg_exec("DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM \"NewTenant\".products "
                      "WHERE sku = 'MADE') THEN RAISE EXCEPTION 'not there'; END IF; END$$");
         test_pg_exec("DROP SCHEMA \"NewTenant\" CASCADE");
+        /* Unless it must exist already. */
+        ck_err(model_open_existing(target, &mm), ENOENT);
+        ck_assert_ptr_null(mm);
+        test_pg_exec("DO $$BEGIN IF to_regnamespace('\"NewTenant\"') IS NOT NULL "
+                     "THEN RAISE EXCEPTION 'made'; END IF; END$$");
         free(target);
 }
 END_TEST
