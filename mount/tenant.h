@@ -15,7 +15,7 @@ enum {
 /*
  * Opens (creating) the tenant at `database` into *ret (close it with model_close()). On failure
  * says why ("licensefs: DATABASE: REASON", on stderr or through log_line) and returns -errno:
- * -EPERM when the files' checks refuse it, -ENOENT for a missing file with TENANT_EXISTING,
+ * -EPERM when the files' checks refuse it, -ENOENT for a missing tenant with TENANT_EXISTING,
  * else model_open's errno.
  */
 int tenant_open(const char *database, unsigned flags, struct model **ret);

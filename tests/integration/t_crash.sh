@@ -217,6 +217,25 @@ start_workers() {
     sleep "$delay"
 }
 
+# collect_round ROUND SECONDS WHAT: the workers stop within SECONDS of the kill (WHAT), logged
+# nothing but successes and the one call in flight each, and enough successes to mean
+# something; their logs join ALL in per-worker order.
+collect_round() {
+    local r=$1 p w nok
+    for p in "${pids[@]}"; do
+        lf_wait_pid "$p" "$2" || fail "round $r: worker $p did not stop within $2 s of the kill"
+    done
+    LF_EXTRA_PIDS=
+    nok=$(cat "$W"/r"$r".w*.log | grep -c '^ok ')
+    note "$3 after ${delay}s; $nok successful operations this round"
+    OPS_CHECKED=$((OPS_CHECKED + nok))
+    expect_eq "" "$(grep -hv '^ok \|^maybe ' "$W"/r"$r".w*.log | head -5)" "round $r: unexpected worker errors"
+    if [ "$nok" -lt 10 ]; then fail "round $r: only $nok successful operations before the kill"; fi
+    for w in $(seq $NWORKERS); do
+        cat -- "$W/r$r.w$w.log" >>"$ALL"
+    done
+}
+
 for r in $(seq "$ROUNDS"); do
     note "round $r: $NWORKERS workers, SIGKILL after a random delay"
     start_workers "$r"
@@ -225,18 +244,7 @@ for r in $(seq "$ROUNDS"); do
     dead=$LF_PID
     LF_PID=
     lf_check_log "$LF_LOG"
-    for p in "${pids[@]}"; do
-        lf_wait_pid "$p" 10 || fail "round $r: worker $p did not stop within 10 s of the kill"
-    done
-    LF_EXTRA_PIDS=
-    nok=$(cat "$W"/r"$r".w*.log | grep -c '^ok ')
-    note "killed daemon $dead after ${delay}s; $nok successful operations this round"
-    OPS_CHECKED=$((OPS_CHECKED + nok))
-    expect_eq "" "$(grep -hv '^ok \|^maybe ' "$W"/r"$r".w*.log | head -5)" "round $r: unexpected worker errors"
-    if [ "$nok" -lt 10 ]; then fail "round $r: only $nok successful operations before the kill"; fi
-    for w in $(seq $NWORKERS); do
-        cat -- "$W/r$r.w$w.log" >>"$ALL"
-    done
+    collect_round "$r" 10 "killed daemon $dead"
 
     # the stale mount
     if lf_any_mount_at "$M"; then pass; else fail "round $r: the mount vanished with the daemon"; fi
@@ -285,16 +293,7 @@ if ! lf_sqlite; then
         note "round $r: $NWORKERS workers, SIGKILL of the PostgreSQL server after a random delay"
         start_workers "$r"
         "$LICENSEFS_SOURCE_ROOT/tests/pg/cluster" kill "$LF_PG"
-        for p in "${pids[@]}"; do
-            lf_wait_pid "$p" 30 || fail "round $r: worker $p did not stop within 30 s of the server's kill"
-        done
-        LF_EXTRA_PIDS=
-        nok=$(cat "$W"/r"$r".w*.log | grep -c '^ok ')
-        note "killed the server after ${delay}s; $nok successful operations this round"
-        OPS_CHECKED=$((OPS_CHECKED + nok))
-        expect_eq "" "$(grep -hv '^ok \|^maybe ' "$W"/r"$r".w*.log | head -5)" "round $r: unexpected worker errors"
-        if [ "$nok" -lt 10 ]; then fail "round $r: only $nok successful operations before the kill"; fi
-        cat -- "$W"/r"$r".w*.log >>"$ALL"
+        collect_round "$r" 30 "killed the server"
         # while the server is away a call fails with EIO, and the mount stays
         expect_fail "Input/output error" touch -- "$P/users/u1@$D"
         "$LICENSEFS_SOURCE_ROOT/tests/pg/cluster" restart "$LF_PG"
