@@ -102,12 +102,6 @@ static int64_t prune_batch(const struct model *m)
         return batch < 1 ? 1 : batch > PRUNE_BATCH_MAX ? PRUNE_BATCH_MAX : batch;
 }
 
-static int prune(struct model *m, int64_t newest)
-{
-        int r = sql_exec(m, "DELETE FROM audit WHERE id <= $1", "i", newest - m->audit_limit);
-
-        return r < 0 ? r : 0;
-}
 
 /* Adds a line inside the open write transaction. uid -1: licensefs itself. */
 static int line_insert(struct model *m, int64_t uid, const char *op, const char *object,
@@ -115,23 +109,27 @@ static int line_insert(struct model *m, int64_t uid, const char *op, const char 
 {
         char escaped_object[OBJECT_MAX], escaped_reason[REASON_MAX];
         struct line l = { model_now(m), uid, op, escaped_object, result, escaped_reason };
-        int64_t id;
         int r;
 
         escape(object ? object : "", escaped_object, sizeof(escaped_object), 0);
         escape(reason ? reason : "", escaped_reason, sizeof(escaped_reason), 0);
         /* The line starts where the newest ends: read and written in one statement. */
-        r = sql_insert(m, &id, "INSERT INTO audit (time, uid, op, object, result, reason, start, "
-                       "len) SELECT CAST($1 AS BIGINT), nullif(CAST($2 AS BIGINT), -1), "
-                       "CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS TEXT), "
-                       "coalesce((SELECT start + len FROM audit ORDER BY id DESC LIMIT 1), "
-                       "0), CAST($7 AS BIGINT) RETURNING id", "iitttti",
-                       (int64_t)l.time, uid, op, l.object, result, l.reason,
-                       (int64_t)line_format(NULL, 0, &l));
-        if (r < 0)
-                return r;
-        /* By id, so the batches hold across remounts and other writers. */
-        return id % prune_batch(m) == 0 ? prune(m, id) : 0;
+        r = sql_write(m, "INSERT INTO audit (time, uid, op, object, result, reason, start, "
+                      "len) SELECT CAST($1 AS BIGINT), nullif(CAST($2 AS BIGINT), -1), "
+                      "CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS TEXT), "
+                      "coalesce((SELECT start + len FROM audit ORDER BY id DESC LIMIT 1), "
+                      "0), CAST($7 AS BIGINT)", "iitttti",
+                      (int64_t)l.time, uid, op, l.object, result, l.reason,
+                      (int64_t)line_format(NULL, 0, &l));
+        /*
+         * Pruned when the new line's id closes a batch: by id, so the batches hold across
+         * remounts and other writers, and in SQL, so adding a line waits for nothing.
+         */
+        if (r >= 0)
+                r = sql_write(m, "DELETE FROM audit WHERE (SELECT max(id) FROM audit) % $1 = 0 "
+                              "AND id <= (SELECT max(id) FROM audit) - $2", "ii",
+                              prune_batch(m), m->audit_limit);
+        return r;
 }
 
 /* The errno's name ("ENOSPC"), or its number when it has none. */
@@ -281,12 +279,9 @@ int audit_user(struct model *m, const char *op, const char *dir, int64_t user,
 
 static int set_limit(struct model *m, int64_t lines)
 {
-        int64_t newest;
-        int r;
-
         m->audit_limit = lines;
-        r = sql_int(m, &newest, "SELECT max(id) FROM audit", "");
-        return r < 0 ? r : prune(m, newest);
+        return sql_write(m, "DELETE FROM audit WHERE id <= (SELECT max(id) FROM audit) - $1", "i",
+                         lines);
 }
 
 int model_set_audit_limit(struct model *m, int64_t lines)

@@ -36,6 +36,14 @@ void sql_reset(struct sql_stmt *s);
 /* Runs a statement to completion; returns the number of rows it changed, or -errno. */
 int sql_exec(struct model *m, const char *sql, const char *types, ...);
 /*
+ * Runs a write whose count of changed rows the caller does not need. On a server it travels
+ * with the next statement that waits for an answer, or with the end of the call, instead of
+ * costing a round trip of its own; its failure then fails that statement (a failed statement
+ * fails the whole call and changes nothing, so which one reports it does not matter).
+ * Returns 0 or -errno.
+ */
+int sql_write(struct model *m, const char *sql, const char *types, ...);
+/*
  * Runs an INSERT of one row ending in `RETURNING id` and sets *ret_id to the id it returns.
  * Returns 0, -ENOENT when it inserted nothing (*ret_id untouched), or -errno.
  */

@@ -77,6 +77,12 @@ struct db_backend {
         /* Resets the statement, then binds values[n - 1] to `$n` (NULL where n > count). */
         int (*bind)(struct sql_stmt *s, const struct sql_value *values, int count);
         int (*step)(struct sql_stmt *s);
+        /*
+         * Runs a bound write whose result nobody reads, where a server backend may send it
+         * with the next statement that waits for an answer (or the end of the call or the
+         * transaction), whose failure it then is. NULL: the db layer steps it to the end.
+         */
+        int (*send)(struct sql_stmt *s);
         void (*reset)(struct sql_stmt *s);
         /* Ends every statement of the connection left mid-result (before COMMIT). */
         void (*reset_all)(struct db_conn *c);

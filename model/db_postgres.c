@@ -4,10 +4,11 @@
  * `options=-csearch_path%3DNAME` picks the schema). Everything the model does that is libpq's
  * lives here and nowhere else: the connection and its defaults, reconnecting after a lost
  * connection, statements prepared once per connection and run with their values as text, the
- * one map from SQLSTATE to -errno, the transaction brackets (a write transaction locks the
- * tenant's lock row first, the equivalent of SQLite's BEGIN IMMEDIATE), the schema version kept in
- * a table, the change capture by persistent triggers, and the watch on other connections'
- * commits by LISTEN/NOTIFY. Its SQL text is in db_postgres_schema.c.
+ * pipeline that sends what nobody waits for (BEGIN, the lock, writes) with the next query that
+ * must wait, the one map from SQLSTATE to -errno, the transaction brackets (a write transaction
+ * locks the tenant's lock row first, the equivalent of SQLite's BEGIN IMMEDIATE), the schema
+ * version kept in a table, the change capture by persistent triggers, and the watch on other
+ * connections' commits by LISTEN/NOTIFY. Its SQL text is in db_postgres_schema.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -22,6 +23,7 @@
 #include "internal.h"
 
 #define TEXTOID 25                      /* pg_type.h: the type of a parameter no SQL uses */
+#define SENT_MAX 64                     /* queries in one pipeline before it waits for them */
 
 __thread int64_t postgres_round_trips;
 
@@ -36,9 +38,23 @@ struct db_conn {
         bool schema_ready;              /* the lock row exists (licensefs_schema) */
         bool schema_missing;            /* the search path's schema is still to be made */
         bool write;                     /* the open transaction is a write transaction */
-        bool begin_pending;             /* a read transaction's BEGIN not sent yet */
         int64_t changes, changes_total;
         int backend_pid;                /* read by the watch's thread: atomic */
+        /*
+         * The pipeline (libpq's pipeline mode): queries sent whose results are not read yet,
+         * in order. `synced`: its sync is sent too and nobody waits (a read's COMMIT); the
+         * next use of the connection reads what it answered first.
+         */
+        bool pipeline, synced;
+        int sent_count;
+        int writes_sent;                /* writes sent whose changed rows are not counted yet */
+        int deferred_err;               /* a write's failure no caller could be told of yet */
+        struct sent {
+                struct pg_stmt *st;     /* the statement prepared or run; NULL: SQL text */
+                const char *doing;      /* what a failure's reason says was being done */
+                bool prepare;
+                bool keep;              /* its result is the caller's */
+        } sent[SENT_MAX];
 };
 
 /* A statement; `base` first, so a struct sql_stmt * is one of these. */
@@ -124,12 +140,20 @@ static bool result_ok(const PGresult *res)
         return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 }
 
-/* Runs SQL text (one or several statements, no parameters); every result checked. */
+static int pipeline_end(struct db_conn *c, bool report, PGresult **kept);
+
+/*
+ * Runs SQL text (one or several statements, no parameters), after what the pipeline holds;
+ * every result checked.
+ */
 static int exec_plain(struct db_conn *c, const char *sql, const char *doing)
 {
         PGresult *res;
-        int r = 0;
+        int r;
 
+        r = pipeline_end(c, true, NULL);
+        if (r < 0)
+                return r;
         postgres_round_trips++;
         if (!PQsendQuery(c->pg, sql))
                 return pg_failure(c, NULL, doing);
@@ -145,8 +169,11 @@ static int exec_plain(struct db_conn *c, const char *sql, const char *doing)
 static int query_int(struct db_conn *c, const char *sql, int64_t *ret)
 {
         PGresult *res;
-        int r = 0;
+        int r;
 
+        r = pipeline_end(c, true, NULL);
+        if (r < 0)
+                return r;
         postgres_round_trips++;
         res = PQexec(c->pg, sql);
         if (!result_ok(res))
@@ -216,11 +243,27 @@ static int reconnect(struct db_conn *c)
 {
         postgres_round_trips++;
         PQreset(c->pg);
+        c->pipeline = c->synced = false;
+        c->sent_count = c->writes_sent = 0;
         if (PQstatus(c->pg) != CONNECTION_OK)
                 return db_failure(-EIO, "cannot reconnect to the database: %.*s",
                                   (int)strcspn(PQerrorMessage(c->pg), "\n"),
                                   PQerrorMessage(c->pg));
         return session_setup(c);
+}
+
+/*
+ * What the server says between answers reaches libpq's notice hooks: a FATAL one is its
+ * goodbye (the session terminated, the server shutting down), heard with the answer before
+ * it, which the next transaction must not start on.
+ */
+static void notice_heard(void *arg, const PGresult *res)
+{
+        const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+        struct db_conn *c = arg;
+
+        if (severity && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0))
+                c->broken = true;
 }
 
 static void postgres_close(struct db_conn *c)
@@ -240,8 +283,10 @@ static int postgres_open(const char *target, struct db_conn **ret)
         if (!c)
                 return refuse(-ENOMEM, "out of memory");
         r = pg_connect(target, &c->pg);
-        if (r >= 0)
+        if (r >= 0) {
+                PQsetNoticeReceiver(c->pg, notice_heard, c);
                 r = session_setup(c);
+        }
         if (r < 0) {
                 postgres_close(c);
                 return r;
@@ -386,89 +431,15 @@ static int postgres_bind(struct sql_stmt *s, const struct sql_value *values, int
         return 0;
 }
 
-/*
- * Prepares the statement on this connection: once, by name. A number the SQL does not use
- * ("$2" alone) is declared text, since PostgreSQL cannot infer the type of what is not there.
- */
-static int stmt_ready(struct pg_stmt *st)
-{
-        struct db_conn *c = st->conn;
-        Oid types[64] = { 0 };
-        bool used[64] = { false };
-        PGresult *res;
-        int i, r = 0;
-
-        if (st->generation == c->generation)
-                return 0;
-        params_scan(st->sql, used, 64);
-        for (i = 0; i < st->params; i++)
-                if (!used[i])
-                        types[i] = TEXTOID;
-        postgres_round_trips++;
-        res = PQprepare(c->pg, st->name, st->sql, st->params, types);
-        if (!result_ok(res))
-                r = pg_failure(c, res, "preparing a statement");
-        else
-                st->generation = c->generation;
-        PQclear(res);
-        return r;
-}
-
-static const char read_begin_sql[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
-
-/* Sends a read transaction's BEGIN on its own, before SQL text, which cannot share a pipeline. */
-static int begin_flush(struct db_conn *c)
-{
-        if (!c->begin_pending)
-                return 0;
-        c->begin_pending = false;
-        return exec_plain(c, read_begin_sql, "in a transaction bracket");
-}
+/* --- the pipeline ----------------------------------------------------------------------------- */
 
 /*
- * Runs the prepared statement; a read transaction's pending BEGIN goes first, in the same
- * round trip (a pipeline: BEGIN, the statement, one sync). Returns the statement's result or
- * the first error's; NULL when the connection failed.
+ * Every query of a transaction goes through libpq's pipeline: BEGIN, the tenant's lock, a
+ * statement's first prepare and the writes whose results nobody reads are sent and not waited
+ * for; the next query that needs its answer (a SELECT, COMMIT) sends a sync and reads them all,
+ * in order, in one round trip. The server runs them in the order sent and skips the rest of the
+ * pipeline after a failure, so the first failure is the one reported and nothing after it ran.
  */
-static PGresult *exec_prepared(struct pg_stmt *st)
-{
-        struct db_conn *c = st->conn;
-        PGresult *res, *kept = NULL, *failed = NULL;
-        int q;
-
-        postgres_round_trips++;
-        if (!c->begin_pending)
-                return PQexecPrepared(c->pg, st->name, st->params, st->values, NULL, NULL, 0);
-        c->begin_pending = false;
-        if (!PQenterPipelineMode(c->pg))
-                return NULL;
-        if (PQsendQueryParams(c->pg, read_begin_sql, 0, NULL, NULL, NULL, NULL, 0) &&
-            PQsendQueryPrepared(c->pg, st->name, st->params, st->values, NULL, NULL, 0) &&
-            PQpipelineSync(c->pg)) {
-                /* Each query's results end with NULL; the sync's result ends the pipeline. */
-                for (q = 0; q < 2 && PQstatus(c->pg) != CONNECTION_BAD; q++)
-                        while ((res = PQgetResult(c->pg))) {
-                                if (!failed && !result_ok(res) &&
-                                    PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
-                                        failed = res;
-                                } else if (q == 1 && !kept) {
-                                        kept = res;
-                                } else {
-                                        PQclear(res);
-                                }
-                        }
-                if (PQstatus(c->pg) != CONNECTION_BAD)
-                        PQclear(PQgetResult(c->pg));
-        }
-        /* A pipeline that cannot be left (a lost connection) is reset before the next use. */
-        if (!PQexitPipelineMode(c->pg))
-                c->broken = true;
-        if (failed) {
-                PQclear(kept);
-                return failed;
-        }
-        return kept;
-}
 
 /* Counts rows written as SQLite does: INSERT, UPDATE and DELETE, not rows a SELECT read. */
 static void count_changes(struct db_conn *c, PGresult *res)
@@ -480,6 +451,121 @@ static void count_changes(struct db_conn *c, PGresult *res)
                 return;
         c->changes = strtoll(PQcmdTuples(res), NULL, 10);
         c->changes_total += c->changes;
+}
+
+/* Reads one sent query's results: 0, or -errno for its failure (reported when `report`). */
+static int sent_collect(struct db_conn *c, struct sent *q, bool report, PGresult **kept)
+{
+        PGresult *res;
+        int r = 0;
+
+        while ((res = PQgetResult(c->pg))) {
+                ExecStatusType status = PQresultStatus(res);
+
+                /* A prepare the server skipped or refused is made again next time. */
+                if (q->prepare && status != PGRES_COMMAND_OK)
+                        q->st->generation = 0;
+                if (status == PGRES_PIPELINE_ABORTED) {
+                        r = r < 0 ? r : -EIO;   /* an earlier query's failure is the reason */
+                } else if (!result_ok(res)) {
+                        if (r >= 0)
+                                r = report ? pg_failure(c, res, q->doing) : -EIO;
+                } else if (q->st && !q->prepare) {
+                        count_changes(c, res);
+                        if (q->keep && kept && !*kept) {
+                                *kept = res;
+                                continue;
+                        }
+                }
+                PQclear(res);
+        }
+        return r;
+}
+
+/*
+ * Ends the pipeline: sends its sync (unless sent), reads every result, and leaves pipeline
+ * mode. Returns 0 or the first failure's -errno, its reason recorded when `report` (a caller
+ * with a reason of its own to keep passes false); the result of the query sent with `keep` in
+ * *kept (NULL when none came), which the caller clears.
+ */
+static int pipeline_end(struct db_conn *c, bool report, PGresult **kept)
+{
+        int i, r = 0, q;
+
+        if (kept)
+                *kept = NULL;
+        if (!c->pipeline)
+                return 0;
+        if (!c->synced) {
+                postgres_round_trips++;
+                if (!PQpipelineSync(c->pg))
+                        r = report ? pg_failure(c, NULL, "sending to the database") : -EIO;
+        }
+        for (i = 0; r >= 0 && i < c->sent_count && PQstatus(c->pg) != CONNECTION_BAD; i++) {
+                q = sent_collect(c, &c->sent[i], report, kept);
+                if (q < 0 && r >= 0)
+                        r = q;
+        }
+        /* After a failure the rest were skipped: their results still come, and are read. */
+        for (; i < c->sent_count && PQstatus(c->pg) != CONNECTION_BAD; i++)
+                sent_collect(c, &c->sent[i], false, NULL);
+        if (PQstatus(c->pg) != CONNECTION_BAD)
+                PQclear(PQgetResult(c->pg));            /* the sync's */
+        if (PQstatus(c->pg) == CONNECTION_BAD && r >= 0)
+                r = report ? pg_failure(c, NULL, c->sent[0].doing) : -EIO;
+        /* A pipeline that cannot be left (a lost connection) is reset before the next use. */
+        if (!PQexitPipelineMode(c->pg) || PQstatus(c->pg) == CONNECTION_BAD)
+                c->broken = true;
+        c->pipeline = c->synced = false;
+        c->sent_count = c->writes_sent = 0;
+        if (r < 0 && kept) {
+                PQclear(*kept);
+                *kept = NULL;
+        }
+        return r;
+}
+
+/*
+ * Sends a query into the pipeline without waiting: the statement `st` (prepared first on this
+ * connection, in the same pipeline) or SQL text without parameters. 0 or -errno.
+ */
+static int pipeline_send(struct db_conn *c, struct pg_stmt *st, const char *sql,
+                         const char *doing, bool keep)
+{
+        Oid types[64] = { 0 };
+        bool used[64] = { false };
+        int i, r;
+
+        if (c->pipeline && (c->synced || c->sent_count + 2 > SENT_MAX)) {
+                r = pipeline_end(c, true, NULL);
+                if (r < 0)
+                        return r;
+        }
+        if (!c->pipeline && !PQenterPipelineMode(c->pg))
+                return pg_failure(c, NULL, doing);
+        c->pipeline = true;
+        if (st && st->generation != c->generation) {
+                /* A number the SQL does not use ("$2" alone) is declared text: PostgreSQL
+                 * cannot infer the type of what is not there. */
+                params_scan(st->sql, used, 64);
+                for (i = 0; i < st->params; i++)
+                        if (!used[i])
+                                types[i] = TEXTOID;
+                if (!PQsendPrepare(c->pg, st->name, st->sql, st->params, types))
+                        goto failed;
+                c->sent[c->sent_count++] = (struct sent){ st, "preparing a statement", true,
+                                                          false };
+                st->generation = c->generation;
+        }
+        if (st ? !PQsendQueryPrepared(c->pg, st->name, st->params, st->values, NULL, NULL, 0)
+               : !PQsendQueryParams(c->pg, sql, 0, NULL, NULL, NULL, NULL, 0))
+                goto failed;
+        c->sent[c->sent_count++] = (struct sent){ st, doing, false, keep };
+        return 0;
+failed:
+        r = pg_failure(c, NULL, doing);
+        c->broken = true;
+        return r;
 }
 
 /*
@@ -500,6 +586,7 @@ static int values_not_utf8(const struct pg_stmt *st)
         return 0;
 }
 
+/* The first step runs the statement, with whatever the pipeline holds, and reads all rows. */
 static int postgres_step(struct sql_stmt *s)
 {
         struct pg_stmt *st = of(s);
@@ -510,19 +597,19 @@ static int postgres_step(struct sql_stmt *s)
         if (!st->result && !st->sql[0])
                 return 0;
         if (!st->result) {
-                r = values_not_utf8(st);
+                r = c->deferred_err;
+                if (r == 0)
+                        r = values_not_utf8(st);
                 if (r != 0)
                         return r < 0 ? r : 0;
-                r = stmt_ready(st);
+                r = pipeline_send(c, st, NULL, "running a statement", true);
+                if (r >= 0)
+                        r = pipeline_end(c, true, &st->result);
+                if (r >= 0 && !st->result)
+                        r = db_failure(-EIO, "database error while running a statement: "
+                                       "no result");
                 if (r < 0)
                         return r;
-                st->result = exec_prepared(st);
-                if (!result_ok(st->result)) {
-                        r = pg_failure(c, st->result, "running a statement");
-                        postgres_reset(s);
-                        return r;
-                }
-                count_changes(c, st->result);
                 st->rows = PQntuples(st->result);
                 st->row = -1;
         }
@@ -530,6 +617,23 @@ static int postgres_step(struct sql_stmt *s)
                 return 1;
         postgres_reset(s);
         return 0;
+}
+
+/* A write whose result nobody reads: sent with the next query that waits. */
+static int postgres_send(struct sql_stmt *s)
+{
+        struct pg_stmt *st = of(s);
+        struct db_conn *c = st->conn;
+        int r = c->deferred_err;
+
+        if (r == 0)
+                r = values_not_utf8(st);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        r = pipeline_send(c, st, NULL, "running a statement", false);
+        if (r >= 0)
+                c->writes_sent++;
+        return r;
 }
 
 /* Rows are read whole by the step that runs a statement: nothing is left open on the server. */
@@ -571,31 +675,38 @@ static int64_t postgres_changes(struct db_conn *c)
         return c->changes;
 }
 
+/*
+ * Counting needs the rows the writes still in the pipeline changed: it waits for them. A
+ * failure among them fails the next statement or the COMMIT (deferred_err): the caller cannot
+ * be told here, and the transaction is lost anyway.
+ */
 static int64_t postgres_changes_total(struct db_conn *c)
 {
+        int r;
+
+        if (c->writes_sent > 0 && c->deferred_err == 0) {
+                r = pipeline_end(c, true, NULL);
+                if (r < 0)
+                        c->deferred_err = r;
+        }
         return c->changes_total;
 }
 
 /* --- transactions, schema, changes ------------------------------------------------------------ */
 
+static const char read_begin_sql[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
 /*
- * Each bracket is one message. A write transaction locks the tenant's one lock row at once
- * (licensefs_schema's: no change deletes it, where a copy replaces the tenant row), so writers
- * queue there (lock_timeout: EBUSY) and each then sees every commit before it (READ COMMITTED
- * takes a snapshot per statement): no claim is oversold and none is retried. Before the schema
- * exists, an advisory lock on the schema's name serialises its creation instead.
- * COMMIT of a write first publishes what the transaction touched (licensefs_publish).
+ * A write transaction locks the tenant's one lock row first (licensefs_schema's: no change
+ * deletes it, where a copy replaces the tenant row), so writers queue there (lock_timeout:
+ * EBUSY) and each then sees every commit before it (READ COMMITTED takes a snapshot per
+ * statement): no claim is oversold and none is retried. Before the schema exists, an advisory
+ * lock on the schema's name serialises its creation instead. BEGIN and the lock travel with
+ * the transaction's first statement.
  */
-static const char *const bracket_sql[] = {
-        [DB_BEGIN_READ] = read_begin_sql,
-        [DB_BEGIN_WRITE] = "BEGIN ISOLATION LEVEL READ COMMITTED;"
-                           "SELECT 1 FROM licensefs_schema FOR UPDATE",
-        [DB_COMMIT] = "COMMIT",
-        [DB_ROLLBACK] = "ROLLBACK",
-        [DB_SAVEPOINT] = "SAVEPOINT call",
-        [DB_RELEASE] = "RELEASE call",
-        [DB_ROLLBACK_TO] = "ROLLBACK TO call",
-};
+static const char write_begin_sql[] = "BEGIN ISOLATION LEVEL READ COMMITTED";
+static const char tenant_lock_sql[] = "SELECT 1 FROM licensefs_schema FOR UPDATE";
+static const char schema_lock_sql[] = "SELECT pg_advisory_xact_lock(hashtext(current_schema()))";
 
 /*
  * Whether the server closed the connection while it was idle (a restart, a terminated
@@ -614,48 +725,124 @@ static bool connection_dropped(struct db_conn *c)
         return PQstatus(c->pg) == CONNECTION_BAD || p.fd < 0 || poll(&p, 1, 0) > 0;
 }
 
-static int postgres_bracket(struct db_conn *c, enum db_bracket what)
+static int begin(struct db_conn *c, bool write)
 {
-        const char *sql = bracket_sql[what];
         int r;
 
-        if (what == DB_BEGIN_READ || what == DB_BEGIN_WRITE) {
-                if (c->broken || connection_dropped(c)) {
-                        r = reconnect(c);
-                        if (r < 0)
-                                return r;
-                }
-                c->write = what == DB_BEGIN_WRITE;
-                /* A read's BEGIN travels with its first statement (exec_prepared). */
-                c->begin_pending = what == DB_BEGIN_READ;
-                if (c->begin_pending)
-                        return 0;
+        /*
+         * What the server answered to the last read's end, and what it said after (a goodbye
+         * there: notice_heard); a failure is a lost connection, which the check below sees.
+         */
+        if (c->pipeline) {
+                pipeline_end(c, false, NULL);
+                PQconsumeInput(c->pg);
         }
-        /* A read transaction that ran nothing has nothing to end. */
-        if (c->begin_pending && (what == DB_COMMIT || what == DB_ROLLBACK)) {
-                c->begin_pending = false;
-                return 0;
+        if (c->broken || connection_dropped(c)) {
+                r = reconnect(c);
+                if (r < 0)
+                        return r;
         }
-        r = begin_flush(c);
-        if (r < 0)
-                return r;
-        if (what == DB_BEGIN_WRITE && !c->schema_ready)
-                sql = "BEGIN ISOLATION LEVEL READ COMMITTED;"
-                      "SELECT pg_advisory_xact_lock(hashtext(current_schema()))";
-        if (what == DB_COMMIT && c->write)
-                sql = "SELECT licensefs_publish(); COMMIT";
-        /* PostgreSQL answers COMMIT of a failed transaction with a rollback, not an error. */
-        if (what == DB_COMMIT && PQtransactionStatus(c->pg) == PQTRANS_INERROR) {
-                r = db_failure(-EIO, "database error while committing: a statement failed");
-                exec_plain(c, "ROLLBACK", "rolling back");
-                return r;
-        }
-        r = exec_plain(c, sql, what == DB_COMMIT ? "committing" : "in a transaction bracket");
-        /* A BEGIN whose lock failed, or a COMMIT whose publish did, leaves the transaction. */
-        if (r < 0 && what != DB_ROLLBACK && what != DB_SAVEPOINT && what != DB_RELEASE &&
-            what != DB_ROLLBACK_TO && PQtransactionStatus(c->pg) == PQTRANS_INERROR)
-                exec_plain(c, "ROLLBACK", "rolling back");
+        c->write = write;
+        c->deferred_err = 0;
+        if (!write)
+                return pipeline_send(c, NULL, read_begin_sql, "beginning a transaction", false);
+        r = pipeline_send(c, NULL, write_begin_sql, "beginning a transaction", false);
+        if (r >= 0)
+                r = pipeline_send(c, NULL, c->schema_ready ? tenant_lock_sql : schema_lock_sql,
+                                  "taking the tenant's lock", false);
         return r;
+}
+
+/*
+ * A read transaction ends without waiting: its rows are read, and its end cannot fail in a
+ * way that matters (a lost connection is found by the next BEGIN). The server ends it at once.
+ */
+static int read_end(struct db_conn *c, const char *sql)
+{
+        if (pipeline_send(c, NULL, sql, "ending a transaction", false) < 0 ||
+            !PQpipelineSync(c->pg))
+                c->broken = true;
+        else
+                c->synced = true;
+        return 0;
+}
+
+/*
+ * COMMIT of a write first publishes what the transaction touched (licensefs_publish); both
+ * travel with the writes still in the pipeline, in one round trip.
+ */
+static int commit(struct db_conn *c)
+{
+        int r = c->deferred_err;
+
+        /* PostgreSQL answers COMMIT of a failed transaction with a rollback, not an error. */
+        if (r == 0 && PQtransactionStatus(c->pg) == PQTRANS_INERROR)
+                r = db_failure(-EIO, "database error while committing: a statement failed");
+        if (r == 0)
+                r = pipeline_send(c, NULL, "SELECT licensefs_publish()", "publishing the change",
+                                  false);
+        if (r == 0)
+                r = pipeline_send(c, NULL, "COMMIT", "committing", false);
+        return r < 0 ? r : pipeline_end(c, true, NULL);
+}
+
+/* Leaves no transaction open, keeping the caller's reason. */
+static int rollback(struct db_conn *c)
+{
+        if (c->broken)
+                return 0;               /* the server ended the transaction with the session */
+        if (pipeline_send(c, NULL, "ROLLBACK", "rolling back", false) >= 0)
+                pipeline_end(c, false, NULL);
+        /* A ROLLBACK after a failure in the same pipeline was skipped: once more on its own. */
+        if (!c->broken && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+                postgres_round_trips++;
+                PQclear(PQexec(c->pg, "ROLLBACK"));
+        }
+        return 0;
+}
+
+/*
+ * The end of a call inside a batch: its writes are waited for here, so that a failure among
+ * them is the call's. A failed call's work is undone and the batch goes on.
+ */
+static int release(struct db_conn *c)
+{
+        int r = c->deferred_err;
+
+        if (r == 0)
+                r = pipeline_send(c, NULL, "RELEASE call", "ending a call", false);
+        if (r == 0)
+                r = pipeline_end(c, true, NULL);
+        if (r < 0 && !c->broken) {
+                c->deferred_err = 0;
+                if (pipeline_send(c, NULL, "ROLLBACK TO call", "undoing a call", false) >= 0 &&
+                    pipeline_send(c, NULL, "RELEASE call", "ending a call", false) >= 0)
+                        pipeline_end(c, false, NULL);
+        }
+        return r;
+}
+
+static int postgres_bracket(struct db_conn *c, enum db_bracket what)
+{
+        switch (what) {
+        case DB_BEGIN_READ:
+        case DB_BEGIN_WRITE:
+                return begin(c, what == DB_BEGIN_WRITE);
+        case DB_COMMIT:
+                return c->write ? commit(c) : read_end(c, "COMMIT");
+        case DB_ROLLBACK:
+                return c->write ? rollback(c) : read_end(c, "ROLLBACK");
+        case DB_SAVEPOINT:
+                return pipeline_send(c, NULL, "SAVEPOINT call", "beginning a call", false);
+        case DB_RELEASE:
+                return release(c);
+        case DB_ROLLBACK_TO:
+                /* What the call sent is undone whatever it did; RELEASE follows and waits. */
+                pipeline_end(c, false, NULL);
+                c->deferred_err = 0;
+                return pipeline_send(c, NULL, "ROLLBACK TO call", "undoing a call", false);
+        }
+        return refuse(-EIO, "no such transaction bracket");
 }
 
 /*
@@ -903,6 +1090,7 @@ const struct db_backend db_postgres = {
         .finalize = postgres_finalize,
         .bind = postgres_bind,
         .step = postgres_step,
+        .send = postgres_send,
         .reset = postgres_reset,
         .reset_all = postgres_reset_all,
         .column_int64 = postgres_column_int64,

@@ -151,6 +151,22 @@ int sql_exec(struct model *m, const char *sql, const char *types, ...)
         return r;
 }
 
+int sql_write(struct model *m, const char *sql, const char *types, ...)
+{
+        struct sql_stmt *s;
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = prepare_va(m, &s, sql, types, ap);
+        va_end(ap);
+        if (r >= 0 && m->backend->send)
+                return m->backend->send(s);
+        if (r >= 0)
+                r = run_to_end(m, s);
+        return r < 0 ? r : 0;
+}
+
 int sql_exec_row(struct model *m, const char *sql, const char *types, struct sql_stmt *row)
 {
         struct sql_value values[VALUES_MAX];

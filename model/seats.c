@@ -43,14 +43,8 @@ static int counts_get(struct model *m, int64_t product, struct seat_counts *ret)
 
 static int counts_add(struct model *m, int64_t product, int64_t assigned, int64_t waiting)
 {
-        return sql_exec(m, "UPDATE products SET assigned = assigned + $1, waiting = waiting + $2 "
-                        "WHERE id = $3", "iii", assigned, waiting, product);
-}
-
-static int next_queue_position(struct model *m, int64_t *ret)
-{
-        return sql_int(m, ret, "UPDATE tenant SET next_queue = next_queue + 1 "
-                       "RETURNING next_queue - 1", "");
+        return sql_write(m, "UPDATE products SET assigned = assigned + $1, waiting = waiting + $2 "
+                         "WHERE id = $3", "iii", assigned, waiting, product);
 }
 
 /*
@@ -61,14 +55,17 @@ static int next_queue_position(struct model *m, int64_t *ret)
 static int claim_add(struct model *m, int64_t product, int64_t user, bool direct,
                      bool seat_free, const char *why)
 {
-        int64_t queue;
         int r;
 
-        r = next_queue_position(m, &queue);
+        /*
+         * The claim takes the next place in the tenant's one queue. Writes only: nothing here
+         * waits for the database (sql_write), whose checks still refuse an oversold seat.
+         */
+        r = sql_write(m, "INSERT INTO seats (product_id, user_id, active, direct, since, queue) "
+                      "VALUES ($1, $2, $3, $4, $5, (SELECT next_queue FROM tenant))", "iiiii",
+                      product, user, (int64_t)seat_free, (int64_t)direct, (int64_t)model_now(m));
         if (r >= 0)
-                r = sql_exec(m, "INSERT INTO seats (product_id, user_id, active, direct, since, "
-                             "queue) VALUES ($1, $2, $3, $4, $5, $6)", "iiiiii", product, user,
-                             (int64_t)seat_free, (int64_t)direct, (int64_t)model_now(m), queue);
+                r = sql_write(m, "UPDATE tenant SET next_queue = next_queue + 1", "");
         if (r >= 0)
                 r = counts_add(m, product, seat_free ? 1 : 0, seat_free ? 0 : 1);
         if (r >= 0 && why)
@@ -223,10 +220,8 @@ int seat_paths_changed(struct model *m, int64_t group, int64_t product, int64_t 
 int seat_set_direct(struct model *m, int64_t product, int64_t user, bool direct)
 {
         /* Only when it changes, so a touch that changes nothing leaves no audit line. */
-        int r = sql_exec(m, "UPDATE seats SET direct = $3 WHERE product_id = $1 AND user_id = $2 "
-                         "AND direct <> $3", "iii", product, user, (int64_t)direct);
-
-        return r < 0 ? r : 0;
+        return sql_write(m, "UPDATE seats SET direct = $3 WHERE product_id = $1 AND "
+                         "user_id = $2 AND direct <> $3", "iii", product, user, (int64_t)direct);
 }
 
 int seat_import_direct(struct model *m, int64_t product, int64_t user)

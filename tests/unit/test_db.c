@@ -2,8 +2,9 @@
  * The db layer under the rules (model/db.h): parameters `$N` bound by number whatever their
  * order or repetition in the SQL, NULL in and out, insert returning the new row's id, the
  * changes counter, the bare transaction bracket, database failures told apart from refusals,
- * and a row of one model's statement run as another's values. Each test runs its statements
- * in a write transaction of a fresh model, on each backend.
+ * writes nobody waits for failing their whole call, and a row of one model's statement run as
+ * another's values. Each test runs its statements in a write transaction of a fresh model, on
+ * each backend.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -278,6 +279,63 @@ START_TEST(test_database_failures_are_flagged)
 }
 END_TEST
 
+/* A call that writes `name` twice, the second write failing (names are unique). */
+static int call_writing_twice(const char *name)
+{
+        static const char insert[] = "INSERT INTO security_groups (name, created) VALUES ($1, 0)";
+        int r;
+
+        r = tx_begin(m, true);
+        if (r < 0)
+                return r;
+        r = sql_write(m, insert, "t", name);
+        if (r >= 0)
+                r = sql_write(m, insert, "t", name);
+        return tx_end(m, r);
+}
+
+/*
+ * A write nobody waits for counts its rows as sql_exec does, and its failure fails the call
+ * whole, whichever statement or bracket reports it: nothing the call wrote is kept.
+ */
+START_TEST(test_write_fails_the_whole_call)
+{
+        int64_t before, n;
+
+        begin();
+        before = sql_changes_total(m);
+        ck_ok(sql_write(m, "INSERT INTO security_groups (name, created) VALUES ('a', 1), "
+                        "('b', 2)", ""));
+        ck_assert_int_eq(sql_changes_total(m), before + 2);
+        ck_ok(sql_int(m, &n, "SELECT count(*) FROM security_groups", ""));
+        ck_assert_int_eq(n, 2);
+        commit();
+        reason_clear();
+        ck_err(call_writing_twice("Twice"), EIO);
+        ck_assert(model_failed_in_database());
+        ck_assert_msg(strncmp(model_reason(), "database error", 14) == 0, "%s", model_reason());
+        ck_assert_int_eq(groups_named("Twice"), 0);
+}
+END_TEST
+
+/* Inside a batch, a call whose write failed is undone alone and the batch goes on. */
+START_TEST(test_write_failure_undoes_its_call_in_a_batch)
+{
+        static const char insert[] = "INSERT INTO security_groups (name, created) VALUES ($1, 0)";
+
+        ck_ok(model_batch_begin(m));
+        ck_ok(tx_begin(m, true));
+        ck_ok(tx_end(m, sql_write(m, insert, "t", "One")));
+        ck_err(call_writing_twice("Two"), EIO);
+        ck_ok(tx_begin(m, true));
+        ck_ok(tx_end(m, sql_write(m, insert, "t", "Three")));
+        ck_ok(model_batch_end(m, true));
+        ck_assert_int_eq(groups_named("One"), 1);
+        ck_assert_int_eq(groups_named("Two"), 0);
+        ck_assert_int_eq(groups_named("Three"), 1);
+}
+END_TEST
+
 START_TEST(test_collect_ids_with_repeated_parameter)
 {
         int64_t *ids = NULL;
@@ -316,6 +374,8 @@ static Suite *db_suite(void)
         tcase_add_test(tcase, test_bare_transaction_bracket);
         tcase_add_test(tcase, test_database_failures_are_flagged);
         tcase_add_test(tcase, test_collect_ids_with_repeated_parameter);
+        tcase_add_test(tcase, test_write_fails_the_whole_call);
+        tcase_add_test(tcase, test_write_failure_undoes_its_call_in_a_batch);
         suite_add_tcase(suite, tcase);
         return suite;
 }
