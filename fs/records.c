@@ -127,23 +127,38 @@ static void since_line(struct fs_file *out, time_t since)
 
 /* --- holders: products/SKU/users/UPN and users/UPN/licenses/SKU ------------------------------ */
 
-/* A holder's record, or a deleted user's suspended one: the same lines, another state. */
+/*
+ * A holder's record, or a deleted user's suspended one: the same lines, another state. Its
+ * three listings are read together (one round trip on a server), each into its own buffer.
+ */
 static int seat_record(struct model *m, const struct fs_node *node, struct fs_file *out,
                        const struct model_holder *seat, bool suspended)
 {
+        struct fs_buf disabled = { 0 }, plans = { 0 };
+        struct lines_ctx group_lines = { &out->content, "group", NULL, 0 };
+        struct lines_ctx disabled_names = { &disabled, NULL, ",", 0 };
+        struct lines_ctx plan_lines = { &plans, "plan", NULL, 0 };
+        const struct model_list_request listings[] = {
+                { suspended ? MODEL_LIST_SUSPENDED_PATHS : MODEL_LIST_PATH_GROUPS, node->sku,
+                  node->upn, add_line, &group_lines },
+                { MODEL_LIST_DIRECT_DISABLED, node->sku, node->upn, add_line, &disabled_names },
+                { MODEL_LIST_EFFECTIVE_PLANS, node->sku, node->upn, add_line, &plan_lines },
+        };
         int r;
 
         fs_buf_printf(&out->content, "user=%s\nproduct=%s\nstate=%s\ndirect=%s\n", node->upn,
                       node->sku, suspended ? "suspended" : "active", seat->direct ? "yes" : "no");
-        r = fs_list_lines(m, &out->content, "group", suspended ? MODEL_LIST_SUSPENDED_PATHS
-                                                               : MODEL_LIST_PATH_GROUPS,
-                          node->sku, node->upn);
-        if (r >= 0)
-                r = joined_line(m, &out->content, "disabled_plans", MODEL_LIST_DIRECT_DISABLED,
-                                node->sku, node->upn);
-        if (r >= 0)
-                r = fs_list_lines(m, &out->content, "plan", MODEL_LIST_EFFECTIVE_PLANS, node->sku,
-                                  node->upn);
+        r = model_list_each(m, listings, sizeof(listings) / sizeof(listings[0]));
+        if (r >= 0) {
+                fs_buf_printf(&out->content, "disabled_plans=%.*s\n", (int)disabled.len,
+                              disabled.data ? disabled.data : "");
+                fs_buf_printf(&out->content, "%.*s", (int)plans.len, plans.data ? plans.data : "");
+                r = fs_buf_error(&disabled);
+                if (r >= 0)
+                        r = fs_buf_error(&plans);
+        }
+        fs_buf_free(&disabled);
+        fs_buf_free(&plans);
         if (r < 0)
                 return r;
         since_line(out, seat->since);

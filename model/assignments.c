@@ -14,8 +14,8 @@ int direct_path_drop(struct model *m, int64_t product, int64_t user)
 
         r = seat_set_direct(m, product, user, false);
         if (r >= 0)
-                r = sql_exec(m, "DELETE FROM direct_disabled_plans WHERE product_id = $1 AND "
-                             "user_id = $2", "ii", product, user);
+                r = sql_write(m, "DELETE FROM direct_disabled_plans WHERE product_id = $1 AND "
+                              "user_id = $2", "ii", product, user);
         return r < 0 ? r : seat_release_if_unwanted(m, product, user);
 }
 
@@ -201,8 +201,8 @@ static int group_license_remove(struct model *m, const char *sku, const char *gr
         if (r == 0)
                 return refuse(-ENOENT, "'%s' is not assigned to group '%s'", sku, group);
         if (r >= 0)
-                r = sql_exec(m, "DELETE FROM group_disabled_plans WHERE group_id = $1 AND "
-                             "product_id = $2", "ii", ids.group, ids.product);
+                r = sql_write(m, "DELETE FROM group_disabled_plans WHERE group_id = $1 AND "
+                              "product_id = $2", "ii", ids.group, ids.product);
         if (r >= 0)
                 r = seat_paths_changed(m, ids.group, ids.product, 0, false);
         return r < 0 ? r : 0;

@@ -29,6 +29,12 @@ struct sql_stmt;
  * Returns 0, or -EIO (bad SQL, cache full), -ENOMEM, or another -errno of the database.
  */
 int sql_prepare(struct model *m, struct sql_stmt **ret, const char *sql, const char *types, ...);
+/*
+ * Starts a prepared query whose rows sql_step reads later, so that on a server several
+ * queries that do not depend on each other cost one round trip: prefetch each, then step
+ * them. Elsewhere it does nothing. Returns 0 or -errno.
+ */
+int sql_prefetch(struct sql_stmt *s);
 /* Steps: 1 for a row, 0 when done (the statement is then reset), -errno on failure. */
 int sql_step(struct sql_stmt *s);
 /* Ends the statement's current result early (a caller that read the row it wanted). */

@@ -83,6 +83,11 @@ struct db_backend {
          * transaction), whose failure it then is. NULL: the db layer steps it to the end.
          */
         int (*send)(struct sql_stmt *s);
+        /*
+         * Starts a bound query whose rows step reads later, where a server backend may send
+         * it with the next query that waits for an answer. NULL: step runs it.
+         */
+        int (*prefetch)(struct sql_stmt *s);
         void (*reset)(struct sql_stmt *s);
         /* Ends every statement of the connection left mid-result (before COMMIT). */
         void (*reset_all)(struct db_conn *c);
@@ -147,11 +152,13 @@ extern const char sqlite_scratch_sql[];
 
 /*
  * The PostgreSQL backend's SQL text (db_postgres_schema.c): its DDL with the capture's
- * triggers, what each new session runs, and the identities' resync after a copy.
+ * triggers, what each new session runs, the identities' resync after a copy, and the
+ * statistics taken again after a large change.
  */
 extern const char *const postgres_migrations[SCHEMA_VERSION];
 extern const char postgres_session_sql[];
 extern const char postgres_ids_resync_sql[];
+extern const char postgres_analyze_sql[];
 
 /*
  * Messages the calling thread sent to a PostgreSQL server and waited for (statements,

@@ -49,6 +49,7 @@ struct db_conn {
         int sent_count;
         int writes_sent;                /* writes sent whose changed rows are not counted yet */
         int deferred_err;               /* a write's failure no caller could be told of yet */
+        int64_t changes_at_begin;       /* changes_total when the transaction began */
         struct sent {
                 struct pg_stmt *st;     /* the statement prepared or run; NULL: SQL text */
                 const char *doing;      /* what a failure's reason says was being done */
@@ -69,6 +70,7 @@ struct pg_stmt {
         char (*numbers)[24];            /* the text of integer values */
         PGresult *result;               /* NULL until the first step runs it */
         int row, rows;
+        bool pending;                   /* sent, its result to come with the next sync */
 };
 
 static struct pg_stmt *of(struct sql_stmt *s)
@@ -140,7 +142,7 @@ static bool result_ok(const PGresult *res)
         return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 }
 
-static int pipeline_end(struct db_conn *c, bool report, PGresult **kept);
+static int pipeline_end(struct db_conn *c, bool report);
 
 /*
  * Runs SQL text (one or several statements, no parameters), after what the pipeline holds;
@@ -151,7 +153,7 @@ static int exec_plain(struct db_conn *c, const char *sql, const char *doing)
         PGresult *res;
         int r;
 
-        r = pipeline_end(c, true, NULL);
+        r = pipeline_end(c, true);
         if (r < 0)
                 return r;
         postgres_round_trips++;
@@ -171,7 +173,7 @@ static int query_int(struct db_conn *c, const char *sql, int64_t *ret)
         PGresult *res;
         int r;
 
-        r = pipeline_end(c, true, NULL);
+        r = pipeline_end(c, true);
         if (r < 0)
                 return r;
         postgres_round_trips++;
@@ -395,6 +397,7 @@ static void postgres_reset(struct sql_stmt *s)
 
         PQclear(st->result);
         st->result = NULL;
+        st->pending = false;            /* a result still to come is dropped when it does */
 }
 
 static void postgres_finalize(struct sql_stmt *s)
@@ -453,8 +456,11 @@ static void count_changes(struct db_conn *c, PGresult *res)
         c->changes_total += c->changes;
 }
 
-/* Reads one sent query's results: 0, or -errno for its failure (reported when `report`). */
-static int sent_collect(struct db_conn *c, struct sent *q, bool report, PGresult **kept)
+/*
+ * Reads one sent query's results: 0, or -errno for its failure (reported when `report`). The
+ * result of a statement whose rows are wanted becomes the statement's.
+ */
+static int sent_collect(struct db_conn *c, struct sent *q, bool report)
 {
         PGresult *res;
         int r = 0;
@@ -472,28 +478,29 @@ static int sent_collect(struct db_conn *c, struct sent *q, bool report, PGresult
                                 r = report ? pg_failure(c, res, q->doing) : -EIO;
                 } else if (q->st && !q->prepare) {
                         count_changes(c, res);
-                        if (q->keep && kept && !*kept) {
-                                *kept = res;
+                        if (q->keep && q->st->pending && !q->st->result) {
+                                q->st->result = res;
+                                q->st->rows = PQntuples(res);
+                                q->st->row = -1;
                                 continue;
                         }
                 }
                 PQclear(res);
         }
+        if (q->keep && q->st)
+                q->st->pending = false;
         return r;
 }
 
 /*
  * Ends the pipeline: sends its sync (unless sent), reads every result, and leaves pipeline
  * mode. Returns 0 or the first failure's -errno, its reason recorded when `report` (a caller
- * with a reason of its own to keep passes false); the result of the query sent with `keep` in
- * *kept (NULL when none came), which the caller clears.
+ * with a reason of its own to keep passes false).
  */
-static int pipeline_end(struct db_conn *c, bool report, PGresult **kept)
+static int pipeline_end(struct db_conn *c, bool report)
 {
         int i, r = 0, q;
 
-        if (kept)
-                *kept = NULL;
         if (!c->pipeline)
                 return 0;
         if (!c->synced) {
@@ -502,13 +509,16 @@ static int pipeline_end(struct db_conn *c, bool report, PGresult **kept)
                         r = report ? pg_failure(c, NULL, "sending to the database") : -EIO;
         }
         for (i = 0; r >= 0 && i < c->sent_count && PQstatus(c->pg) != CONNECTION_BAD; i++) {
-                q = sent_collect(c, &c->sent[i], report, kept);
+                q = sent_collect(c, &c->sent[i], report);
                 if (q < 0 && r >= 0)
                         r = q;
         }
         /* After a failure the rest were skipped: their results still come, and are read. */
         for (; i < c->sent_count && PQstatus(c->pg) != CONNECTION_BAD; i++)
-                sent_collect(c, &c->sent[i], false, NULL);
+                sent_collect(c, &c->sent[i], false);
+        for (i = 0; i < c->sent_count; i++)
+                if (c->sent[i].keep && c->sent[i].st)
+                        c->sent[i].st->pending = false;
         if (PQstatus(c->pg) != CONNECTION_BAD)
                 PQclear(PQgetResult(c->pg));            /* the sync's */
         if (PQstatus(c->pg) == CONNECTION_BAD && r >= 0)
@@ -518,10 +528,6 @@ static int pipeline_end(struct db_conn *c, bool report, PGresult **kept)
                 c->broken = true;
         c->pipeline = c->synced = false;
         c->sent_count = c->writes_sent = 0;
-        if (r < 0 && kept) {
-                PQclear(*kept);
-                *kept = NULL;
-        }
         return r;
 }
 
@@ -537,7 +543,7 @@ static int pipeline_send(struct db_conn *c, struct pg_stmt *st, const char *sql,
         int i, r;
 
         if (c->pipeline && (c->synced || c->sent_count + 2 > SENT_MAX)) {
-                r = pipeline_end(c, true, NULL);
+                r = pipeline_end(c, true);
                 if (r < 0)
                         return r;
         }
@@ -598,25 +604,44 @@ static int postgres_step(struct sql_stmt *s)
                 return 0;
         if (!st->result) {
                 r = c->deferred_err;
-                if (r == 0)
+                if (r == 0 && !st->pending)
                         r = values_not_utf8(st);
                 if (r != 0)
                         return r < 0 ? r : 0;
-                r = pipeline_send(c, st, NULL, "running a statement", true);
+                if (!st->pending)
+                        r = pipeline_send(c, st, NULL, "running a statement", true);
                 if (r >= 0)
-                        r = pipeline_end(c, true, &st->result);
+                        st->pending = true;
+                if (r >= 0)
+                        r = pipeline_end(c, true);
                 if (r >= 0 && !st->result)
                         r = db_failure(-EIO, "database error while running a statement: "
                                        "no result");
-                if (r < 0)
+                if (r < 0) {
+                        postgres_reset(s);
                         return r;
-                st->rows = PQntuples(st->result);
-                st->row = -1;
+                }
         }
         if (++st->row < st->rows)
                 return 1;
         postgres_reset(s);
         return 0;
+}
+
+/* A query whose rows are read later: sent now, with the next query that waits. */
+static int postgres_prefetch(struct sql_stmt *s)
+{
+        struct pg_stmt *st = of(s);
+        struct db_conn *c = st->conn;
+        int r;
+
+        /* A value that is not UTF-8 is left to step, which knows what it means. */
+        if (st->result || st->pending || c->deferred_err || values_not_utf8(st) != 0)
+                return 0;
+        r = pipeline_send(c, st, NULL, "running a statement", true);
+        if (r >= 0)
+                st->pending = true;
+        return r;
 }
 
 /* A write whose result nobody reads: sent with the next query that waits. */
@@ -685,7 +710,7 @@ static int64_t postgres_changes_total(struct db_conn *c)
         int r;
 
         if (c->writes_sent > 0 && c->deferred_err == 0) {
-                r = pipeline_end(c, true, NULL);
+                r = pipeline_end(c, true);
                 if (r < 0)
                         c->deferred_err = r;
         }
@@ -734,7 +759,7 @@ static int begin(struct db_conn *c, bool write)
          * there: notice_heard); a failure is a lost connection, which the check below sees.
          */
         if (c->pipeline) {
-                pipeline_end(c, false, NULL);
+                pipeline_end(c, false);
                 PQconsumeInput(c->pg);
         }
         if (c->broken || connection_dropped(c)) {
@@ -744,6 +769,7 @@ static int begin(struct db_conn *c, bool write)
         }
         c->write = write;
         c->deferred_err = 0;
+        c->changes_at_begin = c->changes_total;
         if (!write)
                 return pipeline_send(c, NULL, read_begin_sql, "beginning a transaction", false);
         r = pipeline_send(c, NULL, write_begin_sql, "beginning a transaction", false);
@@ -767,9 +793,15 @@ static int read_end(struct db_conn *c, const char *sql)
         return 0;
 }
 
+/* Rows a transaction changes before the planner's statistics are taken again at its end. */
+#define ANALYZE_AFTER_ROWS 1000
+
 /*
  * COMMIT of a write first publishes what the transaction touched (licensefs_publish); both
- * travel with the writes still in the pipeline, in one round trip.
+ * travel with the writes still in the pipeline, in one round trip. After a change of many rows
+ * (an import, a copy, a large group) the statistics are taken again at once, rather than by
+ * autovacuum up to a minute later, while lookups scan: a role that does not own the tables
+ * only gets a warning, and a failure there changes nothing committed.
  */
 static int commit(struct db_conn *c)
 {
@@ -783,7 +815,13 @@ static int commit(struct db_conn *c)
                                   false);
         if (r == 0)
                 r = pipeline_send(c, NULL, "COMMIT", "committing", false);
-        return r < 0 ? r : pipeline_end(c, true, NULL);
+        if (r == 0)
+                r = pipeline_end(c, true);
+        if (r == 0 && c->changes_total - c->changes_at_begin >= ANALYZE_AFTER_ROWS) {
+                postgres_round_trips++;
+                PQclear(PQexec(c->pg, postgres_analyze_sql));
+        }
+        return r;
 }
 
 /* Leaves no transaction open, keeping the caller's reason. */
@@ -792,7 +830,7 @@ static int rollback(struct db_conn *c)
         if (c->broken)
                 return 0;               /* the server ended the transaction with the session */
         if (pipeline_send(c, NULL, "ROLLBACK", "rolling back", false) >= 0)
-                pipeline_end(c, false, NULL);
+                pipeline_end(c, false);
         /* A ROLLBACK after a failure in the same pipeline was skipped: once more on its own. */
         if (!c->broken && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
                 postgres_round_trips++;
@@ -812,12 +850,12 @@ static int release(struct db_conn *c)
         if (r == 0)
                 r = pipeline_send(c, NULL, "RELEASE call", "ending a call", false);
         if (r == 0)
-                r = pipeline_end(c, true, NULL);
+                r = pipeline_end(c, true);
         if (r < 0 && !c->broken) {
                 c->deferred_err = 0;
                 if (pipeline_send(c, NULL, "ROLLBACK TO call", "undoing a call", false) >= 0 &&
                     pipeline_send(c, NULL, "RELEASE call", "ending a call", false) >= 0)
-                        pipeline_end(c, false, NULL);
+                        pipeline_end(c, false);
         }
         return r;
 }
@@ -838,7 +876,7 @@ static int postgres_bracket(struct db_conn *c, enum db_bracket what)
                 return release(c);
         case DB_ROLLBACK_TO:
                 /* What the call sent is undone whatever it did; RELEASE follows and waits. */
-                pipeline_end(c, false, NULL);
+                pipeline_end(c, false);
                 c->deferred_err = 0;
                 return pipeline_send(c, NULL, "ROLLBACK TO call", "undoing a call", false);
         }
@@ -1091,6 +1129,7 @@ const struct db_backend db_postgres = {
         .bind = postgres_bind,
         .step = postgres_step,
         .send = postgres_send,
+        .prefetch = postgres_prefetch,
         .reset = postgres_reset,
         .reset_all = postgres_reset_all,
         .column_int64 = postgres_column_int64,

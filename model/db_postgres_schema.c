@@ -220,3 +220,12 @@ const char postgres_ids_resync_sql[] =
         "coalesce(max(id), 0) + 1, false) FROM " table ";"
         RESYNC("products") RESYNC("users") RESYNC("security_groups") RESYNC("members")
         RESYNC("plans") RESYNC("audit");
+
+/*
+ * The planner's statistics of every table, taken again after a change of many rows: until
+ * then a lookup by name may scan a table it would find a row of by its index.
+ */
+const char postgres_analyze_sql[] =
+        "ANALYZE tenant, products, users, security_groups, members, group_licenses, seats, "
+        "inactive_members, suspended_paths, plans, direct_disabled_plans, group_disabled_plans, "
+        "audit, sku_aliases";

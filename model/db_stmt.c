@@ -110,6 +110,11 @@ int sql_prepare(struct model *m, struct sql_stmt **ret, const char *sql, const c
         return r;
 }
 
+int sql_prefetch(struct sql_stmt *s)
+{
+        return s->backend->prefetch ? s->backend->prefetch(s) : 0;
+}
+
 int sql_step(struct sql_stmt *s)
 {
         return s->backend->step(s);

@@ -4,6 +4,7 @@
  * BINARY collation) and the query that tells whether its parents exist.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -163,36 +164,138 @@ static const struct listing listings[] = {
                 NULL },
 };
 
-static int list(struct model *m, const struct listing *l, const char *a, const char *b,
-                model_list_fn fn, void *ctx)
+/* Sends the listing's queries, which step reads later: parents (NULL: none) and names. */
+static int list_start(struct model *m, const struct listing *l, const char *a, const char *b,
+                      struct sql_stmt **parents, struct sql_stmt **names)
 {
-        struct sql_stmt *s;
-        int64_t exists;
-        int r;
+        int r = 0;
 
         /* Unused parameters bind as NULL, which matches nothing. */
-        if (l->parents) {
-                r = sql_int(m, &exists, l->parents, "tt", a, b);
-                if (r == -ENOENT)
-                        return refuse(-ENOENT, "no such %s", l->what);
-                if (r < 0)
-                        return r;
+        *parents = NULL;
+        if (l->parents)
+                r = sql_prepare(m, parents, l->parents, "tt", a, b);
+        if (r >= 0 && *parents)
+                r = sql_prefetch(*parents);
+        if (r >= 0)
+                r = sql_prepare(m, names, l->names, "tt", a, b);
+        if (r >= 0)
+                r = sql_prefetch(*names);
+        return r;
+}
+
+/* Reads a started listing: ENOENT when a parent is missing, else fn for each name. */
+static int list_read(const struct listing *l, struct sql_stmt *parents, struct sql_stmt *names,
+                     model_list_fn fn, void *ctx)
+{
+        int r = 0;
+
+        if (parents) {
+                r = sql_step(parents);
+                if (r > 0)
+                        sql_reset(parents);
+                else if (r == 0)
+                        r = refuse(-ENOENT, "no such %s", l->what);
         }
-        r = sql_prepare(m, &s, l->names, "tt", a, b);
-        while (r >= 0 && (r = sql_step(s)) > 0) {
-                r = fn(ctx, column_string(s, 0));
-                if (r != 0) {
-                        sql_reset(s);
-                        return r;
-                }
+        while (r >= 0 && (r = sql_step(names)) > 0) {
+                r = fn(ctx, column_string(names, 0));
+                if (r != 0)
+                        break;
+        }
+        if (r != 0)
+                sql_reset(names);
+        return r;
+}
+
+static bool listing_known(enum model_listing listing)
+{
+        return (unsigned)listing < sizeof(listings) / sizeof(listings[0]);
+}
+
+static bool same_args(const struct model_list_request *x, const struct model_list_request *y)
+{
+        return (x->a == y->a || (x->a && y->a && strcmp(x->a, y->a) == 0)) &&
+               (x->b == y->b || (x->b && y->b && strcmp(x->b, y->b) == 0));
+}
+
+/*
+ * Whether request i shares a statement with another request for other names (the same
+ * listing twice, or the same parents' query): bound for the other one meanwhile, it is bound
+ * again before it is read.
+ */
+static bool rebind_needed(const struct model_list_request *requests, struct sql_stmt **parents,
+                          struct sql_stmt **names, size_t count, size_t i)
+{
+        size_t j;
+
+        for (j = 0; j < count; j++)
+                if (j != i && !same_args(&requests[i], &requests[j]) &&
+                    (names[j] == names[i] || parents[j] == names[i] ||
+                     (parents[i] && (parents[j] == parents[i] || names[j] == parents[i]))))
+                        return true;
+        return false;
+}
+
+/* Whether an earlier request found request i's parents already. */
+static bool parents_found(const struct model_list_request *requests, struct sql_stmt **parents,
+                          size_t i)
+{
+        size_t k;
+
+        for (k = 0; k < i; k++)
+                if (parents[k] == parents[i] && same_args(&requests[k], &requests[i]))
+                        return true;
+        return false;
+}
+
+/* Every request's queries go first, then each is read: one round trip on a server. */
+static int lists(struct model *m, const struct model_list_request *requests, size_t count)
+{
+        struct sql_stmt *parents[MODEL_LIST_EACH_MAX], *names[MODEL_LIST_EACH_MAX];
+        size_t i, started = 0;
+        int r = 0;
+
+        for (i = 0; i < count && r >= 0; i++) {
+                r = list_start(m, &listings[requests[i].listing], requests[i].a, requests[i].b,
+                               &parents[i], &names[i]);
+                started += r >= 0;
+        }
+        for (i = 0; i < started && r >= 0; i++) {
+                struct sql_stmt *check = parents[i];
+
+                if (rebind_needed(requests, parents, names, started, i))
+                        r = list_start(m, &listings[requests[i].listing], requests[i].a,
+                                       requests[i].b, &check, &names[i]);
+                else if (check && parents_found(requests, parents, i))
+                        check = NULL;
+                if (r >= 0)
+                        r = list_read(&listings[requests[i].listing], check, names[i],
+                                      requests[i].fn, requests[i].ctx);
+        }
+        /* What was sent and not read (a failure, a stop) is dropped. */
+        for (; i < started; i++) {
+                if (parents[i])
+                        sql_reset(parents[i]);
+                sql_reset(names[i]);
         }
         return r;
+}
+
+int model_list_each(struct model *m, const struct model_list_request *requests, size_t count)
+{
+        size_t i;
+
+        if (count > MODEL_LIST_EACH_MAX)
+                return refuse(-EINVAL, "more than %d listings at once", MODEL_LIST_EACH_MAX);
+        for (i = 0; i < count; i++)
+                if (!listing_known(requests[i].listing))
+                        return refuse(-EINVAL, "unknown listing %d", (int)requests[i].listing);
+        return READ_TX(m, lists(m, requests, count));
 }
 
 int model_list(struct model *m, enum model_listing listing, const char *a, const char *b,
                model_list_fn fn, void *ctx)
 {
-        if ((unsigned)listing >= sizeof(listings) / sizeof(listings[0]))
-                return refuse(-EINVAL, "unknown listing %d", (int)listing);
-        return READ_TX(m, list(m, &listings[listing], a, b, fn, ctx));
+        struct model_list_request request = { listing, a, b, fn, ctx };
+
+        return model_list_each(m, &request, 1);
 }

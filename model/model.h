@@ -466,6 +466,23 @@ typedef int (*model_list_fn)(void *ctx, const char *name);
 int model_list(struct model *m, enum model_listing listing, const char *a, const char *b,
                model_list_fn fn, void *ctx);
 
+/* One listing of several read together (model_list_each). */
+struct model_list_request {
+        enum model_listing listing;
+        const char *a, *b;
+        model_list_fn fn;
+        void *ctx;
+};
+
+#define MODEL_LIST_EACH_MAX 8
+
+/*
+ * The listings of `requests` in one snapshot, in order, as model_list would give each: what
+ * a record of several listings reads, in one round trip on a server. Up to
+ * MODEL_LIST_EACH_MAX requests (EINVAL beyond); the first failure or non-zero return ends it.
+ */
+int model_list_each(struct model *m, const struct model_list_request *requests, size_t count);
+
 /* --- the demo tenant ------------------------------------------------------------------------ */
 
 /*

@@ -123,8 +123,8 @@ static int promote_waiters(struct model *m, int64_t product, int64_t seats)
         r = collect_ids(m, &users, &count, "SELECT user_id FROM seats WHERE product_id = $1 AND "
                         "active = 0 ORDER BY queue LIMIT $2", "ii", product, seats);
         for (i = 0; r >= 0 && i < count; i++) {
-                r = sql_exec(m, "UPDATE seats SET active = 1, since = $1 WHERE product_id = $2 AND "
-                             "user_id = $3", "iii", (int64_t)model_now(m), product, users[i]);
+                r = sql_write(m, "UPDATE seats SET active = 1, since = $1 WHERE product_id = $2 "
+                              "AND user_id = $3", "iii", (int64_t)model_now(m), product, users[i]);
                 if (r >= 0)
                         r = audit_seat(m, product, users[i], true, "a freed seat went to the "
                                        "longest-waiting user");
@@ -168,8 +168,8 @@ int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user)
         if (r != -ENOENT)
                 return r;               /* a licensed group keeps it (0), or an error */
 
-        r = sql_exec(m, "DELETE FROM seats WHERE product_id = $1 AND user_id = $2", "ii", product,
-                     user);
+        r = sql_write(m, "DELETE FROM seats WHERE product_id = $1 AND user_id = $2", "ii", product,
+                      user);
         if (r < 0)
                 return r;
         return active ? vacate(m, product) : counts_add(m, product, 0, -1);
@@ -232,8 +232,8 @@ int seat_import_direct(struct model *m, int64_t product, int64_t user)
         /* A seat if one is free, else a place in the queue; a claim through groups stays. */
         r = claim(m, product, user, NULL);
         if (r >= 0)
-                r = sql_exec(m, "UPDATE seats SET direct = 1 WHERE product_id = $1 "
-                             "AND user_id = $2", "ii", product, user);
+                r = sql_write(m, "UPDATE seats SET direct = 1 WHERE product_id = $1 "
+                              "AND user_id = $2", "ii", product, user);
         if (r >= 0)
                 r = sql_int(m, &active, "SELECT active FROM seats WHERE product_id = $1 AND "
                             "user_id = $2", "ii", product, user);
@@ -299,17 +299,17 @@ int seat_suspend_user(struct model *m, int64_t user)
         /* Waits stop counting; those only a group caused end (a restore derives them again). */
         r = each_seat(m, user, SEAT_WAITING, one_less_waiting);
         if (r >= 0)
-                r = sql_exec(m, "DELETE FROM seats WHERE user_id = $1 AND active = 0 "
-                             "AND direct = 0", "i", user);
+                r = sql_write(m, "DELETE FROM seats WHERE user_id = $1 AND active = 0 "
+                              "AND direct = 0", "i", user);
         if (r >= 0)
-                r = sql_exec(m, "UPDATE seats SET active = 2 WHERE user_id = $1 AND active = 0",
-                             "i", user);
+                r = sql_write(m, "UPDATE seats SET active = 2 WHERE user_id = $1 AND active = 0",
+                              "i", user);
         /* Held seats go to the longest-waiting users. */
         if (r >= 0)
                 r = each_seat(m, user, SEAT_HELD, vacate);
         if (r >= 0)
-                r = sql_exec(m, "UPDATE seats SET active = 2 WHERE user_id = $1 AND active = 1",
-                             "i", user);
+                r = sql_write(m, "UPDATE seats SET active = 2 WHERE user_id = $1 AND active = 1",
+                              "i", user);
         return r < 0 ? r : 0;
 }
 
@@ -318,13 +318,13 @@ static int resume_direct(struct model *m, int64_t product, int64_t user)
 {
         int r;
 
-        r = sql_exec(m, "DELETE FROM seats WHERE product_id = $1 AND user_id = $2", "ii", product,
-                     user);
+        r = sql_write(m, "DELETE FROM seats WHERE product_id = $1 AND user_id = $2", "ii", product,
+                      user);
         if (r >= 0)
                 r = seat_want_restored(m, product, user);
         if (r >= 0)
-                r = sql_exec(m, "UPDATE seats SET direct = 1 WHERE product_id = $1 "
-                             "AND user_id = $2", "ii", product, user);
+                r = sql_write(m, "UPDATE seats SET direct = 1 WHERE product_id = $1 "
+                              "AND user_id = $2", "ii", product, user);
         return r;
 }
 
@@ -335,8 +335,8 @@ int seat_resume(struct model *m, int64_t user)
         int r;
 
         /* What only groups gave is derived again by the caller, from the groups as they are. */
-        r = sql_exec(m, "DELETE FROM seats WHERE user_id = $1 AND active = 2 AND direct = 0", "i",
-                     user);
+        r = sql_write(m, "DELETE FROM seats WHERE user_id = $1 AND active = 2 AND direct = 0", "i",
+                      user);
         if (r >= 0)
                 r = collect_ids(m, &products, &count, "SELECT product_id FROM seats WHERE "
                                 "user_id = $1 AND active = 2 ORDER BY product_id", "i", user);
@@ -349,7 +349,7 @@ int seat_resume(struct model *m, int64_t user)
 int seat_forget_user(struct model *m, int64_t user)
 {
         /* A deleted user's rows are suspended ones, which no count includes. */
-        int r = sql_exec(m, "DELETE FROM seats WHERE user_id = $1", "i", user);
+        int r = sql_write(m, "DELETE FROM seats WHERE user_id = $1", "i", user);
 
         return r < 0 ? r : 0;
 }
@@ -372,16 +372,16 @@ int seat_set_total(struct model *m, int64_t product, int64_t total)
                 promoted = r;
         }
         /* One statement, so the schema's checks see total and counts change together. */
-        r = sql_exec(m, "UPDATE products SET total = $1, assigned = assigned + $2, "
-                     "waiting = waiting - $3 WHERE id = $4", "iiii", total, promoted, promoted,
-                     product);
+        r = sql_write(m, "UPDATE products SET total = $1, assigned = assigned + $2, "
+                      "waiting = waiting - $3 WHERE id = $4", "iiii", total, promoted, promoted,
+                      product);
         return r < 0 ? r : 0;
 }
 
 int seat_set_expiring_soon(struct model *m, int64_t product, int64_t n)
 {
-        int r = sql_exec(m, "UPDATE products SET expiring_soon = $1 WHERE id = $2", "ii", n,
-                         product);
+        int r = sql_write(m, "UPDATE products SET expiring_soon = $1 WHERE id = $2", "ii", n,
+                          product);
 
         return r < 0 ? r : 0;
 }
@@ -391,9 +391,9 @@ int seat_clear_all(struct model *m)
         int r;
 
         /* The counts in one statement, so the schema's checks see them change together. */
-        r = sql_exec(m, "DELETE FROM seats", "");
+        r = sql_write(m, "DELETE FROM seats", "");
         if (r >= 0)
-                r = sql_exec(m, "UPDATE products SET total = 0, expiring_soon = 0, assigned = 0, "
-                             "waiting = 0", "");
+                r = sql_write(m, "UPDATE products SET total = 0, expiring_soon = 0, assigned = 0, "
+                              "waiting = 0", "");
         return r < 0 ? r : 0;
 }

@@ -568,6 +568,63 @@ START_TEST(test_direct_assignment_round_trips)
 }
 END_TEST
 
+static int name_ignored(void *ctx, const char *name)
+{
+        (void)name;
+        (*(int *)ctx)++;
+        return 0;
+}
+
+/* A listing asks whether its parents exist and for its names in one round trip. */
+START_TEST(test_listing_is_one_round_trip)
+{
+        int64_t before;
+        int names = 0;
+
+        make_product("P", 5);
+        make_user("a@contoso.com", "US");
+        ck_ok(model_direct_assign(m, "P", "a@contoso.com"));
+        ck_ok(model_list(m, MODEL_LIST_PRODUCT_HOLDERS, "P", NULL, name_ignored, &names));
+        before = postgres_round_trips;
+        ck_ok(model_list(m, MODEL_LIST_PRODUCT_HOLDERS, "P", NULL, name_ignored, &names));
+        ck_assert_int_eq(postgres_round_trips - before, 1);
+        ck_assert_int_eq(names, 2);
+        before = postgres_round_trips;
+        ck_refused(model_list(m, MODEL_LIST_PRODUCT_HOLDERS, "Q", NULL, name_ignored, &names),
+                   ENOENT);
+        ck_assert_int_eq(postgres_round_trips - before, 1);
+}
+END_TEST
+
+static int64_t users_counted_by_the_planner(void)
+{
+        int64_t tuples = 0;
+
+        ck_ok(tx_begin(m, false));
+        ck_ok(sql_int(m, &tuples, "SELECT CAST(reltuples AS BIGINT) FROM pg_class "
+                      "WHERE oid = CAST('users' AS regclass)", ""));
+        ck_ok(tx_end(m, 0));
+        return tuples;
+}
+
+/* A change of many rows leaves the planner's statistics taken again; a small one does not. */
+START_TEST(test_large_change_takes_statistics)
+{
+        char upn[64];
+        int i;
+
+        ck_ok(model_user_create(m, "one@contoso.com"));
+        ck_assert_int_lt(users_counted_by_the_planner(), 1);
+        ck_ok(model_batch_begin(m));
+        for (i = 0; i < 1000; i++) {
+                snprintf(upn, sizeof(upn), "u%d@contoso.com", i);
+                ck_ok(model_user_create(m, upn));
+        }
+        ck_ok(model_batch_end(m, true));
+        ck_assert_int_eq(users_counted_by_the_planner(), 1001);
+}
+END_TEST
+
 /* --- copies between backends ---------------------------------------------------------------- */
 
 /* SQLite to PostgreSQL to SQLite: the export and the audit log are the same bytes. */
@@ -618,6 +675,8 @@ int main(void)
         tcase_add_test(tcase, test_call_in_flight_fails_then_next_reconnects);
         tcase_add_test(tcase, test_watch_hears_others_commits);
         tcase_add_test(tcase, test_direct_assignment_round_trips);
+        tcase_add_test(tcase, test_large_change_takes_statistics);
+        tcase_add_test(tcase, test_listing_is_one_round_trip);
         tcase_add_test(tcase, test_copy_sqlite_postgres_sqlite);
         suite_add_tcase(suite, tcase);
         return run_suite(suite);

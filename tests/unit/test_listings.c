@@ -2,11 +2,12 @@
  * model_list: every listing of enum model_listing over one tenant whose names were created out
  * of order and mix upper case, lower case, blanks and UTF-8, so only a bytewise sort gives the
  * expected order; ENOENT for each missing parent; a non-zero callback result stops the listing
- * and is returned.
+ * and is returned; listings read together (model_list_each) give what each gives alone.
  */
 #include "check_helpers.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 /*
@@ -195,6 +196,82 @@ START_TEST(test_callback_stops_listing)
 }
 END_TEST
 
+/* A listing's names joined as "a,b,", for comparing listings read alone and together. */
+struct joined {
+        char text[512];
+};
+
+static int join_name(void *ctx, const char *name)
+{
+        struct joined *j = ctx;
+        size_t len = strlen(j->text);
+
+        snprintf(j->text + len, sizeof(j->text) - len, "%s,", name);
+        return 0;
+}
+
+static void list_alone(const struct model_list_request *request, struct joined *out)
+{
+        *out = (struct joined){ "" };
+        ck_ok(model_list(m, request->listing, request->a, request->b, join_name, out));
+}
+
+/*
+ * Listings read together give each what it gives alone, also when two share a query with other
+ * names (the same listing twice; two listings whose parents are checked by the same query).
+ */
+START_TEST(test_listings_read_together)
+{
+        struct joined together[6], alone;
+        struct model_list_request requests[] = {
+                { MODEL_LIST_PATH_GROUPS, "P2", "zoe@x.com", join_name, &together[0] },
+                { MODEL_LIST_PATH_GROUPS, "P1", "amy@x.com", join_name, &together[1] },
+                { MODEL_LIST_PRODUCT_HOLDERS, "P1", NULL, join_name, &together[2] },
+                { MODEL_LIST_DIRECT_DISABLED, "P1", "zoe@x.com", join_name, &together[3] },
+                { MODEL_LIST_EFFECTIVE_PLANS, "P2", "amy@x.com", join_name, &together[4] },
+                { MODEL_LIST_PATH_GROUPS, "P2", "zoe@x.com", join_name, &together[5] },
+        };
+        int i;
+
+        make_listing_tenant();
+        ck_ok(model_plans_set(m, "P1", (const char *const[]){ "A", "B" }, 2));
+        ck_ok(model_plans_set(m, "P2", (const char *const[]){ "C" }, 1));
+        ck_ok(model_direct_disabled_set(m, "P1", "zoe@x.com", (const char *const[]){ "B" }, 1));
+        memset(together, 0, sizeof(together));
+        ck_ok(model_list_each(m, requests, COUNT(requests)));
+        for (i = 0; i < COUNT(requests); i++) {
+                list_alone(&requests[i], &alone);
+                ck_assert_str_eq(together[i].text, alone.text);
+        }
+        ck_assert_str_eq(together[0].text, "G1,g2,");
+        ck_assert_str_eq(together[1].text, "G1,");
+        ck_assert_str_eq(together[3].text, "B,");
+}
+END_TEST
+
+/* A missing parent ends the reading with ENOENT; more listings than allowed are EINVAL. */
+START_TEST(test_listings_read_together_refused)
+{
+        struct joined first = { "" }, second = { "" };
+        struct model_list_request requests[MODEL_LIST_EACH_MAX + 1] = {
+                { MODEL_LIST_PATH_GROUPS, "P2", "zoe@x.com", join_name, &first },
+                { MODEL_LIST_PATH_GROUPS, "nope", "zoe@x.com", join_name, &second },
+        };
+        int i;
+
+        make_listing_tenant();
+        ck_refused(model_list_each(m, requests, 2), ENOENT);
+        ck_assert_str_eq(first.text, "G1,g2,");
+        ck_assert_str_eq(second.text, "");
+        for (i = 0; i < COUNT(requests); i++)
+                requests[i] = (struct model_list_request){ MODEL_LIST_PRODUCTS, NULL, NULL,
+                                                           join_name, &first };
+        ck_refused(model_list_each(m, requests, COUNT(requests)), EINVAL);
+        /* the model is usable after both */
+        ck_listing(m, MODEL_LIST_PATH_GROUPS, "P1", "amy@x.com", "G1");
+}
+END_TEST
+
 START_TEST(test_empty_tenant_listings)
 {
         ck_listing(m, MODEL_LIST_PRODUCTS, NULL, NULL, NULL);
@@ -218,6 +295,8 @@ static Suite *listings_suite(void)
         tcase_add_test(tcase, test_bytewise_order);
         tcase_add_loop_test(tcase, test_missing_parent, 0, COUNT(missing_parents));
         tcase_add_test(tcase, test_callback_stops_listing);
+        tcase_add_test(tcase, test_listings_read_together);
+        tcase_add_test(tcase, test_listings_read_together_refused);
         suite_add_tcase(suite, tcase);
         return suite;
 }
