@@ -96,19 +96,33 @@ int model_direct_assign(struct model *m, const char *sku, const char *upn)
 
 static int direct_remove(struct model *m, const char *sku, const char *upn)
 {
-        struct path_ids ids;
-        int64_t direct;
+        struct path_ids ids = { 0 };
+        bool held = false, direct = false;
+        struct sql_stmt *s;
         int r;
 
-        r = path_resolve(m, sku, NULL, upn, &ids);
+        /* The ids and the seat in one query; when it finds nothing, path_resolve says why. */
+        r = sql_prepare(m, &s, "SELECT p.id, u.id, s.active, s.direct FROM products p JOIN "
+                        "users u ON u.upn = $2 AND u.deleted IS NULL LEFT JOIN seats s ON "
+                        "s.product_id = p.id AND s.user_id = u.id WHERE p.sku = $1", "tt", sku,
+                        upn);
+        if (r >= 0)
+                r = sql_step(s);
+        if (r > 0) {
+                ids.product = column_int64(s, 0);
+                ids.user = column_int64(s, 1);
+                held = column_int64(s, 2) == SEAT_HELD;
+                direct = column_int64(s, 3) != 0;
+                sql_reset(s);
+        } else if (r == 0) {
+                r = path_resolve(m, sku, NULL, upn, &ids);
+                if (r >= 0)
+                        r = refuse(-EIO, "product '%s' or user '%s' vanished", sku, upn);
+        }
         if (r < 0)
                 return r;
-        r = sql_int(m, &direct, "SELECT direct FROM seats WHERE product_id = $1 AND user_id = $2 "
-                    "AND active = 1", "ii", ids.product, ids.user);
-        if (r == -ENOENT)
+        if (!held)
                 return refuse(-ENOENT, "'%s' does not hold '%s'", upn, sku);
-        if (r < 0)
-                return r;
         if (!direct)
                 return refuse(-EPERM, "User license is inherited from a group membership and it "
                               "cannot be removed directly from the user. ('%s', '%s')", upn, sku);

@@ -319,41 +319,84 @@ void column_text(struct sql_stmt *s, int col, char *buf, size_t size)
 
 /* --- lookups by name -------------------------------------------------------------------------- */
 
-/* A name that breaks the rules is EINVAL (it can never exist), an unknown one ENOENT. */
-static int64_t lookup_id(struct model *m, const char *sql, const char *name, const char *what,
-                         int (*valid)(const char *name, const char *what))
-{
-        int64_t id;
-        int r;
+static const struct lookup {
+        const char *sql;
+        const char *what;
+        int (*valid)(const char *name, const char *what);
+} lookups[] = {
+        [LOOKUP_PRODUCT] = { "SELECT id FROM products WHERE sku = $1", "product", check_name },
+        [LOOKUP_GROUP] = { "SELECT id FROM security_groups WHERE name = $1", "group",
+                           check_name },
+        [LOOKUP_USER] = { "SELECT id FROM users WHERE upn = $1 AND deleted IS NULL", "user",
+                          check_upn_named },
+        [LOOKUP_DELETED_USER] = { "SELECT id FROM users WHERE upn = $1 AND deleted IS NOT NULL",
+                                  "deleted user", check_upn_named },
+};
 
-        r = valid(name, what);
-        if (r < 0)
-                return r;
-        r = sql_int(m, &id, sql, "t", name);
-        if (r == -ENOENT)
-                return refuse(-ENOENT, "no %s named '%s'", what, name);
+int ids_lookup(struct model *m, const struct id_lookup *want, size_t count)
+{
+        struct sql_stmt *stmts[LOOKUP_KINDS] = { NULL };
+        size_t i;
+        int r = 0;
+
+        if (count > LOOKUP_KINDS)
+                return refuse(-EIO, "more than %d lookups at once", LOOKUP_KINDS);
+        /* Every well-formed name's query goes first; a server answers them in one round trip. */
+        for (i = 0; i < count && r >= 0; i++) {
+                const struct lookup *l = &lookups[want[i].kind];
+
+                if (l->valid(want[i].name, l->what) < 0)
+                        break;
+                r = sql_prepare(m, &stmts[i], l->sql, "t", want[i].name);
+                if (r >= 0)
+                        r = sql_prefetch(stmts[i]);
+        }
+        /* In order, so that a refusal names the first name that is wrong or missing. */
+        for (i = 0; i < count && r >= 0; i++) {
+                const struct lookup *l = &lookups[want[i].kind];
+
+                r = l->valid(want[i].name, l->what);
+                if (r >= 0)
+                        r = sql_step(stmts[i]);
+                if (r == 0)
+                        r = refuse(-ENOENT, "no %s named '%s'", l->what, want[i].name);
+                if (r > 0) {
+                        *want[i].id = column_int64(stmts[i], 0);
+                        sql_reset(stmts[i]);
+                }
+        }
+        for (; i < count; i++)
+                if (stmts[i])
+                        sql_reset(stmts[i]);
+        return r < 0 ? r : 0;
+}
+
+/* A name that breaks the rules is EINVAL (it can never exist), an unknown one ENOENT. */
+static int64_t lookup_id(struct model *m, enum lookup_kind kind, const char *name)
+{
+        int64_t id = 0;
+        struct id_lookup want = { kind, name, &id };
+        int r = ids_lookup(m, &want, 1);
+
         return r < 0 ? r : id;
 }
 
 int64_t product_id(struct model *m, const char *sku)
 {
-        return lookup_id(m, "SELECT id FROM products WHERE sku = $1", sku, "product", check_name);
+        return lookup_id(m, LOOKUP_PRODUCT, sku);
 }
 
 int64_t user_id(struct model *m, const char *upn)
 {
-        return lookup_id(m, "SELECT id FROM users WHERE upn = $1 AND deleted IS NULL", upn,
-                         "user", check_upn_named);
+        return lookup_id(m, LOOKUP_USER, upn);
 }
 
 int64_t deleted_user_id(struct model *m, const char *upn)
 {
-        return lookup_id(m, "SELECT id FROM users WHERE upn = $1 AND deleted IS NOT NULL", upn,
-                         "deleted user", check_upn_named);
+        return lookup_id(m, LOOKUP_DELETED_USER, upn);
 }
 
 int64_t group_id(struct model *m, const char *name)
 {
-        return lookup_id(m, "SELECT id FROM security_groups WHERE name = $1", name, "group",
-                         check_name);
+        return lookup_id(m, LOOKUP_GROUP, name);
 }

@@ -139,6 +139,26 @@ int path_resolve(struct model *m, const char *sku, const char *group, const char
 
 /* --- lookups by name (db_stmt.c): the row id, or -ENOENT with a reason --- */
 
+enum lookup_kind {
+        LOOKUP_PRODUCT,
+        LOOKUP_GROUP,
+        LOOKUP_USER,
+        LOOKUP_DELETED_USER,
+        LOOKUP_KINDS,
+};
+
+struct id_lookup {
+        enum lookup_kind kind;
+        const char *name;
+        int64_t *id;                    /* set when found */
+};
+
+/*
+ * Looks up several rows by name at once (one round trip on a server), each kind at most once,
+ * in order: 0, or for the first name that is wrong -EINVAL, or missing -ENOENT, with the reason.
+ */
+int ids_lookup(struct model *m, const struct id_lookup *want, size_t count);
+
 int64_t product_id(struct model *m, const char *sku);
 int64_t user_id(struct model *m, const char *upn);
 int64_t deleted_user_id(struct model *m, const char *upn);

@@ -225,13 +225,18 @@ int path_resolve(struct model *m, const char *sku, const char *group, const char
                  struct path_ids *ret)
 {
         struct path_ids ids = { 0 };
+        struct id_lookup want[3];
+        size_t count = 0;
+        int r;
 
-        if (sku && (ids.product = product_id(m, sku)) < 0)
-                return (int)ids.product;
-        if (group && (ids.group = group_id(m, group)) < 0)
-                return (int)ids.group;
-        if (upn && (ids.user = user_id(m, upn)) < 0)
-                return (int)ids.user;
-        *ret = ids;
-        return 0;
+        if (sku)
+                want[count++] = (struct id_lookup){ LOOKUP_PRODUCT, sku, &ids.product };
+        if (group)
+                want[count++] = (struct id_lookup){ LOOKUP_GROUP, group, &ids.group };
+        if (upn)
+                want[count++] = (struct id_lookup){ LOOKUP_USER, upn, &ids.user };
+        r = ids_lookup(m, want, count);
+        if (r >= 0)
+                *ret = ids;
+        return r;
 }

@@ -133,24 +133,36 @@ static int promote_waiters(struct model *m, int64_t product, int64_t seats)
         return r < 0 ? r : (int)count;
 }
 
-/* Accounts for a seat its holder gave up (its row already gone or suspended). */
-static int vacate(struct model *m, int64_t product)
+/*
+ * Accounts for a seat its holder gave up (its row already gone or suspended), `waiting` users
+ * waiting for the product (-1: not known): the longest-waiting one gets it.
+ */
+static int seat_vacated(struct model *m, int64_t product, int64_t waiting)
 {
-        int r = promote_waiters(m, product, 1);
+        int r = waiting == 0 ? 0 : promote_waiters(m, product, 1);
 
         if (r < 0)
                 return r;
         return counts_add(m, product, r == 1 ? 0 : -1, r == 1 ? -1 : 0);
 }
 
+static int vacate(struct model *m, int64_t product)
+{
+        return seat_vacated(m, product, -1);
+}
+
 int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user)
 {
-        int64_t active, through_group;
+        int64_t active, waiting;
         struct sql_stmt *s;
         int r;
 
-        r = sql_prepare(m, &s, "SELECT active, direct FROM seats WHERE product_id = $1 AND "
-                        "user_id = $2", "ii", product, user);
+        /* The claim, whether a licensed group keeps it, and who waits: one query. */
+        r = sql_prepare(m, &s, "SELECT s.active, s.direct <> 0 OR EXISTS (SELECT 1 FROM "
+                        "members mb JOIN group_licenses gl ON gl.group_id = mb.group_id WHERE "
+                        "mb.user_id = $2 AND gl.product_id = $1), p.waiting FROM seats s JOIN "
+                        "products p ON p.id = s.product_id WHERE s.product_id = $1 AND "
+                        "s.user_id = $2", "ii", product, user);
         if (r < 0)
                 return r;
         r = sql_step(s);
@@ -159,20 +171,16 @@ int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user)
         active = column_int64(s, 0);
         if (column_int64(s, 1)) {
                 sql_reset(s);
-                return 0;               /* the direct path keeps it */
+                return 0;               /* the direct path or a licensed group keeps it */
         }
+        waiting = column_int64(s, 2);
         sql_reset(s);
-        r = sql_int(m, &through_group, "SELECT 1 FROM members mb JOIN group_licenses gl ON "
-                    "gl.group_id = mb.group_id WHERE mb.user_id = $1 AND gl.product_id = $2 "
-                    "LIMIT 1", "ii", user, product);
-        if (r != -ENOENT)
-                return r;               /* a licensed group keeps it (0), or an error */
 
         r = sql_write(m, "DELETE FROM seats WHERE product_id = $1 AND user_id = $2", "ii", product,
                       user);
         if (r < 0)
                 return r;
-        return active ? vacate(m, product) : counts_add(m, product, 0, -1);
+        return active ? seat_vacated(m, product, waiting) : counts_add(m, product, 0, -1);
 }
 
 /*

@@ -538,17 +538,18 @@ static int64_t assignment_round_trips(const char *upn)
 }
 
 /*
- * Round trips for one direct assignment, its statements prepared already, as a mount makes
- * it (an actor audited, what it touched taken for the kernel's caches): the read that finds
+ * Round trips for one direct assignment, statements prepared already, as a mount makes it (an
+ * actor audited, what it touched taken for the kernel's caches): the read that finds
  * nothing to do (1: BEGIN with the check; the read's end is not waited for), then the write
  * (BEGIN and the tenant's lock with the lookup; the seat's writes counted for the audit; the
  * audit line with what the change touched; the publishing with COMMIT). At most 5: more
- * shows. Without an actor or a watch, the write needs neither middle one.
+ * shows. Without an actor or a watch, the write needs neither middle one. A removal likewise:
+ * the lookup with the seat, the claim's other paths with who waits, then as above.
  */
-START_TEST(test_direct_assignment_round_trips)
+START_TEST(test_direct_assign_and_remove_round_trips)
 {
         struct model_actor actor = { 0, "touch", "/products/P/users/c@contoso.com" };
-        int64_t plain, mounted;
+        int64_t plain, mounted, removal, before;
 
         make_product("P", 5);
         make_user("a@contoso.com", "US");
@@ -560,11 +561,18 @@ START_TEST(test_direct_assignment_round_trips)
         model_set_actor(&actor);
         mounted = assignment_round_trips("c@contoso.com");
         model_set_actor(NULL);
-        fprintf(stderr, "round trips of a direct assignment: %lld plain, %lld as mounted\n",
-                (long long)plain, (long long)mounted);
+        before = postgres_round_trips;
+        model_set_actor(&actor);
+        ck_ok(model_direct_remove(m, "P", "b@contoso.com"));
+        model_set_actor(NULL);
+        removal = postgres_round_trips - before;
+        fprintf(stderr, "round trips of a direct assignment: %lld plain, %lld as mounted; "
+                "of a removal as mounted: %lld\n", (long long)plain, (long long)mounted,
+                (long long)removal);
         ck_assert_int_le(plain, 3);
         ck_assert_int_le(mounted, 5);
-        ck_product(m, "P", 5, 3, 0);
+        ck_assert_int_le(removal, 5);
+        ck_product(m, "P", 5, 2, 0);
 }
 END_TEST
 
@@ -674,7 +682,7 @@ int main(void)
         tcase_add_test(tcase, test_connection_ended_while_idle_is_replaced);
         tcase_add_test(tcase, test_call_in_flight_fails_then_next_reconnects);
         tcase_add_test(tcase, test_watch_hears_others_commits);
-        tcase_add_test(tcase, test_direct_assignment_round_trips);
+        tcase_add_test(tcase, test_direct_assign_and_remove_round_trips);
         tcase_add_test(tcase, test_large_change_takes_statistics);
         tcase_add_test(tcase, test_listing_is_one_round_trip);
         tcase_add_test(tcase, test_copy_sqlite_postgres_sqlite);
