@@ -103,12 +103,12 @@ static int64_t prune_batch(const struct model *m)
 }
 
 
-/* Adds a line inside the open write transaction. uid -1: licensefs itself. */
-static int line_insert(struct model *m, int64_t uid, const char *op, const char *object,
-                       const char *result, const char *reason)
+/* Adds a line of time `when` inside the open write transaction. uid -1: licensefs itself. */
+static int line_insert_at(struct model *m, time_t when, int64_t uid, const char *op,
+                          const char *object, const char *result, const char *reason)
 {
         char escaped_object[OBJECT_MAX], escaped_reason[REASON_MAX];
-        struct line l = { model_now(m), uid, op, escaped_object, result, escaped_reason };
+        struct line l = { when, uid, op, escaped_object, result, escaped_reason };
         int r;
 
         escape(object ? object : "", escaped_object, sizeof(escaped_object), 0);
@@ -130,6 +130,83 @@ static int line_insert(struct model *m, int64_t uid, const char *op, const char 
                               "AND id <= (SELECT max(id) FROM audit) - $2", "ii",
                               prune_batch(m), m->audit_limit);
         return r;
+}
+
+/* The same, made now. */
+static int line_insert(struct model *m, int64_t uid, const char *op, const char *object,
+                       const char *result, const char *reason)
+{
+        return line_insert_at(m, model_now(m), uid, op, object, result, reason);
+}
+
+/* --- lines owed while the database could not be reached ---------------------------------- */
+
+static void owed_free(struct owed_line *l)
+{
+        free(l->op);
+        free(l->object);
+        free(l->result);
+        free(l->reason);
+}
+
+/* Keeps a refusal's line the database could not take, to write it when it can. */
+static void owe(struct model *m, int64_t uid, const char *op, const char *object,
+                const char *result, const char *reason)
+{
+        struct owed_line l = { model_now(m), uid, strdup(op ? op : ""),
+                               strdup(object ? object : ""), strdup(result), strdup(reason) };
+
+        if (m->owed_count == AUDIT_OWED_MAX || !l.op || !l.object || !l.result || !l.reason) {
+                owed_free(&l);
+                m->owed_dropped++;
+                return;
+        }
+        m->owed[m->owed_count++] = l;
+}
+
+/* Writes the owed lines, oldest first, into the open write transaction. */
+static int owed_write(struct model *m)
+{
+        char reason[128];
+        size_t i;
+        int r = 0;
+
+        for (i = 0; i < m->owed_count && r >= 0; i++)
+                r = line_insert_at(m, m->owed[i].time, m->owed[i].uid, m->owed[i].op,
+                                   m->owed[i].object, m->owed[i].result, m->owed[i].reason);
+        if (r >= 0 && m->owed_dropped > 0) {
+                snprintf(reason, sizeof(reason), "%lld more refused calls while the database "
+                         "could not be reached", (long long)m->owed_dropped);
+                r = line_insert(m, -1, "audit", "/audit", "info", reason);
+        }
+        if (r >= 0)
+                m->owed_written = m->owed_count;
+        return r;
+}
+
+/* The transaction that wrote the owed lines ended: committed, they are owed no more. */
+static void owed_settle(struct model *m, bool committed)
+{
+        size_t i;
+
+        if (committed && m->owed_written > 0) {
+                for (i = 0; i < m->owed_written; i++)
+                        owed_free(&m->owed[i]);
+                memmove(m->owed, m->owed + m->owed_written,
+                        (m->owed_count - m->owed_written) * sizeof(m->owed[0]));
+                m->owed_count -= m->owed_written;
+                m->owed_dropped = 0;
+        }
+        m->owed_written = 0;
+}
+
+void audit_owed_free(struct model *m)
+{
+        size_t i;
+
+        for (i = 0; i < m->owed_count; i++)
+                owed_free(&m->owed[i]);
+        m->owed_count = 0;
 }
 
 /* The errno's name ("ENOSPC"), or its number when it has none. */
@@ -164,10 +241,17 @@ void audit_tx_begin(struct model *m, bool write)
 
 int audit_tx_success(struct model *m)
 {
-        if (!m->tx_write || !thread_has_actor || m->tx_actor_line ||
-            sql_changes_total(m) == m->tx_changes)
+        bool ok_line;
+        int r = 0;
+
+        if (!m->tx_write)
                 return 0;
-        return actor_line(m, "ok", "");
+        /* Whether the call changed anything, before the owed lines change the count. */
+        ok_line = thread_has_actor && !m->tx_actor_line &&
+                  sql_changes_total(m) != m->tx_changes;
+        if (m->owed_count > 0 || m->owed_dropped > 0)
+                r = owed_write(m);
+        return r < 0 || !ok_line ? r : actor_line(m, "ok", "");
 }
 
 /*
@@ -183,12 +267,22 @@ static int refusal_line(struct model *m, int err, const char *reason)
         snprintf(why, sizeof(why), "%s", reason && reason[0] ? reason : strerror(-err));
         r = db_begin(m, true);
         if (r >= 0) {
-                r = line_insert(m, thread_actor.uid, thread_actor.op, thread_actor.object,
-                                errno_name(err, name), why);
+                if (m->owed_count > 0 || m->owed_dropped > 0)
+                        r = owed_write(m);
+                if (r >= 0)
+                        r = line_insert(m, thread_actor.uid, thread_actor.op,
+                                        thread_actor.object, errno_name(err, name), why);
                 if (r >= 0)
                         r = db_commit(m);
                 if (r < 0)
                         db_rollback(m);
+        }
+        owed_settle(m, r >= 0);
+        /* A database that cannot take the line now (unreachable) gets it later, once. */
+        if (r < 0 && model_failed_in_database()) {
+                owe(m, thread_actor.uid, thread_actor.op, thread_actor.object,
+                    errno_name(err, name), why);
+                thread_audited = true;
         }
         if (r >= 0)
                 thread_audited = true;
@@ -198,6 +292,7 @@ static int refusal_line(struct model *m, int err, const char *reason)
 
 void audit_tx_end(struct model *m, int r)
 {
+        owed_settle(m, r >= 0);
         if (!m->tx_write || !thread_has_actor)
                 return;
         if (r >= 0)

@@ -22,6 +22,15 @@ struct stmt_slot {
         struct sql_stmt *stmt;
 };
 
+/* A refusal's audit line the database could not take when it was made (audit.c). */
+struct owed_line {
+        time_t time;
+        int64_t uid;
+        char *op, *object, *result, *reason;
+};
+
+#define AUDIT_OWED_MAX 64
+
 /*
  * Lock order: `lock` is the only lock; it is held for the whole of every public call, from the
  * transaction's BEGIN to its COMMIT, so calls are serialised and each sees its own transaction.
@@ -36,6 +45,14 @@ struct model {
         bool tx_write;
         int64_t tx_changes;             /* sql_changes_total() at its BEGIN */
         bool tx_actor_line;             /* the actor's line is in it */
+        /*
+         * Refusal lines owed while the database could not be reached: written with the next
+         * change or refusal that commits (owed_written of them are in the open transaction);
+         * owed_dropped counts those beyond AUDIT_OWED_MAX.
+         */
+        struct owed_line owed[AUDIT_OWED_MAX];
+        size_t owed_count, owed_written;
+        int64_t owed_dropped;
         /* A batch (model_batch_begin) holds `lock` for its thread across many calls. */
         pthread_t batch_owner;
         int batch_depth;                /* 0: no batch; calls inside nest as savepoints */
@@ -94,10 +111,15 @@ time_t model_now(struct model *m);
 
 /* Called by tx_begin once the transaction is open. */
 void audit_tx_begin(struct model *m, bool write);
-/* Called by tx_end before COMMIT when the work succeeded: adds the actor's ok line if due. */
+/*
+ * Called by tx_end before COMMIT when the work succeeded: adds the refusal lines owed since the
+ * database could not be reached, and the actor's ok line if due.
+ */
 int audit_tx_success(struct model *m);
 /* Called by tx_end after COMMIT (r >= 0) or ROLLBACK (r < 0), the lock still held. */
 void audit_tx_end(struct model *m, int r);
+/* Frees the owed lines (model_close). */
+void audit_owed_free(struct model *m);
 /*
  * Adds an `info` line of licensefs's own processing (uid `-`) inside the caller's write
  * transaction: `op` one of the documented verbs, `object` a path of the tree, `reason` a short

@@ -10,7 +10,7 @@
 # work on without a remount; a host cut off from the server fails its calls with EIO or
 # ETIMEDOUT within 15 s, answers from the kernel's cache what it holds, and works on, both ways,
 # once the link is back; cut off in the middle of a change, it holds up the other host's changes
-# 15 s at most. Skipped (77) where network namespaces cannot be made.
+# 15 s at most, and its first change once back writes the audit line of the one it refused. Skipped (77) where network namespaces cannot be made.
 # shellcheck source=lib.sh
 . "$(dirname -- "$0")/lib.sh" || exit 1
 
@@ -527,6 +527,11 @@ expect_bounded_failure "$W/mid.touch" "A's change cut off in the middle"
 expect_ok in_ns A ip link set a0 up
 within 5000 cat -- "$MA/$R/assigned" >/dev/null 2>&1 && pass || fail "A does not answer after its link came back"
 [ "$rc" -eq 0 ] && expect_both "$R/users/$(upn 7)" mode_is 644 "B's holder made while A was cut off"
+# the refusal A could not audit while cut off goes in with its next change
+expect_ok touch -- "$MA/$R/users/$(upn 8)"
+n=$(O="/$R/users/$(upn 6)" awk -F '\t' '$3 == "create" && $4 == ENVIRON["O"] &&
+    ($5 == "EIO" || $5 == "ETIMEDOUT") { n++ } END { print n + 0 }' "$MA/audit")
+expect_eq 1 "$n" "audit lines of A's change refused while A was cut off"
 
 # ---------------------------------------------------------------------------------------------
 # both daemons end cleanly: exit 0 on unmount, nothing but refusal lines on stderr

@@ -430,6 +430,66 @@ START_TEST(test_call_in_flight_fails_then_next_reconnects)
 }
 END_TEST
 
+/* Lets the server take new connections to `database` or refuse them (from another one). */
+static void connections_allowed(const char *database, bool allowed)
+{
+        PGconn *other = PQconnectdb("dbname=template1");
+        char sql[160];
+
+        ck_assert_msg(PQstatus(other) == CONNECTION_OK, "%s", PQerrorMessage(other));
+        snprintf(sql, sizeof(sql), "ALTER DATABASE \"%s\" ALLOW_CONNECTIONS %s", database,
+                 allowed ? "true" : "false");
+        test_pg_run(other, sql);
+        PQfinish(other);
+}
+
+/*
+ * A refusal while the server cannot be reached keeps its audit line, which the next change
+ * writes once the server is back, with the time of the refusal.
+ */
+START_TEST(test_refusal_audited_once_reachable)
+{
+        struct model_actor refused = { 7, "touch", "/products/P/users/a@contoso.com" };
+        struct model_actor later = { 8, "echo", "/products/P/total" };
+        char database[64], *audit;
+        int r, audited;
+
+        make_product("P", 1);
+        make_user("a@contoso.com", "US");
+        ck_ok(tx_begin(m, false));
+        ck_ok(sql_text(m, database, sizeof(database), "SELECT current_database()", ""));
+        ck_ok(tx_end(m, 0));
+        terminate_and_wait(backend_pid());
+        connections_allowed(database, false);
+        /* Nothing asserted until the server takes connections again, for the tests after. */
+        clock_at(TEST_T0 + 60);
+        model_set_actor(&refused);
+        r = model_direct_assign(m, "P", "a@contoso.com");
+        audited = model_audit_refusal(m, r, model_reason());
+        model_set_actor(NULL);
+        connections_allowed(database, true);
+        ck_assert_int_eq(r, -EIO);
+        ck_assert_int_lt(audited, 0);       /* not written now: owed */
+        clock_at(TEST_T0 + 120);
+        model_set_actor(&later);
+        ck_ok(model_product_set_total(m, "P", 3));
+        model_set_actor(NULL);
+        audit = audit_text(m);
+        ck_assert_ptr_eq(strstr(strstr(audit, "\tEIO\t") + 1, "\tEIO\t"), NULL);
+        ck_assert_msg(strstr(audit, "\t7\ttouch\t/products/P/users/a@contoso.com\tEIO\t") &&
+                      strstr(audit, "\t8\techo\t/products/P/total\tok\n"), "%s", audit);
+        ck_assert_msg(strstr(audit, "\t7\ttouch") < strstr(audit, "\t8\techo"), "%s", audit);
+        free(audit);
+        /* Owed once: the next change writes only its own line. */
+        model_set_actor(&later);
+        ck_ok(model_product_set_total(m, "P", 4));
+        model_set_actor(NULL);
+        audit = audit_text(m);
+        ck_assert_ptr_eq(strstr(strstr(audit, "\tEIO\t") + 1, "\tEIO\t"), NULL);
+        free(audit);
+}
+END_TEST
+
 /* --- the watch ------------------------------------------------------------------------------ */
 
 struct heard {
@@ -681,6 +741,7 @@ int main(void)
         tcase_add_test(tcase, test_newer_schema_refused);
         tcase_add_test(tcase, test_connection_ended_while_idle_is_replaced);
         tcase_add_test(tcase, test_call_in_flight_fails_then_next_reconnects);
+        tcase_add_test(tcase, test_refusal_audited_once_reachable);
         tcase_add_test(tcase, test_watch_hears_others_commits);
         tcase_add_test(tcase, test_direct_assign_and_remove_round_trips);
         tcase_add_test(tcase, test_large_change_takes_statistics);
