@@ -1,10 +1,11 @@
 /*
  * libFuzzer target for the model: the input is read as a sequence of model operations (create,
  * delete, totals, usage locations, direct and group licenses, memberships, the user lifecycle,
- * plans and options, imports, batches, time passing) over small pools of names, a few of them
- * invalid, applied to a small starting tenant. Any call may be refused with an errno, but none
- * may crash, a refused call must leave the tenant as it was (its snapshot), and the tenant
- * invariants must hold after every step.
+ * plans and options, imports, batches, time passing, listings read together) over small pools
+ * of names, a few of them invalid, applied to a small starting tenant. Any call may be refused
+ * with an errno, but none may crash, a refused call must leave the tenant as it was (its
+ * snapshot), the tenant invariants must hold after every step, and listings read together
+ * must give what each gives alone.
  *
  * With FUZZ_TRACE=1 in the environment, running the binary on one input prints the sequence as
  * C for a Check test in tests/unit/ (the fixture's `m` and clock_at(), the helpers' make_* and
@@ -97,6 +98,75 @@ static void report(int r)
 
 #define CALL(...) snprintf(call_text, sizeof(call_text), __VA_ARGS__)
 
+/* --- listings read together ---------------------------------------------------------------- */
+
+/* Listings of a holder's record and of the objects around it, by a product, group and user. */
+static const enum model_listing together_listings[] = {
+        MODEL_LIST_PATH_GROUPS, MODEL_LIST_DIRECT_DISABLED, MODEL_LIST_EFFECTIVE_PLANS,
+        MODEL_LIST_PRODUCT_HOLDERS, MODEL_LIST_GROUP_MEMBERS, MODEL_LIST_USER_LICENSES,
+        MODEL_LIST_GROUP_DISABLED,
+};
+
+struct joined {
+        char text[1024];
+};
+
+static int join_name(void *ctx, const char *name)
+{
+        struct joined *j = ctx;
+        size_t len = strlen(j->text);
+
+        snprintf(j->text + len, sizeof(j->text) - len, "%s,", name);
+        return 0;
+}
+
+/* The a and b a listing takes, from a product, a group and a user. */
+static void listing_names(enum model_listing listing, const char *p, const char *g,
+                          const char *u, const char **a, const char **b)
+{
+        *a = listing == MODEL_LIST_GROUP_MEMBERS ? g : listing == MODEL_LIST_USER_LICENSES ? u : p;
+        *b = listing == MODEL_LIST_GROUP_DISABLED ? g : listing == MODEL_LIST_PATH_GROUPS ||
+             listing == MODEL_LIST_DIRECT_DISABLED || listing == MODEL_LIST_EFFECTIVE_PLANS ? u
+                                                                              : NULL;
+}
+
+/*
+ * Reads 1 to 4 listings together and fails when any differs from the same listing read alone,
+ * or the whole from the first refusal alone.
+ */
+static int listings_together(struct model *m, struct input *in)
+{
+        struct model_list_request requests[4];
+        struct joined together[4], alone;
+        size_t count = 1 + next(in) % 4, i;
+        int r, r_alone = 0;
+
+        for (i = 0; i < count; i++) {
+                enum model_listing l = together_listings[next(in) % COUNT(together_listings)];
+                const char *a, *b;
+
+                listing_names(l, PICK(in, products), PICK(in, groups), PICK(in, users), &a, &b);
+                requests[i] = (struct model_list_request){ l, a, b, join_name, &together[i] };
+                together[i].text[0] = '\0';
+        }
+        CALL("model_list_each(m, ... %zu listings)", count);
+        r = model_list_each(m, requests, count);
+        for (i = 0; i < count && r_alone >= 0; i++) {
+                alone.text[0] = '\0';
+                r_alone = model_list(m, requests[i].listing, requests[i].a, requests[i].b,
+                                     join_name, &alone);
+                if (r_alone >= 0 && strcmp(alone.text, together[i].text) != 0)
+                        fuzz_fail(call_text, "listing %s of '%s', '%s' read together gave "
+                                  "[%s], alone [%s]", listing_name(requests[i].listing),
+                                  requests[i].a ? requests[i].a : "",
+                                  requests[i].b ? requests[i].b : "", together[i].text,
+                                  alone.text);
+        }
+        if (r != (r_alone < 0 ? r_alone : 0))
+                fuzz_fail(call_text, "read together: %d, alone: %d", r, r_alone);
+        return r;
+}
+
 /* --- the starting tenant --------------------------------------------------------------------- */
 
 static void setup(struct model *m)
@@ -156,7 +226,7 @@ enum op {
         OP_MEMBER_REMOVE, OP_GROUP_CREATE, OP_GROUP_DELETE, OP_GROUP_LICENSE_ADD,
         OP_GROUP_LICENSE_REMOVE, OP_USER_DELETE, OP_USER_RESTORE, OP_USER_PURGE, OP_PLANS_SET,
         OP_DIRECT_DISABLED, OP_GROUP_DISABLED, OP_TIME_PASSES, OP_BATCH_BEGIN, OP_BATCH_END,
-        OP_DIRECT_IMPORT, OP_DIRECTORY_CLEAR, OP_COUNT
+        OP_DIRECT_IMPORT, OP_DIRECTORY_CLEAR, OP_LISTINGS_TOGETHER, OP_COUNT
 };
 
 static bool in_batch;
@@ -311,6 +381,8 @@ static int step(struct model *m, struct input *in)
                         return 0;
                 CALL("model_directory_clear(m)");
                 return model_directory_clear(m);
+        case OP_LISTINGS_TOGETHER:
+                return listings_together(m, in);
         default:
                 abort();
         }
