@@ -76,3 +76,13 @@ int without_growth(int (*step)(void *ctx), void *ctx)
         ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &unlimited), 0);
         return r;
 }
+
+json_t *test_json(const char *text)
+{
+        json_error_t error;
+        json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &error);
+
+        ck_assert_msg(root != NULL, "the test's JSON: %d:%d: %s", error.line, error.column,
+                      error.text);
+        return root;
+}

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "formats.h"
 
 struct findings {
@@ -26,3 +28,6 @@ void formats_dir_teardown(void);
 
 /* Runs step(ctx) while no file may grow past 1 byte (SIGXFSZ ignored); returns its result. */
 int without_growth(int (*step)(void *ctx), void *ctx);
+
+/* The test's own JSON text, parsed (a key twice refused); the test fails if it is not JSON. */
+json_t *test_json(const char *text);

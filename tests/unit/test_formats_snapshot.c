@@ -43,16 +43,6 @@ static const char base[] =
 
 static const struct model_actor actor = { 0, "import", "test.json" };
 
-static json_t *parse(const char *text)
-{
-        json_error_t error;
-        json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &error);
-
-        ck_assert_msg(root != NULL, "the test's JSON: %d:%d: %s", error.line, error.column,
-                      error.text);
-        return root;
-}
-
 static int import(struct model *model, json_t *root, bool replace, struct findings *f,
                   struct formats_snapshot_summary *ret)
 {
@@ -65,7 +55,7 @@ START_TEST(test_import)
 {
         struct formats_snapshot_summary s;
         struct findings f = { 0 };
-        json_t *root = parse(base);
+        json_t *root = test_json(base);
         char id[MODEL_SKU_ID_MAX + 1];
         struct model_product p;
         struct model_holder holder;
@@ -115,7 +105,7 @@ static void patch(json_t *root, const char *where, const char *value)
         if (!value)
                 json_object_del(parent, part);
         else if (json_is_array(parent))
-                json_array_set_new(parent, strtoul(part, NULL, 10), parse(value));
+                json_array_set_new(parent, strtoul(part, NULL, 10), test_json(value));
         else
                 json_object_set_new(parent, part, json_loads(value, JSON_DECODE_ANY, NULL));
 }
@@ -163,7 +153,7 @@ START_TEST(test_refused)
 {
         struct formats_snapshot_summary s;
         struct findings f = { 0 };
-        json_t *root = parse(base);
+        json_t *root = test_json(base);
         const char *want = refused[_i].finding, *star = strchr(want, '*');
         size_t prefix = star ? (size_t)(star - want) : strlen(want);
         char *before = tenant_snapshot(m), *after;
@@ -187,7 +177,7 @@ START_TEST(test_values_without_model)
 {
         struct findings f = { 0 };
         struct formats_report report = findings_report(&f);
-        json_t *obj = parse("{\"id\": \"5E1A0000-0000-4000-8000-00000000000A\", \"n\": 3,"
+        json_t *obj = test_json("{\"id\": \"5E1A0000-0000-4000-8000-00000000000A\", \"n\": 3,"
                             " \"name\": \" a\\u00a0\\t b \", \"list\": {\"value\": [1]},"
                             " \"bad\": \"5e1a0000\"}");
         char text[MODEL_TEXT_MAX + 1], guid[MODEL_SKU_ID_MAX + 1], at[SNAP_PATH_BYTES];
@@ -219,7 +209,7 @@ START_TEST(test_refused_long_text)
 {
         struct formats_snapshot_summary s;
         struct findings f = { 0 };
-        json_t *root = parse(base);
+        json_t *root = test_json(base);
         char *name = make_name("", 'n', "", MODEL_TEXT_MAX + 1);
 
         json_object_set_new(json_array_get(json_object_get(root, "users"), 0), "displayName",
@@ -236,7 +226,7 @@ START_TEST(test_not_empty)
 {
         struct formats_snapshot_summary s;
         struct findings f = { 0 };
-        json_t *root = parse(base);
+        json_t *root = test_json(base);
 
         ck_ok(import(m, root, false, &f, &s));
         f = (struct findings){ 0 };
@@ -252,7 +242,7 @@ START_TEST(test_not_an_object)
 {
         struct formats_snapshot_summary s;
         struct findings f = { 0 };
-        json_t *root = parse("[1]");
+        json_t *root = test_json("[1]");
 
         ck_assert_int_eq(import(m, root, false, &f, &s), -EINVAL);
         ck_assert_str_eq(f.text, "REFUSED $: not an object with subscribedSkus, users and "
@@ -298,7 +288,7 @@ START_TEST(test_export_round_trip)
 {
         struct formats_snapshot_summary s;
         struct findings f = { 0 };
-        json_t *root = parse(base), *first = NULL, *second = NULL;
+        json_t *root = test_json(base), *first = NULL, *second = NULL;
         struct model *other = NULL;
 
         ck_ok(import(m, root, false, &f, &s));
@@ -320,7 +310,7 @@ START_TEST(test_csv_export)
 {
         struct formats_snapshot_summary s;
         struct findings f = { 0 };
-        json_t *root = parse(base);
+        json_t *root = test_json(base);
         char *text = NULL;
         size_t size = 0;
 
@@ -358,7 +348,7 @@ START_TEST(test_database_failure)
 {
         enum { USERS = 6000 };
         struct findings f = { 0 };
-        json_t *root = parse(base), *users = json_array();
+        json_t *root = test_json(base), *users = json_array();
         struct model *model = NULL;
         char *name = make_name("", 'n', "", 500);
         char upn[32], id[40];
