@@ -17,23 +17,16 @@
 #define PROGRESS_EVERY 500              /* objects between two progress lines */
 #define PROGRESS_FROM 2000              /* objects a snapshot needs for progress to show */
 
-struct import_printer {
-        const char *file, *database;
-        bool tty;                       /* stderr is a terminal: progress may show */
-        bool shown;                     /* a progress line is on the terminal */
-        int status;                     /* of the last refusal or failure reported */
-};
-
-static void clear_progress(struct import_printer *p)
+static void clear_progress(struct command_printer *p)
 {
         if (p->shown)
                 fputs("\r\033[K", stderr);
         p->shown = false;
 }
 
-static void print_diag(void *ctx, const struct formats_diag *d)
+void command_print_diag(void *ctx, const struct formats_diag *d)
 {
-        struct import_printer *p = ctx;
+        struct command_printer *p = ctx;
 
         clear_progress(p);
         switch (d->kind) {
@@ -59,7 +52,7 @@ static void print_diag(void *ctx, const struct formats_diag *d)
 /* How far a large import is, on a terminal only; the end clears the line. */
 static void print_progress(void *ctx, size_t done, size_t total)
 {
-        struct import_printer *p = ctx;
+        struct command_printer *p = ctx;
 
         if (done == total) {
                 clear_progress(p);
@@ -74,8 +67,8 @@ int cmd_import(int argc, char **argv)
 {
         bool replace = argc > 1 && strcmp(argv[1], "--replace") == 0;
         int first = replace ? 2 : 1, status, r;
-        struct import_printer printer = { .tty = isatty(STDERR_FILENO) };
-        struct formats_report report = { print_diag, print_progress, &printer };
+        struct command_printer printer = { .tty = isatty(STDERR_FILENO) };
+        struct formats_report report = { command_print_diag, print_progress, &printer };
         struct formats_snapshot_summary summary;
         struct model_actor actor;
         struct model *m = NULL;
@@ -121,8 +114,7 @@ out:
         return status;
 }
 
-/* A failed write to stdout. */
-static int output_failed(void)
+int command_output_failed(void)
 {
         fprintf(stderr, "licensefs: stdout: %s\n", strerror(errno));
         return EXIT_REFUSED;
@@ -138,7 +130,7 @@ static int write_snapshot(struct model *m, const char *database)
                 return command_database_failed(database, r);
         if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
             fputc('\n', stdout) == EOF || fflush(stdout) == EOF)
-                status = output_failed();
+                status = command_output_failed();
         json_decref(root);
         return status;
 }
@@ -153,7 +145,7 @@ static int write_csv(struct model *m, const char *database)
         if (r < 0)
                 return command_database_failed(database, r);
         if (fwrite(text, 1, size, stdout) != size || fflush(stdout) == EOF)
-                status = output_failed();
+                status = command_output_failed();
         free(text);
         return status;
 }

@@ -16,6 +16,7 @@ static const struct command commands[] = {
         { "export", "DATABASE", cmd_export },
         { "export-csv", "DATABASE", cmd_export_csv },
         { "copy", "[--replace] FROM TO", cmd_copy },
+        { "plan", "DATABASE SNAPSHOT.json", cmd_plan },
 };
 
 const struct command *command_find(const char *verb)

@@ -12,6 +12,7 @@ enum {
         EXIT_USAGE = 2,
         EXIT_DATABASE = 3,
         EXIT_MOUNT = 4,
+        EXIT_NOT_PLANNED = 4,           /* plan: something is left out of the plan */
 };
 
 struct command {
@@ -32,9 +33,29 @@ int command_args_check(const char *verb, int argc, char **argv, int count, int d
 /* Says why the model failed on `database` (its reason, else strerror(-r)); returns 3. */
 int command_database_failed(const char *database, int r);
 
-/* Each verb's implementation (cmd_catalog.c, cmd_snapshot.c, cmd_copy.c). */
+struct formats_diag;
+
+/*
+ * How the verbs that read a file say what they found in it (a formats_report's diag, ctx a
+ * struct command_printer): "licensefs: FILE:LINE:COLUMN: ..." or "licensefs: FILE: PATH: ...",
+ * the database's failures as "licensefs: DATABASE: ...". `status` is the exit status of the
+ * last refusal or failure, 0 while there is none.
+ */
+struct command_printer {
+        const char *file, *database;
+        bool tty;                       /* stderr is a terminal: progress may show */
+        bool shown;                     /* a progress line is on the terminal */
+        int status;
+};
+
+void command_print_diag(void *ctx, const struct formats_diag *d);
+/* A failed write to stdout, said; returns 1. */
+int command_output_failed(void);
+
+/* Each verb's implementation (cmd_catalog.c, cmd_snapshot.c, cmd_copy.c, cmd_plan.c). */
 int cmd_import_catalog(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_export_csv(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
