@@ -35,7 +35,8 @@ awk -v dir="$RECIPES/readme" '
     END { if (!failed && (file != "" || fence)) { print "recipe " name ": not closed"; exit 1 } }
 ' "$README"
 expect_eq 0 "$?" "extracting the recipes of README.md"
-expect_eq "offboarding onboarding utilisation waiting" "$(cd "$RECIPES/readme" && echo *)" \
+expect_eq "offboarding onboarding plan snapshot utilisation waiting" \
+    "$(cd "$RECIPES/readme" && echo *)" \
     "the recipes of README.md"
 
 note "the recipes in licensefs(5)"
@@ -92,14 +93,15 @@ fresh() {
 }
 
 # run_recipe NAME STATUS [LINE...]: runs recipe NAME (of README.md or licensefs(5)) with bash in
-# $M (HOME=$LF_TMP/home); its output (stdout and stderr) must be exactly the LINEs, and its exit
-# status STATUS.
+# $M (HOME=$LF_TMP/home, licensefs on PATH); its output (stdout and stderr) must be exactly the
+# LINEs, and its exit status STATUS.
 run_recipe() {
     local name=$1 status=$2 want got file
     shift 2
     file=$(echo "$RECIPES"/*/"$name")
     want=$([ $# -gt 0 ] && printf '%s\n' "$@"; echo "exit status $status")
-    got=$(cd "$M" && HOME=$LF_TMP/home bash "$file" 2>&1 </dev/null; echo "exit status $?")
+    got=$(cd "$M" && HOME=$LF_TMP/home PATH=$(dirname -- "$LICENSEFS"):$PATH bash "$file" 2>&1 \
+        </dev/null; echo "exit status $?")
     expect_eq "$want" "$got" "recipe $name: output"
 }
 
@@ -190,6 +192,61 @@ fresh audit
 expect_fail "No space left on device" touch "$M/$P2/users/adele@$D"
 refusal="$NOW	$(id -u)	create	/$P2/users/adele@$D	ENOSPC	Subscription for 'AAD_PREMIUM_P2' does not have any available licenses."
 run_reading_recipe audit 0 "$refusal" "$NOW	/$P2/errors/alex@$D" "$refusal"
+lf_unmount
+
+note "snapshot: a Graph snapshot assembled from its pages"
+fresh snapshot
+lf_run "$LF_TMP/real.json" "$LF_TMP/err" export "$(lf_db snapshot)"
+expect_eq 0 "$LF_RC" "export of the demo tenant"
+# The pages Graph would give for the demo tenant: users 4 a page, groups 2, members 3, each page
+# but the last naming the next.
+mkdir "$LF_TMP/home/graph"
+python3 - "$LF_TMP/real.json" "$LF_TMP/home/graph" <<'PAGES'
+import json, sys
+snap, out = json.load(open(sys.argv[1])), sys.argv[2]
+def pages(name, items, size):
+    chunks = [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+    for n, chunk in enumerate(chunks, 1):
+        page = {"value": chunk}
+        if n < len(chunks):
+            page["@odata.nextLink"] = f"https://graph.microsoft.com/v1.0/{name}?$skiptoken={n}"
+        json.dump(page, open(f"{out}/{name}-{n:03d}.json", "w"))
+pages("organization", [snap["organization"]], 1)
+pages("subscribedSkus", snap["subscribedSkus"], 999)
+pages("users", snap["users"], 4)
+pages("groups", [{k: v for k, v in g.items() if k != "members"} for g in snap["groups"]], 2)
+for g in snap["groups"]:
+    pages("members-" + g["id"], g["members"], 3)
+PAGES
+run_recipe snapshot 0
+lf_run "$LF_TMP/out" "$LF_TMP/err" import "$(lf_db assembled)" "$LF_TMP/home/snapshot.json"
+expect_eq "0:licensefs: $LF_TMP/home/snapshot.json: warning: alex@$D waits for AAD_PREMIUM_P2: \
+no seat left" "$LF_RC:$(cat "$LF_TMP/err")" "import of the assembled snapshot (alex waits)"
+lf_run "$LF_TMP/again.json" "$LF_TMP/err" export "$(lf_db assembled)"
+expect_ok cmp "$LF_TMP/real.json" "$LF_TMP/again.json"
+lf_unmount
+
+note "plan: the batches a file, and the summary"
+fresh plan
+lf_run "$LF_TMP/home/snapshot.json" "$LF_TMP/err" export "$(lf_db plan)"
+putln "$M/users/patti@$D/usage_location" US
+expect_ok rm "$M/$P1/users/nestor@$D"
+expect_ok touch "$M/$P1/users/patti@$D"
+expect_ok rm "$M/groups/Sales/members/grady@$D"
+wait_line="wait until Entra has processed the group changes before it (or plan again from a \
+fresh snapshot)"
+run_recipe plan 0 "plan: 4 requests in 3 batches: 1 licenses added, 1 removed, 0 changed; 0 \
+group licenses added, 0 removed, 0 changed; 0 members added, 1 removed; 1 usage locations set; \
+0 not planned" "plan: before batch 3, $wait_line"
+expect_eq "batch-001.json batch-002.json batch-003.json" \
+    "$(cd "$LF_TMP/home/plan" && echo *.json)" "a batch a file"
+cat "$LF_TMP/home/plan"/batch-*.json >"$LF_TMP/sent.jsonl"
+"${LICENSEFS_GRAPH_APPLY:?}" "$LF_TMP/home/snapshot.json" "$LF_TMP/sent.jsonl" \
+    >"$LF_TMP/after.json" 2>"$LF_TMP/err"
+expect_eq "0:" "$?:$(cat "$LF_TMP/err")" "the batches, sent, all succeed"
+lf_run "$LF_TMP/want.json" "$LF_TMP/err" export "$(lf_db plan)"
+"$LICENSEFS_GRAPH_APPLY" --compare "$LF_TMP/want.json" "$LF_TMP/after.json" 2>"$LF_TMP/err"
+expect_eq "0:" "$?:$(cat "$LF_TMP/err")" "the tenant matches licensefs after the batches"
 lf_unmount
 
 note "the tour in README.md"
