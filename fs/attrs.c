@@ -5,6 +5,7 @@
  * function serve each object, switching on the node's kind.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,46 @@ static int tenant_write(struct model *m, const struct fs_node *node, const char 
 const struct fs_kind_ops fs_tenant_attr_ops = {
         .render = tenant_render,
         .write = tenant_write,
+};
+
+/*
+ * tenant/plan_conflicts: a conflict set a line, its plans separated by spaces;
+ * tenant/plan_dependencies: "ADD_ON: PREREQUISITE ..." a line, any one prerequisite enough.
+ */
+struct rule_lines {
+        struct fs_buf *buf;
+        bool dependencies;
+        char key[MODEL_TEXT_MAX + 1];   /* the line being written's; "" before the first */
+};
+
+static int rule_line_add(void *ctx, const char *key, const char *plan)
+{
+        struct rule_lines *lines = ctx;
+        bool same = strcmp(lines->key, key) == 0;
+
+        if (!same && lines->key[0])
+                fs_buf_printf(lines->buf, "\n");
+        if (!same && lines->dependencies)
+                fs_buf_printf(lines->buf, "%s:", key);
+        fs_buf_printf(lines->buf, "%s%s", same || lines->dependencies ? " " : "", plan);
+        snprintf(lines->key, sizeof(lines->key), "%s", key);
+        return 0;
+}
+
+static int plan_rules_render(struct model *m, const struct fs_node *node, struct fs_file *out)
+{
+        struct rule_lines lines = { &out->content, node->kind == FS_TENANT_DEPENDENCIES, "" };
+        int r = model_plan_rules(m, lines.dependencies ? MODEL_PLAN_DEPENDENCIES
+                                                       : MODEL_PLAN_CONFLICTS,
+                                 rule_line_add, &lines);
+
+        if (r >= 0 && lines.key[0])
+                fs_buf_printf(&out->content, "\n");
+        return r;
+}
+
+const struct fs_kind_ops fs_plan_rules_ops = {
+        .render = plan_rules_render,
 };
 
 /* --- products/SKU/ ------------------------------------------------------------------------------ */

@@ -68,7 +68,7 @@ extern const struct fs_kind_info fs_kinds[FS_KIND_COUNT];
 extern const struct fs_kind_ops fs_holder_ops, fs_group_license_ops, fs_member_ops,
         fs_membership_ops, fs_product_error_ops, fs_group_error_ops;
 extern const struct fs_kind_ops fs_tenant_attr_ops, fs_product_attr_ops, fs_product_count_ops,
-        fs_user_attr_ops, fs_plans_ops;
+        fs_user_attr_ops, fs_plans_ops, fs_plan_rules_ops;
 
 /*
  * Splits `text` in place at each `sep` into at most `max` trimmed pieces (empty ones dropped

@@ -24,6 +24,10 @@ const struct fs_kind_info fs_kinds[FS_KIND_COUNT] = {
                              STALE_ON_ANY },
         [FS_TENANT_LOCATION] = { "usage_location", FS_TENANT, FIELD_NONE, 0, FILE_RW,
                                  &fs_tenant_attr_ops, STALE_ON_ANY },
+        [FS_TENANT_CONFLICTS] = { "plan_conflicts", FS_TENANT, FIELD_NONE, 0, FILE_RO,
+                                  &fs_plan_rules_ops, 0 },
+        [FS_TENANT_DEPENDENCIES] = { "plan_dependencies", FS_TENANT, FIELD_NONE, 0, FILE_RO,
+                                     &fs_plan_rules_ops, 0 },
 
         [FS_PRODUCTS] = { "products", FS_ROOT, FIELD_NONE, 0, DIR_RW, NULL, 0 },
         [FS_PRODUCT] = { NULL, FS_PRODUCTS, FIELD_SKU, MODEL_LIST_PRODUCTS, DIR_RO,

@@ -2,10 +2,10 @@
  * libFuzzer target for the model: the input is read as a sequence of model operations (create,
  * delete, totals, usage locations, direct and group licenses, memberships, the user lifecycle,
  * plans and options, imports, batches, time passing, listings read together) over small pools
- * of names, a few of them invalid, applied to a small starting tenant. Any call may be refused
- * with an errno, but none may crash, a refused call must leave the tenant as it was (its
- * snapshot), the tenant invariants must hold after every step, and listings read together
- * must give what each gives alone.
+ * of names, a few of them invalid and some plans named by the service-plan rules, applied to a
+ * small starting tenant. Any call may be refused with an errno, but none may crash, a refused
+ * call must leave the tenant as it was (its snapshot), the tenant invariants must hold after
+ * every step, and listings read together must give what each gives alone.
  *
  * With FUZZ_TRACE=1 in the environment, running the binary on one input prints the sequence as
  * C for a Check test in tests/unit/ (the fixture's `m` and clock_at(), the helpers' make_* and
@@ -29,7 +29,9 @@ static const char *const users[] = { "u0@x.com", "u1@x.com", "u2@x.com", "u3@x.c
                                      "u4@x.com", "nobody" };
 static const char *const groups[] = { "G0", "G1", "G2", "" };
 static const char *const locations[] = { "US", "DE", "", "XX", "us", "U" };
-static const char *const plans[] = { "A", "B", "C", "D", "A,B", "" };
+/* Names of the shipped service-plan rules among them: a conflict pair, an add-on and its need. */
+static const char *const plans[] = { "A", "C", "MCOSTANDARD", "MCOMEETADV", "EXCHANGE_S_STANDARD",
+                                     "EXCHANGE_S_DESKLESS", "A,B", "" };
 static const int64_t counts[] = { -1, MODEL_COUNT_MAX, (int64_t)MODEL_COUNT_MAX + 1, INT64_MIN,
                                   100 };
 
@@ -55,7 +57,7 @@ static int64_t pick_count(struct input *in)
         return b < 240 ? b % 6 : counts[(b - 240) % COUNT(counts)];
 }
 
-/* Up to 6 plan names chosen by the bits of one byte. */
+/* Up to 8 plan names chosen by the bits of one byte. */
 static size_t pick_plans(struct input *in, const char *ret[COUNT(plans)])
 {
         uint8_t mask = next(in);

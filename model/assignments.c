@@ -19,22 +19,26 @@ int direct_path_drop(struct model *m, int64_t product, int64_t user)
         return r < 0 ? r : seat_release_if_unwanted(m, product, user);
 }
 
-int direct_assign(struct model *m, const char *sku, const char *upn, struct path_ids *ret)
+int direct_assign(struct model *m, const char *sku, const char *upn, bool check_rules,
+                  struct path_ids *ret)
 {
+        struct plan_rules_probe probe;
         struct path_ids ids = { 0 };
         int64_t free_seats = 0;
-        bool located = false, claimed = false, active = false;
+        bool located = false, claimed = false, active = false, ruled = false;
         struct sql_stmt *s;
         int r;
 
         /*
-         * The ids, the usage location, the claim and the free seats in one query (a round trip
-         * each on a server); when it finds nothing, path_resolve gives the refusal.
+         * The ids, the usage location, the claim, the free seats and whether a service-plan
+         * rule may apply in one query (a round trip each on a server); when it finds nothing,
+         * path_resolve gives the refusal.
          */
         r = sql_prepare(m, &s, "SELECT p.id, u.id, u.usage_location <> '', s.active, "
-                        "p.total - p.assigned FROM products p JOIN users u ON u.upn = $2 "
-                        "AND u.deleted IS NULL LEFT JOIN seats s ON s.product_id = p.id "
-                        "AND s.user_id = u.id WHERE p.sku = $1", "tt", sku, upn);
+                        "p.total - p.assigned, " PRODUCT_RULED_SQL("p.id") " FROM products p "
+                        "JOIN users u ON u.upn = $2 AND u.deleted IS NULL LEFT JOIN seats s ON "
+                        "s.product_id = p.id AND s.user_id = u.id WHERE p.sku = $1", "tt", sku,
+                        upn);
         if (r >= 0)
                 r = sql_step(s);
         if (r > 0) {
@@ -44,6 +48,7 @@ int direct_assign(struct model *m, const char *sku, const char *upn, struct path
                 claimed = !column_is_null(s, 3);
                 active = column_int64(s, 3) != 0;
                 free_seats = column_int64(s, 4);
+                ruled = column_int64(s, 5) != 0;
                 sql_reset(s);
         } else if (r == 0) {
                 r = path_resolve(m, sku, NULL, upn, &ids);
@@ -59,11 +64,18 @@ int direct_assign(struct model *m, const char *sku, const char *upn, struct path
         if ((!claimed || !active) && free_seats <= 0)
                 return refuse(-ENOSPC, "Subscription for '%s' does not have any available "
                               "licenses.", sku);
+        if (check_rules && ruled) {
+                r = plan_rules_before(m, RULES_USER, ids.user, false, &probe);
+                if (r < 0)
+                        return r;
+        }
         /* A new claim is a direct seat; an existing one (a group's, or a wait) becomes direct. */
         if (!claimed)
                 r = seat_grant_direct(m, ids.product, ids.user);
         else
                 r = seat_set_direct(m, ids.product, ids.user, true);
+        if (check_rules && ruled)
+                r = plan_rules_after(m, &probe, r);
         if (r >= 0 && ret)
                 *ret = ids;
         return r;
@@ -91,21 +103,25 @@ int model_direct_assign(struct model *m, const char *sku, const char *upn)
 
         if (r != 0)
                 return r < 0 ? r : 0;
-        return WRITE_TX(m, direct_assign(m, sku, upn, NULL));
+        return WRITE_TX(m, direct_assign(m, sku, upn, true, NULL));
 }
 
 static int direct_remove(struct model *m, const char *sku, const char *upn)
 {
+        struct plan_rules_probe probe;
         struct path_ids ids = { 0 };
-        bool held = false, direct = false;
+        bool held = false, direct = false, ruled = false;
         struct sql_stmt *s;
         int r;
 
-        /* The ids and the seat in one query; when it finds nothing, path_resolve says why. */
-        r = sql_prepare(m, &s, "SELECT p.id, u.id, s.active, s.direct FROM products p JOIN "
-                        "users u ON u.upn = $2 AND u.deleted IS NULL LEFT JOIN seats s ON "
-                        "s.product_id = p.id AND s.user_id = u.id WHERE p.sku = $1", "tt", sku,
-                        upn);
+        /*
+         * The ids, the seat and whether a service-plan rule may apply in one query; when it
+         * finds nothing, path_resolve says why.
+         */
+        r = sql_prepare(m, &s, "SELECT p.id, u.id, s.active, s.direct, "
+                        PRODUCT_RULED_SQL("p.id") " FROM products p JOIN users u ON u.upn = $2 "
+                        "AND u.deleted IS NULL LEFT JOIN seats s ON s.product_id = p.id AND "
+                        "s.user_id = u.id WHERE p.sku = $1", "tt", sku, upn);
         if (r >= 0)
                 r = sql_step(s);
         if (r > 0) {
@@ -113,6 +129,7 @@ static int direct_remove(struct model *m, const char *sku, const char *upn)
                 ids.user = column_int64(s, 1);
                 held = column_int64(s, 2) == SEAT_HELD;
                 direct = column_int64(s, 3) != 0;
+                ruled = column_int64(s, 4) != 0;
                 sql_reset(s);
         } else if (r == 0) {
                 r = path_resolve(m, sku, NULL, upn, &ids);
@@ -126,7 +143,14 @@ static int direct_remove(struct model *m, const char *sku, const char *upn)
         if (!direct)
                 return refuse(-EPERM, "User license is inherited from a group membership and it "
                               "cannot be removed directly from the user. ('%s', '%s')", upn, sku);
+        if (ruled) {
+                r = plan_rules_before(m, RULES_USER, ids.user, false, &probe);
+                if (r < 0)
+                        return r;
+        }
         r = direct_path_drop(m, ids.product, ids.user);
+        if (ruled)
+                r = plan_rules_after(m, &probe, r);
         return r < 0 ? r : 0;
 }
 
@@ -195,7 +219,10 @@ static int group_license_add(struct model *m, const char *sku, const char *group
                              ids.product, (int64_t)model_now(m));
         if (r <= 0)
                 return r;               /* assigned already (0), or an error */
-        return seat_paths_changed(m, ids.group, ids.product, 0, true);
+        r = seat_paths_changed(m, ids.group, ids.product, 0, true);
+        if (r >= 0)
+                r = plan_rules_product_ruled(m, ids.product);
+        return r <= 0 ? r : plan_rules_group_check(m, ids.group);
 }
 
 int model_group_license_add(struct model *m, const char *sku, const char *group)

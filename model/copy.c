@@ -28,20 +28,20 @@
 #define P9 P8 ", $9"
 
 /* A table of n columns: its statements made from the column list, once, at build time. */
-#define TABLE(table, n, column_types, column_list, key, only_row) {                    \
+#define TABLE(table, n, column_types, column_list, key, every) {                    \
         .name = table,                                                                 \
         .columns = column_list,                                                        \
         .types = column_types,                                                         \
         .select = "SELECT " column_list " FROM " table " ORDER BY " key,               \
         .insert = "INSERT INTO " table " (" column_list ") VALUES (" P##n ")",         \
         .clear = "DELETE FROM " table,                                                 \
-        .one_row = only_row,                                                           \
+        .every_tenant = every,                                                           \
 }
 
 /*
  * Parents before children, so that every row a row refers to is there before it (and gone
- * after it when TO is emptied, children first). The tenant row exists in every tenant, an
- * empty one too.
+ * after it when TO is emptied, children first). The tenant row and the shipped service-plan
+ * rules exist in every tenant, an empty one too.
  */
 const struct copy_table copy_tables[] = {
         TABLE("tenant", 5, "ittit", "id, name, usage_location, next_queue, object_id", "id",
@@ -66,13 +66,15 @@ const struct copy_table copy_tables[] = {
               "product_id, user_id, plan_id", false),
         TABLE("group_disabled_plans", 3, "iii", "product_id, group_id, plan_id",
               "product_id, group_id, plan_id", false),
+        TABLE("plan_conflicts", 2, "it", "set_no, plan", "set_no, plan", true),
+        TABLE("plan_dependencies", 2, "tt", "plan, needs", "plan, needs", true),
         TABLE("audit", 9, "iiittttii", "id, time, uid, op, object, result, reason, start, len",
               "id", false),
 };
 
 const size_t copy_table_count = sizeof(copy_tables) / sizeof(copy_tables[0]);
 
-/* 0 when `to` holds no tenant: no row in any table but the tenant's own; else -ENOTEMPTY. */
+/* 0 when `to` holds no tenant: no row but those every tenant has; else -ENOTEMPTY. */
 static int target_empty(struct model *to)
 {
         struct sql_stmt *s;
@@ -80,7 +82,7 @@ static int target_empty(struct model *to)
         int r;
 
         for (i = 0; i < copy_table_count; i++) {
-                if (copy_tables[i].one_row)
+                if (copy_tables[i].every_tenant)
                         continue;
                 r = sql_prepare(to, &s, copy_tables[i].select, "");
                 if (r >= 0)

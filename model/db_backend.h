@@ -22,7 +22,36 @@
 #include "db.h"
 
 /* The schema version every backend's migrations reach. */
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
+
+/*
+ * The service-plan rules licensefs ships (Microsoft's documented ones), written by version 4's
+ * migration on every backend, in SQL both dialects speak. plan_conflicts: each set_no a set of
+ * plans of which a user may have one enabled; plan_dependencies: an add-on plan and each plan
+ * that satisfies it (one of them must be enabled).
+ */
+#define PLAN_RULES_DEFAULT_SQL                                                             \
+        "INSERT INTO plan_conflicts (set_no, plan) VALUES "                                \
+        "(1, 'EXCHANGE_B_STANDARD'), (1, 'EXCHANGE_S_ARCHIVE'), (1, 'EXCHANGE_S_DESKLESS'), " \
+        "(1, 'EXCHANGE_S_ESSENTIALS'), (1, 'EXCHANGE_S_STANDARD'), "                       \
+        "(1, 'EXCHANGE_S_STANDARD_MIDMARKET'), "                                           \
+        "(2, 'INTUNE_A'), (2, 'INTUNE_A_VL'), (2, 'INTUNE_B'), "                           \
+        "(3, 'ONEDRIVEENTERPRISE'), (3, 'SHAREPOINT_S_DEVELOPER'), (3, 'SHAREPOINTDESKLESS'), " \
+        "(3, 'SHAREPOINTENTERPRISE'), (3, 'SHAREPOINTENTERPRISE_EDU'), "                   \
+        "(3, 'SHAREPOINTENTERPRISE_MIDMARKET'), (3, 'SHAREPOINTLITE'), "                   \
+        "(3, 'SHAREPOINTSTANDARD'), (3, 'SHAREPOINTSTANDARD_EDU'), "                       \
+        "(3, 'SHAREPOINTSTANDARD_YAMMERSHADOW'), "                                         \
+        "(4, 'MCOIMP'), (4, 'MCOSTANDARD_MIDMARKET'), (4, 'MCOSTANDARD'), (4, 'MCOLITE'), " \
+        "(5, 'MCOPSTN1'), (5, 'MCOPSTN2'), (5, 'MCOPSTN5'), "                              \
+        "(6, 'YAMMER_ENTERPRISE'), (6, 'YAMMER_EDU'), (6, 'YAMMER_MIDSIZE'), "             \
+        "(7, 'RMS_S_ENTERPRISE'), (7, 'RMS_S_ENTERPRISE_GOV'), "                           \
+        "(8, 'CRMPLAN1'), (8, 'CRMPLAN2'), (8, 'CRMSTANDARD'), "                           \
+        "(8, 'DYN365_ENTERPRISE_P1_IW'), (8, 'DYN365_ENTERPRISE_SALES'), "                 \
+        "(8, 'DYN365_ENTERPRISE_TEAM_MEMBERS'), (8, 'EMPLOYEE_SELF_SERVICE');"             \
+        "INSERT INTO plan_dependencies (plan, needs) VALUES "                              \
+        "('SHAREPOINT_PROJECT', 'SHAREPOINTENTERPRISE'), ('MCOMEETADV', 'MCOSTANDARD'), "  \
+        "('WORKPLACE_ANALYTICS', 'EXCHANGE_S_STANDARD'), "                                 \
+        "('WORKPLACE_ANALYTICS', 'EXCHANGE_S_ENTERPRISE');"
 
 struct db_conn;                         /* a backend's connection, opaque to the db layer */
 struct db_watch;                        /* a backend's watch on other connections' commits */

@@ -195,7 +195,22 @@ static const char schema_v3[] =
         "DELETE FROM pg_temp.changes; "
         "END $$;";
 
-const char *const postgres_migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3 };
+/* Version 4: the service-plan rules, as SQLite's. */
+static const char schema_v4[] =
+        "CREATE TABLE plan_conflicts ("
+        "  set_no BIGINT NOT NULL,"
+        "  plan " NAME " NOT NULL,"
+        "  PRIMARY KEY (set_no, plan));"
+        "CREATE INDEX plan_conflicts_by_plan ON plan_conflicts (plan);"
+        "CREATE TABLE plan_dependencies ("
+        "  plan " NAME " NOT NULL,"
+        "  needs " NAME " NOT NULL,"
+        "  PRIMARY KEY (plan, needs));"
+        "CREATE INDEX plan_dependencies_by_needs ON plan_dependencies (needs);"
+        PLAN_RULES_DEFAULT_SQL;
+
+const char *const postgres_migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3,
+                                                          schema_v4 };
 
 /*
  * Made with each connection (and again after a reconnect): the capture's table and the rule

@@ -131,8 +131,23 @@ static const char schema_v3[] =
         "WHERE object_id IS NOT NULL;"
         "ALTER TABLE tenant ADD COLUMN object_id TEXT;";
 
+/* Version 4: the service-plan rules (conflicting plans, add-ons and their prerequisites). */
+static const char schema_v4[] =
+        "CREATE TABLE plan_conflicts ("
+        "  set_no INTEGER NOT NULL,"
+        "  plan TEXT NOT NULL,"
+        "  PRIMARY KEY (set_no, plan)) WITHOUT ROWID;"
+        "CREATE INDEX plan_conflicts_by_plan ON plan_conflicts (plan);"
+        "CREATE TABLE plan_dependencies ("
+        "  plan TEXT NOT NULL,"
+        "  needs TEXT NOT NULL,"
+        "  PRIMARY KEY (plan, needs)) WITHOUT ROWID;"
+        "CREATE INDEX plan_dependencies_by_needs ON plan_dependencies (needs);"
+        PLAN_RULES_DEFAULT_SQL;
+
 /* migrations[v] brings a version-v database to version v + 1. */
-const char *const sqlite_migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3 };
+const char *const sqlite_migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3,
+                                                        schema_v4 };
 
 /* A product's plan names while model_plans_set replaces them. */
 const char sqlite_scratch_sql[] = "CREATE TEMP TABLE wanted_plans (name TEXT PRIMARY KEY)";

@@ -104,17 +104,25 @@ int model_member_add(struct model *m, const char *group, const char *upn)
 
 static int member_remove(struct model *m, const char *group, const char *upn)
 {
+        struct plan_rules_probe probe;
         struct path_ids ids;
-        int r;
+        int r, ruled = 0;
 
         r = path_resolve(m, NULL, group, upn, &ids);
         if (r >= 0)
-                r = sql_exec(m, "DELETE FROM members WHERE group_id = $1 AND user_id = $2", "ii",
-                             ids.group, ids.user);
+                r = ruled = plan_rules_group_ruled(m, ids.group);
+        if (r > 0)
+                r = plan_rules_before(m, RULES_USER, ids.user, true, &probe);
+        if (r < 0)
+                return r;
+        r = sql_exec(m, "DELETE FROM members WHERE group_id = $1 AND user_id = $2", "ii",
+                     ids.group, ids.user);
         if (r == 0)
-                return refuse(-ENOENT, "'%s' is not a member of '%s'", upn, group);
+                r = refuse(-ENOENT, "'%s' is not a member of '%s'", upn, group);
         if (r >= 0)
                 r = seat_paths_changed(m, ids.group, 0, ids.user, false);
+        if (ruled)
+                r = plan_rules_after(m, &probe, r);
         return r < 0 ? r : 0;
 }
 

@@ -196,7 +196,7 @@ int64_t group_id(struct model *m, const char *name);
 struct copy_table {
         const char *name, *columns, *types;
         const char *select, *insert, *clear;
-        bool one_row;                   /* a row every tenant has, an empty one too */
+        bool every_tenant;              /* rows every tenant has, an empty one too */
 };
 
 extern const struct copy_table copy_tables[];
@@ -260,6 +260,63 @@ int seat_set_expiring_soon(struct model *m, int64_t product, int64_t n);
 /* Every claim goes and every product has 0 seats (for a directory being emptied). */
 int seat_clear_all(struct model *m);
 
+/* --- the service-plan rules (plan_rules.c); inside the caller's write transaction --- */
+
+/*
+ * Whether product `p` (an SQL expression) has a plan that some service-plan rule names: only
+ * then can a change of a path to it break a rule, and only then is it probed.
+ */
+#define PRODUCT_RULED_SQL(p)                                                                   \
+        "EXISTS (SELECT 1 FROM plans pl WHERE pl.product_id = " p " AND (pl.name IN (SELECT "  \
+        "plan FROM plan_conflicts) OR pl.name IN (SELECT plan FROM plan_dependencies) OR "    \
+        "pl.name IN (SELECT needs FROM plan_dependencies)))"
+
+enum rules_scope { RULES_USER, RULES_GROUP };
+
+/* The violations some users had before a change (plan_rules_before), to compare after it. */
+struct plan_rules_probe {
+        enum rules_scope scope;
+        int64_t id;                     /* the user's, or the group's (its members) */
+        /*
+         * Through a group Entra refuses only what takes a prerequisite away (EBUSY); what it
+         * enables that breaks a rule, it carries out and reports on the users.
+         */
+        bool through_group;
+        char **before;                  /* its violations, as plan_rules.c keys them, sorted */
+        size_t before_count;
+};
+
+/*
+ * Takes the violations of a user, or of a group's members, before a change (through_group:
+ * a change of a group's path). 0 or -errno.
+ */
+int plan_rules_before(struct model *m, enum rules_scope scope, int64_t id, bool through_group,
+                      struct plan_rules_probe *probe);
+/*
+ * After the change, whose own result is `changed` (returned as it is when it failed): 0 when
+ * the change made no violation the probe did not have, else the refusal of the first new
+ * one: -EEXIST (two conflicting plans enabled, MutuallyExclusiveViolation), -ENOPKG (an add-on
+ * enabled without a prerequisite) or -EBUSY (an enabled add-on's last prerequisite taken
+ * away), both DependencyViolation. Frees the probe either way.
+ */
+int plan_rules_after(struct model *m, struct plan_rules_probe *probe, int changed);
+/* 1 when product `product` has a plan a rule names, 0 when not, or -errno. */
+int plan_rules_product_ruled(struct model *m, int64_t product);
+/*
+ * plan_rules_before when a change of paths to `product` can break a rule: 1 (probed: pass the
+ * probe to plan_rules_after), 0 (the product's plans are in no rule: nothing to check), or
+ * -errno.
+ */
+int plan_rules_begin(struct model *m, int64_t product, enum rules_scope scope, int64_t id,
+                     bool through_group, struct plan_rules_probe *probe);
+/* 1 when a product licensed to `group` has a plan a rule names, 0 when not, or -errno. */
+int plan_rules_group_ruled(struct model *m, int64_t group);
+/*
+ * Group-based licensing wants an add-on's prerequisite in the same group: 0, or -EINVAL with
+ * the reason when a license of the group enables an add-on that none of its licenses meets.
+ */
+int plan_rules_group_check(struct model *m, int64_t group);
+
 /* --- whole operations other files reuse inside their own transaction --- */
 
 /* Creates a product (catalog.c's upsert); checks and errors as model_product_create. */
@@ -270,9 +327,11 @@ int product_set_name(struct model *m, const char *sku, const char *name);
 int check_plan_names(const char *const *names, size_t count);
 /*
  * As model_direct_assign, inside the caller's transaction; *ret (NULL: not wanted) gets the
- * ids of the product and the user.
+ * ids of the product and the user. check_rules: refuses what breaks a service-plan rule
+ * (false: the caller checks, around a larger change).
  */
-int direct_assign(struct model *m, const char *sku, const char *upn, struct path_ids *ret);
+int direct_assign(struct model *m, const char *sku, const char *upn, bool check_rules,
+                  struct path_ids *ret);
 /* Ends the direct path of (product, user) and its options; a group may keep the claim. */
 int direct_path_drop(struct model *m, int64_t product, int64_t user);
 /* Replaces the plans the direct path of (product, user) disables; EINVAL: an unknown name. */

@@ -138,6 +138,26 @@ int model_tenant_set_usage_location(struct model *m, const char *code);
 /* Returns 1 when the tenant has no products, users or groups, 0 when it has, or -errno. */
 int model_tenant_is_empty(struct model *m);
 
+/*
+ * The service-plan rules, matched by plan name whatever the product. A conflict set: plans of
+ * which a user may have one enabled (from different products; one product's plans never
+ * conflict), else MutuallyExclusiveViolation. A dependency: an add-on plan that needs one of
+ * its prerequisite plans enabled for the same user, else DependencyViolation.
+ */
+enum model_plan_rule {
+        MODEL_PLAN_CONFLICTS,           /* key: the set's number; plan: one of the set */
+        MODEL_PLAN_DEPENDENCIES,        /* key: the add-on; plan: one prerequisite */
+};
+
+typedef int (*model_plan_rule_fn)(void *ctx, const char *key, const char *plan);
+
+/*
+ * Calls fn for each (key, plan) of the rules, by key and then plan, bytewise; a non-zero return
+ * ends it and is returned.
+ */
+int model_plan_rules(struct model *m, enum model_plan_rule rule, model_plan_rule_fn fn,
+                     void *ctx);
+
 /* --- products ------------------------------------------------------------------------------- */
 
 struct model_product {

@@ -116,16 +116,26 @@ int direct_disabled_replace(struct model *m, int64_t product, int64_t user,
 static int direct_disabled_set(struct model *m, const char *sku, const char *upn,
                                const char *const *names, size_t count)
 {
+        struct plan_rules_probe probe;
         struct model_holder holder;
         struct path_ids ids;
-        int r;
+        int r, ruled;
 
         /* Options go to a holder's record: one removed meanwhile is not made again. */
         r = seat_get(m, sku, upn, SEAT_HELD, &holder);
-        /* Options belong to the direct path: make it as touch would (its checks included). */
         if (r >= 0)
-                r = direct_assign(m, sku, upn, &ids);
-        return r < 0 ? r : direct_disabled_replace(m, ids.product, ids.user, names, count);
+                r = path_resolve(m, sku, NULL, upn, &ids);
+        if (r < 0)
+                return r;
+        /* What the options enable or disable is checked against the rules as one change. */
+        ruled = plan_rules_begin(m, ids.product, RULES_USER, ids.user, false, &probe);
+        if (ruled < 0)
+                return ruled;
+        /* Options belong to the direct path: make it as touch would (its checks included). */
+        r = direct_assign(m, sku, upn, false, &ids);
+        if (r >= 0)
+                r = direct_disabled_replace(m, ids.product, ids.user, names, count);
+        return ruled ? plan_rules_after(m, &probe, r) : r;
 }
 
 int model_direct_disabled_set(struct model *m, const char *sku, const char *upn,
@@ -137,9 +147,10 @@ int model_direct_disabled_set(struct model *m, const char *sku, const char *upn,
 static int group_disabled_set(struct model *m, const char *sku, const char *group,
                               const char *const *names, size_t count)
 {
+        struct plan_rules_probe probe;
         struct path_ids ids;
         int64_t licensed;
-        int r;
+        int r, ruled;
 
         r = path_resolve(m, sku, group, NULL, &ids);
         if (r < 0)
@@ -150,11 +161,19 @@ static int group_disabled_set(struct model *m, const char *sku, const char *grou
                 return refuse(-ENOENT, "'%s' is not assigned to group '%s'", sku, group);
         if (r < 0)
                 return r;
-        return disabled_set(m, ids.product, ids.group,
-                            "DELETE FROM group_disabled_plans WHERE product_id = $1 AND "
-                            "group_id = $2",
-                            "INSERT INTO group_disabled_plans (product_id, group_id, plan_id) "
-                            "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", names, count);
+        ruled = plan_rules_begin(m, ids.product, RULES_GROUP, ids.group, true, &probe);
+        if (ruled < 0)
+                return ruled;
+        r = disabled_set(m, ids.product, ids.group,
+                         "DELETE FROM group_disabled_plans WHERE product_id = $1 AND "
+                         "group_id = $2",
+                         "INSERT INTO group_disabled_plans (product_id, group_id, plan_id) "
+                         "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", names, count);
+        if (!ruled)
+                return r;
+        /* What the members lose (EBUSY) before what the group's licenses lack (EINVAL). */
+        r = plan_rules_after(m, &probe, r);
+        return r < 0 ? r : plan_rules_group_check(m, ids.group);
 }
 
 int model_group_disabled_set(struct model *m, const char *sku, const char *group,

@@ -112,7 +112,7 @@ mode_of() {
         esac
     else
         case $p in
-            audit|summary) echo 444 ;;
+            audit|summary|tenant/plan_conflicts|tenant/plan_dependencies) echo 444 ;;
             tenant/name|tenant/usage_location|products/*/plans) echo 644 ;;
             products/*/users/*|users/*/licenses/*) echo holder ;;
             products/*/groups/*|groups/*/licenses/*|groups/*/members/*) echo 644 ;;

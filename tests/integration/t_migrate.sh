@@ -15,12 +15,12 @@ if lf_sqlite; then
     mv -- "$V1" "$DB"
 else
     expect_ok "$LICENSEFS" copy "$V1" "$DB"
-    expect_eq 3 "$(sqlite3 "$V1" 'PRAGMA user_version')" "the file copied from, upgraded"
+    expect_eq 4 "$(sqlite3 "$V1" 'PRAGMA user_version')" "the file copied from, upgraded"
 fi
 
 lf_mount
 if lf_sqlite; then
-    expect_eq 3 "$(sqlite3 "$DB" 'PRAGMA user_version')" "schema version after the upgrade"
+    expect_eq 4 "$(sqlite3 "$DB" 'PRAGMA user_version')" "schema version after the upgrade"
     expect_eq 600 "$(stat -c %a "$DB")" "mode of the upgraded database"
 fi
 
@@ -42,13 +42,17 @@ expect_ok rmdir "$M/users/lee@$D"
 expect_ls "$M/products/AAD_PREMIUM_P2/errors"
 expect_ls "$M/products/AAD_PREMIUM_P2/users" "alex@$D" "megan@$D" "nestor@$D"
 expect_match "rmdir	/users/lee@$D	ok" "$(cat "$M/audit")" "the audit log records the deletion"
+expect_file "$M/tenant/plan_dependencies" "MCOMEETADV: MCOSTANDARD" \
+    "SHAREPOINT_PROJECT: SHAREPOINTENTERPRISE" \
+    "WORKPLACE_ANALYTICS: EXCHANGE_S_ENTERPRISE EXCHANGE_S_STANDARD"
+expect_eq 8 "$(wc -l <"$M/tenant/plan_conflicts")" "the service-plan rules shipped: 8 sets"
 lf_unmount
 
 note "a second mount finds the upgraded database as it left it"
 lf_mount
 expect_ls "$M/deleted_users" "lee@$D"
 if lf_sqlite; then
-    expect_eq 3 "$(sqlite3 "$DB" 'PRAGMA user_version')" "schema version stays"
+    expect_eq 4 "$(sqlite3 "$DB" 'PRAGMA user_version')" "schema version stays"
 fi
 lf_unmount
 lf_finish

@@ -51,8 +51,9 @@ expect_ls "$M" audit deleted_users groups products summary tenant users
 expect_ls "$M/products"
 expect_ls "$M/users"
 expect_ls "$M/groups"
-expect_ls "$M/tenant" name usage_location
-expect_eq "$(printf '%s\n' . .. name usage_location)" "$(ls -a "$M/tenant")" "ls -a tenant (readdir gives . and ..)"
+expect_ls "$M/tenant" name plan_conflicts plan_dependencies usage_location
+expect_eq "$(printf '%s\n' . .. name plan_conflicts plan_dependencies usage_location)" \
+    "$(ls -a "$M/tenant")" "ls -a tenant (readdir gives . and ..)"
 expect_file "$M/tenant/name" "Default Directory"
 expect_file "$M/tenant/usage_location" US
 for d in "$M" "$M/tenant"; do expect_mode "$d" 555; done

@@ -1,0 +1,267 @@
+/*
+ * The service-plan rules: the tables shipped (Microsoft's documented conflict sets and add-on
+ * prerequisites); two plans of one set enabled for a user through different products refused
+ * (EEXIST, MutuallyExclusiveViolation) on a direct assignment and on direct options, never
+ * within one product, and resolved by a disabled plan; an add-on enabled without a
+ * prerequisite refused (ENOPKG) and a prerequisite taken from an enabled add-on refused
+ * (EBUSY) by a direct removal, direct options, a membership ended or group options, any one
+ * prerequisite being enough; a group path's additions never refused for the users; a group
+ * license that enables an add-on needing a prerequisite in the same group (EINVAL); a group
+ * license removed and a user deleted never refused; every refusal changing nothing.
+ */
+#include "check_helpers.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define LIST(...)                                                                            \
+        (const char *const[]){ __VA_ARGS__ },                                                \
+        sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *)
+#define NONE NULL, 0
+
+#define U "u@x.com"
+
+/* A product with these plans and 10 seats. */
+#define make_planned(sku, ...) do {                                                          \
+        make_product(sku, 10);                                                               \
+        ck_ok(model_plans_set(m, sku, LIST(__VA_ARGS__)));                                   \
+} while (0)
+
+/*
+ * EXO_P1: Exchange Online Plan 1; KIOSK: Exchange Online Kiosk (its plan conflicts with Plan
+ * 1's); E3: Skype (prerequisite of Audio Conferencing) and Exchange Plan 2; MEET: Audio
+ * Conferencing, an add-on; WPA: Workplace Analytics, which either Exchange plan satisfies.
+ */
+static void make_products(void)
+{
+        make_planned("EXO_P1", "EXCHANGE_S_STANDARD", "BOOKINGS");
+        make_planned("KIOSK", "EXCHANGE_S_DESKLESS");
+        make_planned("E3", "MCOSTANDARD", "EXCHANGE_S_ENTERPRISE");
+        make_planned("MEET", "MCOMEETADV");
+        make_planned("WPA", "WORKPLACE_ANALYTICS");
+        make_user(U, "US");
+}
+
+/* A refusal with `err`, its reason holding `text`, the tenant left as it was. */
+#define ck_rule_refused(expr, err, text) do {                                                \
+        char *before_ = tenant_snapshot(m);                                                  \
+        ck_refused(expr, err);                                                               \
+        ck_assert_msg(strstr(model_reason(), text), "reason \"%s\" lacks \"%s\"",            \
+                      model_reason(), text);                                                 \
+        ck_same_snapshot_at(CK_WHERE, #expr, before_, tenant_snapshot(m));                   \
+        check_invariants_at(CK_WHERE, m);                                                    \
+} while (0)
+
+struct rule_text {
+        char text[2048];
+        size_t used;
+};
+
+static int rule_add(void *ctx, const char *key, const char *plan)
+{
+        struct rule_text *t = ctx;
+
+        t->used += snprintf(t->text + t->used, sizeof(t->text) - t->used, "%s=%s;", key, plan);
+        return 0;
+}
+
+/* --- the tables ------------------------------------------------------------------------------ */
+
+START_TEST(test_default_rules)
+{
+        struct rule_text conflicts = { "", 0 }, dependencies = { "", 0 };
+
+        ck_ok(model_plan_rules(m, MODEL_PLAN_DEPENDENCIES, rule_add, &dependencies));
+        ck_assert_str_eq(dependencies.text, "MCOMEETADV=MCOSTANDARD;"
+                         "SHAREPOINT_PROJECT=SHAREPOINTENTERPRISE;"
+                         "WORKPLACE_ANALYTICS=EXCHANGE_S_ENTERPRISE;"
+                         "WORKPLACE_ANALYTICS=EXCHANGE_S_STANDARD;");
+        ck_ok(model_plan_rules(m, MODEL_PLAN_CONFLICTS, rule_add, &conflicts));
+        ck_assert_msg(strncmp(conflicts.text, "1=EXCHANGE_B_STANDARD;1=EXCHANGE_S_ARCHIVE;", 43)
+                      == 0, "%s", conflicts.text);
+        ck_assert_msg(strstr(conflicts.text, "2=INTUNE_A;2=INTUNE_A_VL;2=INTUNE_B;3="),
+                      "%s", conflicts.text);
+        ck_assert_msg(strstr(conflicts.text, ";8=EMPLOYEE_SELF_SERVICE;"), "%s", conflicts.text);
+        /* Plan 2 stacks with Plan 1: in no set */
+        ck_assert_msg(!strstr(conflicts.text, "EXCHANGE_S_ENTERPRISE"), "%s", conflicts.text);
+}
+END_TEST
+
+/* --- conflicting plans ------------------------------------------------------------------------ */
+
+START_TEST(test_conflict_direct)
+{
+        make_products();
+        ck_step(model_direct_assign(m, "EXO_P1", U));
+        ck_rule_refused(model_direct_assign(m, "KIOSK", U), EEXIST,
+                        "MutuallyExclusiveViolation: service plan 'EXCHANGE_S_DESKLESS' of "
+                        "'KIOSK' conflicts with 'EXCHANGE_S_STANDARD', which 'EXO_P1' enables "
+                        "for 'u@x.com'");
+        /* Plan 2 is in no set */
+        ck_step(model_direct_assign(m, "E3", U));
+}
+END_TEST
+
+START_TEST(test_conflict_within_one_product_never)
+{
+        make_planned("BOTH", "EXCHANGE_S_STANDARD", "EXCHANGE_S_DESKLESS");
+        make_user(U, "US");
+        ck_step(model_direct_assign(m, "BOTH", U));
+        ck_listing(m, MODEL_LIST_EFFECTIVE_PLANS, "BOTH", U, "EXCHANGE_S_DESKLESS",
+                   "EXCHANGE_S_STANDARD");
+}
+END_TEST
+
+START_TEST(test_conflict_resolved_by_disabled_plan)
+{
+        make_products();
+        make_user("v@x.com", "US");
+        make_group("G", "v@x.com");
+        ck_step(model_group_license_add(m, "EXO_P1", "G"));
+        ck_step(model_direct_assign(m, "EXO_P1", U));
+        ck_step(model_direct_disabled_set(m, "EXO_P1", U, LIST("EXCHANGE_S_STANDARD")));
+        ck_step(model_direct_assign(m, "KIOSK", U));
+        /* enabling it again is the conflict */
+        ck_rule_refused(model_direct_disabled_set(m, "EXO_P1", U, NONE), EEXIST,
+                        "MutuallyExclusiveViolation");
+        /* options that keep it disabled are fine */
+        ck_step(model_direct_disabled_set(m, "EXO_P1", U, LIST("EXCHANGE_S_STANDARD",
+                                                                "BOOKINGS")));
+        /* through a group that disables it too */
+        ck_step(model_group_disabled_set(m, "EXO_P1", "G", LIST("EXCHANGE_S_STANDARD")));
+        ck_step(model_direct_assign(m, "KIOSK", "v@x.com"));
+}
+END_TEST
+
+START_TEST(test_conflict_through_group_not_refused)
+{
+        make_products();
+        make_group_with("G", (const char *const[]){ NULL });
+        ck_step(model_group_license_add(m, "KIOSK", "G"));
+        ck_step(model_direct_assign(m, "EXO_P1", U));
+        /* Entra carries out what a group gives and reports on the user */
+        ck_step(model_member_add(m, "G", U));
+        ck_listing(m, MODEL_LIST_USER_LICENSES, U, NULL, "EXO_P1", "KIOSK");
+        /* a conflict a change did not make never refuses it */
+        ck_step(model_direct_assign(m, "E3", U));
+        ck_step(model_direct_remove(m, "E3", U));
+        ck_step(model_member_remove(m, "G", U));
+}
+END_TEST
+
+/* --- dependent plans ------------------------------------------------------------------------- */
+
+START_TEST(test_dependency_direct)
+{
+        make_products();
+        ck_rule_refused(model_direct_assign(m, "MEET", U), ENOPKG,
+                        "DependencyViolation: service plan 'MCOMEETADV' of 'MEET' needs "
+                        "'MCOSTANDARD' enabled for 'u@x.com'");
+        ck_step(model_direct_assign(m, "E3", U));
+        ck_step(model_direct_assign(m, "MEET", U));
+        /* taking the prerequisite away */
+        ck_rule_refused(model_direct_remove(m, "E3", U), EBUSY,
+                        "DependencyViolation: service plan 'MCOMEETADV' of 'MEET' needs "
+                        "'MCOSTANDARD' enabled for 'u@x.com', and this would leave it without");
+        ck_rule_refused(model_direct_disabled_set(m, "E3", U, LIST("MCOSTANDARD")), EBUSY,
+                        "'MCOMEETADV' of 'MEET'");
+        /* what the add-on does not need may go */
+        ck_step(model_direct_disabled_set(m, "E3", U, LIST("EXCHANGE_S_ENTERPRISE")));
+        /* the add-on first, then its prerequisite */
+        ck_step(model_direct_remove(m, "MEET", U));
+        ck_step(model_direct_remove(m, "E3", U));
+}
+END_TEST
+
+START_TEST(test_dependency_any_prerequisite)
+{
+        make_products();
+        ck_rule_refused(model_direct_assign(m, "WPA", U), ENOPKG,
+                        "needs 'EXCHANGE_S_ENTERPRISE' or 'EXCHANGE_S_STANDARD'");
+        ck_step(model_direct_assign(m, "E3", U));
+        ck_step(model_direct_assign(m, "WPA", U));
+        ck_step(model_direct_assign(m, "EXO_P1", U));
+        /* one prerequisite left is enough */
+        ck_step(model_direct_remove(m, "E3", U));
+        ck_rule_refused(model_direct_remove(m, "EXO_P1", U), EBUSY, "'WORKPLACE_ANALYTICS'");
+}
+END_TEST
+
+START_TEST(test_dependency_through_group)
+{
+        make_products();
+        make_group("G", U);
+        ck_step(model_group_license_add(m, "E3", "G"));
+        ck_step(model_direct_assign(m, "MEET", U));
+        /* the membership gives the prerequisite */
+        ck_rule_refused(model_member_remove(m, "G", U), EBUSY, "'MCOMEETADV' of 'MEET'");
+        ck_rule_refused(model_group_disabled_set(m, "E3", "G", LIST("MCOSTANDARD")), EBUSY,
+                        "'MCOMEETADV' of 'MEET'");
+        /* removing a group license never fails: Entra reports on the members instead */
+        ck_step(model_group_license_remove(m, "E3", "G"));
+}
+END_TEST
+
+START_TEST(test_dependency_group_needs_prerequisite_in_group)
+{
+        make_products();
+        make_group("G", U);
+        ck_rule_refused(model_group_license_add(m, "MEET", "G"), EINVAL,
+                        "DependencyViolation: the group's license of 'MEET' enables the add-on "
+                        "plan 'MCOMEETADV', which needs 'MCOSTANDARD' enabled by a license of "
+                        "the same group");
+        /* a prerequisite the member has directly does not count for the group */
+        ck_step(model_direct_assign(m, "E3", U));
+        ck_rule_refused(model_group_license_add(m, "MEET", "G"), EINVAL, "the same group");
+        ck_step(model_group_license_add(m, "E3", "G"));
+        ck_step(model_group_license_add(m, "MEET", "G"));
+        ck_listing(m, MODEL_LIST_EFFECTIVE_PLANS, "MEET", U, "MCOMEETADV");
+        /* the group's own prerequisite, disabled, with the direct one still there */
+        ck_rule_refused(model_group_disabled_set(m, "E3", "G", LIST("MCOSTANDARD")), EINVAL,
+                        "the same group");
+        /* the add-on disabled in the group: then the prerequisite may go */
+        ck_step(model_group_disabled_set(m, "MEET", "G", LIST("MCOMEETADV")));
+        ck_step(model_group_disabled_set(m, "E3", "G", LIST("MCOSTANDARD")));
+}
+END_TEST
+
+START_TEST(test_user_delete_never_refused)
+{
+        make_products();
+        ck_step(model_direct_assign(m, "E3", U));
+        ck_step(model_direct_assign(m, "MEET", U));
+        ck_step(model_user_delete(m, U));
+}
+END_TEST
+
+static Suite *plan_rules_suite(void)
+{
+        Suite *suite = suite_create("plan_rules");
+        TCase *tcase;
+
+        tcase = model_tcase("tables");
+        tcase_add_test(tcase, test_default_rules);
+        suite_add_tcase(suite, tcase);
+
+        tcase = model_tcase("conflicting plans");
+        tcase_add_test(tcase, test_conflict_direct);
+        tcase_add_test(tcase, test_conflict_within_one_product_never);
+        tcase_add_test(tcase, test_conflict_resolved_by_disabled_plan);
+        tcase_add_test(tcase, test_conflict_through_group_not_refused);
+        suite_add_tcase(suite, tcase);
+
+        tcase = model_tcase("dependent plans");
+        tcase_add_test(tcase, test_dependency_direct);
+        tcase_add_test(tcase, test_dependency_any_prerequisite);
+        tcase_add_test(tcase, test_dependency_through_group);
+        tcase_add_test(tcase, test_dependency_group_needs_prerequisite_in_group);
+        tcase_add_test(tcase, test_user_delete_never_refused);
+        suite_add_tcase(suite, tcase);
+        return suite;
+}
+
+int main(void)
+{
+        return run_suite(plan_rules_suite());
+}
