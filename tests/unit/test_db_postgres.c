@@ -636,6 +636,33 @@ START_TEST(test_direct_assign_and_remove_round_trips)
 }
 END_TEST
 
+/*
+ * A product with a plan some service-plan rule names: the user's plans are read before and
+ * after the change as well: 1 round trip more than above (the second read carries the
+ * writes), and no more.
+ */
+START_TEST(test_ruled_assign_round_trips)
+{
+        struct model_actor actor = { 0, "touch", "/products/P/users/b@contoso.com" };
+        const char *const plans[] = { "MCOSTANDARD", "EXCHANGE_S_ENTERPRISE" };
+        int64_t mounted;
+
+        make_product("P", 5);
+        ck_ok(model_plans_set(m, "P", plans, 2));
+        make_user("a@contoso.com", "US");
+        make_user("b@contoso.com", "US");
+        ck_ok(model_direct_assign(m, "P", "a@contoso.com"));
+        ck_ok(model_watch(m, changes_ignored, NULL));
+        model_set_actor(&actor);
+        mounted = assignment_round_trips("b@contoso.com");
+        model_set_actor(NULL);
+        fprintf(stderr, "round trips of a direct assignment of a product a rule names: %lld\n",
+                (long long)mounted);
+        ck_assert_int_le(mounted, 6);
+        ck_product(m, "P", 5, 2, 0);
+}
+END_TEST
+
 static int name_ignored(void *ctx, const char *name)
 {
         (void)name;
@@ -744,6 +771,7 @@ int main(void)
         tcase_add_test(tcase, test_refusal_audited_once_reachable);
         tcase_add_test(tcase, test_watch_hears_others_commits);
         tcase_add_test(tcase, test_direct_assign_and_remove_round_trips);
+        tcase_add_test(tcase, test_ruled_assign_round_trips);
         tcase_add_test(tcase, test_large_change_takes_statistics);
         tcase_add_test(tcase, test_listing_is_one_round_trip);
         tcase_add_test(tcase, test_copy_sqlite_postgres_sqlite);
