@@ -2,8 +2,8 @@
  * The service-plan rules: plans that cannot be enabled together for one user (a conflict set,
  * MutuallyExclusiveViolation) and add-on plans that need one of their prerequisites enabled for
  * the same user (DependencyViolation). The rules are data (plan_conflicts, plan_dependencies;
- * the schema ships Microsoft's documented ones) and match plans by name, so plans no product
- * has never match.
+ * the schema ships Microsoft's documented ones) and match plans by name, whatever the product;
+ * a plan no rule names is never checked.
  *
  * A user's enabled plans are those of every product it holds a seat of that some path to the
  * product leaves enabled. A change is checked by what it adds: the violations of the users it
