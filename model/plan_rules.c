@@ -112,7 +112,8 @@ static int violations_read(struct model *m, enum rules_scope scope, int64_t id, 
                 keys_free(keys, count);
                 return r;
         }
-        qsort(keys, count, sizeof(*keys), key_cmp);
+        if (count)
+                qsort(keys, count, sizeof(*keys), key_cmp);
         *ret = keys;
         *ret_count = count;
         return 0;
@@ -129,8 +130,8 @@ int plan_rules_before(struct model *m, enum rules_scope scope, int64_t id, bool 
 
 static bool known_before(const struct plan_rules_probe *probe, const char *key)
 {
-        return bsearch(&key, probe->before, probe->before_count, sizeof(*probe->before),
-                       key_cmp) != NULL;
+        return probe->before_count && bsearch(&key, probe->before, probe->before_count,
+                                              sizeof(*probe->before), key_cmp) != NULL;
 }
 
 /* Whether the add-on of a 'D' key was enabled before the change: its 'E' key was there. */
