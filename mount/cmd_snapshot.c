@@ -14,61 +14,12 @@
 #include "snapshot.h"
 #include "tenant.h"
 
-#define PROGRESS_EVERY 500              /* objects between two progress lines */
-#define PROGRESS_FROM 2000              /* objects a snapshot needs for progress to show */
-
-static void clear_progress(struct command_printer *p)
-{
-        if (p->shown)
-                fputs("\r\033[K", stderr);
-        p->shown = false;
-}
-
-void command_print_diag(void *ctx, const struct formats_diag *d)
-{
-        struct command_printer *p = ctx;
-
-        clear_progress(p);
-        switch (d->kind) {
-        case FORMATS_DATABASE:
-                fprintf(stderr, "licensefs: %s: %s\n", p->database, d->message);
-                p->status = EXIT_DATABASE;
-                break;
-        case FORMATS_WARNING:
-                fprintf(stderr, "licensefs: %s: %s%swarning: %s\n", p->file, d->path,
-                        *d->path ? ": " : "", d->message);
-                break;
-        default:
-                if (*d->path)
-                        fprintf(stderr, "licensefs: %s: %s: %s\n", p->file, d->path, d->message);
-                else
-                        fprintf(stderr, "licensefs: %s:%ld:%ld: %s\n", p->file, d->line,
-                                d->column, d->message);
-                p->status = EXIT_REFUSED;
-                break;
-        }
-}
-
-/* How far a large import is, on a terminal only; the end clears the line. */
-static void print_progress(void *ctx, size_t done, size_t total)
-{
-        struct command_printer *p = ctx;
-
-        if (done == total) {
-                clear_progress(p);
-        } else if (p->tty && total >= PROGRESS_FROM && done % PROGRESS_EVERY == 0) {
-                fprintf(stderr, "\rlicensefs: importing %s: %zu of %zu objects", p->file, done,
-                        total);
-                p->shown = true;
-        }
-}
-
 int cmd_import(int argc, char **argv)
 {
         bool replace = argc > 1 && strcmp(argv[1], "--replace") == 0;
         int first = replace ? 2 : 1, status, r;
         struct command_printer printer = { .tty = isatty(STDERR_FILENO) };
-        struct formats_report report = { command_print_diag, print_progress, &printer };
+        struct formats_report report = { command_print_diag, command_print_progress, &printer };
         struct formats_snapshot_summary summary;
         struct model_actor actor;
         struct model *m = NULL;
@@ -112,12 +63,6 @@ out:
         model_close(m);
         json_decref(root);
         return status;
-}
-
-int command_output_failed(void)
-{
-        fprintf(stderr, "licensefs: stdout: %s\n", strerror(errno));
-        return EXIT_REFUSED;
 }
 
 static int write_snapshot(struct model *m, const char *database)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum {
         EXIT_REFUSED = 1,               /* the input was refused; the database is unchanged */
@@ -49,6 +50,8 @@ struct command_printer {
 };
 
 void command_print_diag(void *ctx, const struct formats_diag *d);
+/* How far a large import is, on a terminal only (ctx as above); the end clears the line. */
+void command_print_progress(void *ctx, size_t done, size_t total);
 /* A failed write to stdout, said; returns 1. */
 int command_output_failed(void);
 
