@@ -202,7 +202,9 @@ check_invariants "before the first crash"
 # The rounds
 
 # start_workers ROUND: NWORKERS workers on disjoint users, logging to $W/rROUND.wN.log (their
-# pids in `pids`), then a random delay of 0.2-1 s (times LF_SLOW) for them to get going.
+# pids in `pids`), then a random delay of 0.2-1 s (times LF_SLOW) for them to get going, and
+# longer if need be (up to 10 s) until they have done 10 operations, so that a slow or busy
+# machine still kills the daemon in the middle of real work.
 start_workers() {
     local w per=$((NUSERS / NWORKERS))
     pids=()
@@ -215,6 +217,10 @@ start_workers() {
     ms=$(((200 + RANDOM % 801) * LF_SLOW))
     delay=$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))
     sleep "$delay"
+    for _ in $(seq $((100 * LF_SLOW))); do
+        [ "$(cat "$W"/r"$1".w*.log | grep -c '^ok ')" -ge 10 ] && break
+        sleep 0.1
+    done
 }
 
 # collect_round ROUND SECONDS WHAT: the workers stop within SECONDS of the kill (WHAT), logged
