@@ -1,10 +1,11 @@
 /*
  * The licensed-users writer (export-csv): the licensed users, as the portal lists them, in
  * RFC 4180 CSV (CRLF line ends, fields quoted when they hold a comma, a quote, CR or LF): one
- * row per user and product the user holds (`active`), waits for (`error`) or, deleted, keeps
- * suspended (`suspended`), with the paths that give it: `Direct` first, then `Inherited
- * (GROUP)` by group name, joined by "; ". Rows are sorted by UPN, then by SKU. Read in one
- * batch.
+ * row per user and product the user holds (`active`), is in error for (`error`: waits for a
+ * seat, or a service-plan rule holds it back) or, deleted, keeps suspended (`suspended`), with
+ * the paths that give it: `Direct` first, then `Inherited (GROUP)` by group name, joined by
+ * "; ", and for an error its kind (CountViolation, MutuallyExclusiveViolation or
+ * DependencyViolation; empty otherwise). Rows are sorted by UPN, then by SKU. Read in one batch.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -61,15 +62,20 @@ static int row(struct model *m, FILE *out, const char *upn, const char *display_
                const char *sku, enum claim claim)
 {
         struct model_holder seat;
-        struct model_waiter wait;
+        struct model_error *error = NULL;
+        const char *kind = "";
         json_t *groups;
         char *paths;
         bool direct;
         int r;
 
         if (claim == CLAIM_ERROR) {
-                r = model_waiter_get(m, sku, upn, &wait);
-                direct = wait.direct;
+                /* Large (the reason's room), so not on the stack. */
+                error = malloc(sizeof(*error));
+                r = error ? model_error_get(m, sku, upn, error) : -ENOMEM;
+                direct = r >= 0 && error->direct;
+                kind = r >= 0 ? error->kind : "";
+                free(error);            /* kind is a static string */
         } else {
                 r = claim == CLAIM_ACTIVE ? model_holder_get(m, sku, upn, &seat)
                                           : model_suspended_get(m, sku, upn, &seat);
@@ -89,7 +95,8 @@ static int row(struct model *m, FILE *out, const char *upn, const char *display_
         field(out, display_name, ",");
         field(out, sku, ",");
         fprintf(out, "%s,", states[claim]);
-        field(out, paths, "\r\n");
+        field(out, paths, ",");
+        fprintf(out, "%s\r\n", kind);
         free(paths);
         return 0;
 }
@@ -124,7 +131,7 @@ static int user_rows(struct model *m, FILE *out, const char *upn, bool deleted)
                                                   : MODEL_LIST_USER_LICENSES,
                                        upn, NULL, &held);
         if (r >= 0 && !deleted)
-                r = formats_list_names(m, MODEL_LIST_USER_WAITS, upn, NULL, &waits);
+                r = formats_list_names(m, MODEL_LIST_USER_ERRORS, upn, NULL, &waits);
         if (r >= 0)
                 r = formats_merge_names(held, waits, user_row, &ur);
         json_decref(held);
@@ -174,7 +181,7 @@ int formats_csv_export(struct model *m, char **ret, size_t *ret_size)
                 return -ENOMEM;
         r = model_batch_begin(m);
         if (r >= 0) {
-                fputs("userPrincipalName,displayName,product,state,assignmentPaths\r\n", buf);
+                fputs("userPrincipalName,displayName,product,state,assignmentPaths,error\r\n", buf);
                 r = all_rows(m, buf);
                 model_batch_end(m, false);
         }

@@ -112,9 +112,9 @@ int snap_claim_group_licenses(struct snap_import *im)
                 const char *sku = field(license, "sku"), *group = field(license, "owner");
                 const char **plans = license_plans(license, &count);
 
-                r = plans ? model_group_license_add(im->m, sku, group) : -ENOMEM;
-                if (r >= 0 && count > 0)
-                        r = model_group_disabled_set(im->m, sku, group, plans, count);
+                /* As the tenant has it: a rule it breaks holds members back, never refuses. */
+                r = plans ? model_group_license_import(im->m, sku, group, plans, count)
+                          : -ENOMEM;
                 free(plans);
                 if (r < 0)
                         return snap_model_failed(im->report, field(license, "path"), r);

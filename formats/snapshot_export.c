@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "snapshot.h"
@@ -268,53 +269,64 @@ static int effective_disabled(struct export *ex, const char *sku, const char *up
         return 0;
 }
 
-static json_t *state_json(const char *group_id, json_t *disabled, const char *sku_id, bool held)
+/* error: NULL for a held license, else the kind of its error (model_error.kind). */
+static json_t *state_json(const char *group_id, json_t *disabled, const char *sku_id,
+                          const char *error)
 {
         return json_pack("{s:s?, s:O, s:s, s:s, s:s}", "assignedByGroup", group_id,
-                         "disabledPlans", disabled, "error", held ? "None" : "CountViolation",
-                         "skuId", sku_id, "state", held ? "Active" : "Error");
+                         "disabledPlans", disabled, "error", error ? error : "None",
+                         "skuId", sku_id, "state", error ? "Error" : "Active");
 }
 
 /* A user's assignedLicenses entry (if it holds) and licenseAssignmentStates entries for sku. */
 static int user_license(struct export *ex, const char *upn, const char *sku, bool held,
                         json_t *licenses, json_t *states)
 {
-        const char *sku_id = sku_id_of(ex, sku);
+        const char *sku_id = sku_id_of(ex, sku), *kind = NULL;
         struct model_holder holder;
-        struct model_waiter waiter;
+        struct model_error *error;
         json_t *disabled = NULL, *groups, *name;
+        bool direct;
         size_t i;
         int r;
 
+        /* Large (the reason's room), so not on the stack. */
+        error = malloc(sizeof(*error));
+        if (!error)
+                return -ENOMEM;
         if (held) {
                 r = effective_disabled(ex, sku, upn, &disabled);
                 if (r < 0)
-                        return r;
+                        goto out;
                 json_array_append_new(licenses, license_json(disabled, sku_id));
                 r = model_holder_get(ex->m, sku, upn, &holder);
-                waiter.direct = holder.direct;
+                direct = holder.direct;
         } else {
-                r = model_waiter_get(ex->m, sku, upn, &waiter);
+                r = model_error_get(ex->m, sku, upn, error);
+                direct = error->direct;
+                kind = error->kind;
         }
-        if (r >= 0 && waiter.direct) {
+        if (r >= 0 && direct) {
                 r = disabled_guids(ex, MODEL_LIST_DIRECT_DISABLED, sku, upn, &disabled);
                 if (r >= 0)
-                        json_array_append_new(states, state_json(NULL, disabled, sku_id, held));
+                        json_array_append_new(states, state_json(NULL, disabled, sku_id, kind));
                 json_decref(disabled);
         }
         if (r >= 0)
                 r = list(ex, MODEL_LIST_PATH_GROUPS, sku, upn, &groups);
         if (r < 0)
-                return r;
+                goto out;
         json_array_foreach(groups, i, name) {
                 json_t *group = json_object_get(ex->groups, json_string_value(name));
 
                 json_array_append_new(states, state_json(
                         json_string_value(json_object_get(group, "id")),
-                        json_object_get(json_object_get(group, "disabled"), sku), sku_id, held));
+                        json_object_get(json_object_get(group, "disabled"), sku), sku_id, kind));
         }
         json_decref(groups);
-        return 0;
+out:
+        free(error);
+        return r < 0 ? r : 0;
 }
 
 struct user_licenses {
@@ -341,7 +353,7 @@ static int user(struct export *ex, const char *upn, json_t *users)
         if (r >= 0)
                 r = list(ex, MODEL_LIST_USER_LICENSES, upn, NULL, &held);
         if (r >= 0)
-                r = list(ex, MODEL_LIST_USER_WAITS, upn, NULL, &waits);
+                r = list(ex, MODEL_LIST_USER_ERRORS, upn, NULL, &waits);
         /* The products held and waited for, in SKU order. */
         if (r >= 0)
                 r = formats_merge_names(held, waits, user_license_of, &ul);

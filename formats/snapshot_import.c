@@ -172,42 +172,59 @@ static int make_room(struct snap_import *im, bool replace)
         return r < 0 ? snap_database_failed(im->report, r) : 0;
 }
 
-struct waiting {
-        struct snap_import *im;
-        const char *sku;
-};
-
-static int warn_waiting(void *ctx, const char *upn)
+/* Warns of each user in error for sku: why it waits, or the rule that holds it back. */
+static int warn_errors(struct snap_import *im, const char *sku, struct model_error *error)
 {
-        struct waiting *w = ctx;
+        json_t *upns = NULL, *upn;
+        size_t i;
+        int r;
 
-        snap_warn(w->im->report, "", "%s waits for %s: no seat left", upn, w->sku);
-        return 0;
+        /* Collected first: the model is not called again from inside a listing. */
+        r = formats_list_names(im->m, MODEL_LIST_PRODUCT_ERRORS, sku, NULL, &upns);
+        json_array_foreach(upns, i, upn) {
+                r = model_error_get(im->m, sku, json_string_value(upn), error);
+                if (r < 0)
+                        break;
+                if (error->reason[0])
+                        snap_warn(im->report, "", "%s is in error for %s: %s: %s",
+                                  json_string_value(upn), sku, error->kind, error->reason);
+                else
+                        snap_warn(im->report, "", "%s waits for %s: no seat left",
+                                  json_string_value(upn), sku);
+        }
+        json_decref(upns);
+        return r;
 }
 
-/* Warns of every user left waiting; adds up the seats held and waited for. */
+/*
+ * Warns of every user left in error (waiting for a seat, or held back by a service-plan rule);
+ * adds up the seats held and the users in error.
+ */
 static int report_seats(struct snap_import *im, int64_t *ret_held, int64_t *ret_waiting)
 {
         struct model_product product;
+        struct model_error *error;
         const char *sku;
         json_t *path;
         int r = 0;
 
         *ret_held = *ret_waiting = 0;
+        error = malloc(sizeof(*error));         /* large (the reason's room) */
+        if (!error)
+                return snap_database_failed(im->report, -ENOMEM);
         json_object_foreach(im->skus, sku, path) {
-                struct waiting w = { im, sku };
-
                 r = model_product_get(im->m, sku, &product);
                 if (r < 0)
                         break;
                 *ret_held += product.assigned;
-                *ret_waiting += product.waiting;
-                if (product.waiting == 0)
+                *ret_waiting += product.errors;
+                if (product.errors == 0)
                         continue;
-                r = model_list(im->m, MODEL_LIST_PRODUCT_WAITERS, sku, NULL, warn_waiting, &w);
+                r = warn_errors(im, sku, error);
                 if (r < 0)
                         break;
         }
+        free(error);
         return r < 0 ? snap_database_failed(im->report, r) : 0;
 }
 

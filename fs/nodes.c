@@ -51,7 +51,7 @@ const struct fs_kind_info fs_kinds[FS_KIND_COUNT] = {
         [FS_PRODUCT_GROUP] = { NULL, FS_PRODUCT_GROUPS, FIELD_GROUP, MODEL_LIST_PRODUCT_GROUPS,
                                FILE_RW, &fs_group_license_ops, STALE_ON_GROUP_LICENSE },
         [FS_PRODUCT_ERRORS] = { "errors", FS_PRODUCT, FIELD_NONE, 0, DIR_RW, NULL, 0 },
-        [FS_PRODUCT_ERROR] = { NULL, FS_PRODUCT_ERRORS, FIELD_UPN, MODEL_LIST_PRODUCT_WAITERS,
+        [FS_PRODUCT_ERROR] = { NULL, FS_PRODUCT_ERRORS, FIELD_UPN, MODEL_LIST_PRODUCT_ERRORS,
                                FILE_RO, &fs_product_error_ops, 0 },
 
         [FS_USERS] = { "users", FS_ROOT, FIELD_NONE, 0, DIR_RW, NULL, 0 },
@@ -77,7 +77,7 @@ const struct fs_kind_info fs_kinds[FS_KIND_COUNT] = {
         [FS_GROUP_LICENSE] = { NULL, FS_GROUP_LICENSES, FIELD_SKU, MODEL_LIST_GROUP_LICENSES,
                                FILE_RW, &fs_group_license_ops, STALE_ON_GROUP_LICENSE },
         [FS_GROUP_ERRORS] = { "errors", FS_GROUP, FIELD_NONE, 0, DIR_RO, NULL, 0 },
-        [FS_GROUP_ERROR] = { NULL, FS_GROUP_ERRORS, FIELD_UPN, MODEL_LIST_GROUP_WAITERS,
+        [FS_GROUP_ERROR] = { NULL, FS_GROUP_ERRORS, FIELD_UPN, MODEL_LIST_GROUP_ERRORS,
                              FILE_RO, &fs_group_error_ops, 0 },
 
         /* 0755: rmdir purges a deleted user, mv restores it */

@@ -345,22 +345,31 @@ const struct fs_kind_ops fs_membership_ops = {
 static int product_error_render(struct model *m, const struct fs_node *node,
                                 struct fs_file *out)
 {
-        struct model_waiter waiter;
+        struct model_error *error;
         int r;
 
-        r = model_waiter_get(m, node->sku, node->upn, &waiter);
+        /* Large (the reason's room): not on the stack of a FUSE worker. */
+        error = malloc(sizeof(*error));
+        if (!error)
+                return -ENOMEM;
+        r = model_error_get(m, node->sku, node->upn, error);
         if (r < 0)
-                return r;
-        fs_buf_printf(&out->content, "user=%s\nproduct=%s\nerror=CountViolation\ndirect=%s\n",
-                      node->upn, node->sku, waiter.direct ? "yes" : "no");
+                goto out;
+        fs_buf_printf(&out->content, "user=%s\nproduct=%s\nerror=%s\n", node->upn, node->sku,
+                      error->kind);
+        if (error->reason[0])
+                fs_buf_printf(&out->content, "reason=%s\n", error->reason);
+        fs_buf_printf(&out->content, "direct=%s\n", error->direct ? "yes" : "no");
         r = fs_list_lines(m, &out->content, "group", MODEL_LIST_PATH_GROUPS, node->sku, node->upn);
         if (r < 0)
-                return r;
-        since_line(out, waiter.since);
+                goto out;
+        since_line(out, error->since);
         /* A waiting direct assignment (a restore's) can be withdrawn with rm. */
-        if (waiter.direct)
+        if (error->direct)
                 out->mode = S_IFREG | 0644;
-        return 0;
+out:
+        free(error);
+        return r < 0 ? r : 0;
 }
 
 static int product_error_withdraw(struct model *m, const struct fs_node *node)
@@ -373,22 +382,51 @@ const struct fs_kind_ops fs_product_error_ops = {
         .unlink = product_error_withdraw,
 };
 
+static int add_sku(void *opaque, const char *sku)
+{
+        /* A SKU holds no control characters, so a newline ends each one. */
+        fs_buf_printf(opaque, "%s\n", sku);
+        return 0;
+}
+
+/* For each of the group's products the member is in error for: error=, product=, reason=. */
 static int group_error_render(struct model *m, const struct fs_node *node, struct fs_file *out)
 {
-        struct model_waiter waiter;
+        struct fs_buf skus = { 0 };
+        struct model_error *error;
+        time_t since = 0;
+        char *sku, *end;
         int r;
 
-        r = model_group_waiter_get(m, node->group, node->upn, &waiter);
-        if (r < 0)
-                return r;
-        fs_buf_printf(&out->content, "user=%s\ngroup=%s\nerror=CountViolation\n", node->upn,
-                      node->group);
-        r = fs_list_lines(m, &out->content, "product", MODEL_LIST_WAITER_PRODUCTS, node->group,
-                       node->upn);
-        if (r < 0)
-                return r;
-        since_line(out, waiter.since);
-        return 0;
+        /* Large (the reason's room): not on the stack of a FUSE worker. */
+        error = malloc(sizeof(*error));
+        if (!error)
+                return -ENOMEM;
+        /* Collected first: the model is not called again from inside a listing. */
+        r = model_list(m, MODEL_LIST_ERROR_PRODUCTS, node->group, node->upn, add_sku, &skus);
+        if (r >= 0)
+                r = fs_buf_error(&skus);
+        if (r >= 0)
+                fs_buf_printf(&out->content, "user=%s\ngroup=%s\n", node->upn, node->group);
+        for (sku = skus.data; r >= 0 && sku && *sku; sku = end + 1) {
+                end = strchr(sku, '\n');
+                *end = '\0';
+                r = model_error_get(m, sku, node->upn, error);
+                if (r < 0)
+                        break;
+                fs_buf_printf(&out->content, "error=%s\nproduct=%s\n", error->kind, sku);
+                if (error->reason[0])
+                        fs_buf_printf(&out->content, "reason=%s\n", error->reason);
+                if (!since || error->since < since)
+                        since = error->since;
+        }
+        if (r >= 0 && !since)
+                r = -ENOENT;            /* in error for none of the group's products */
+        if (r >= 0)
+                since_line(out, since);
+        fs_buf_free(&skus);
+        free(error);
+        return r < 0 ? r : 0;
 }
 
 const struct fs_kind_ops fs_group_error_ops = {

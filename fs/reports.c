@@ -44,7 +44,7 @@ static int summary_render(struct model *m, const struct fs_node *node, struct fs
                         goto out;
                 fs_buf_printf(&out->content, "%s\t%s\t%lld\t%lld\t%lld\t%lld\t%lld\n", sku, p.name,
                               (long long)p.total, (long long)p.assigned, (long long)p.available,
-                              (long long)p.expiring_soon, (long long)p.waiting);
+                              (long long)p.expiring_soon, (long long)p.errors);
         }
         r = 0;
 out:

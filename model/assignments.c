@@ -25,7 +25,8 @@ int direct_assign(struct model *m, const char *sku, const char *upn, bool check_
         struct plan_rules_probe probe;
         struct path_ids ids = { 0 };
         int64_t free_seats = 0;
-        bool located = false, claimed = false, active = false, ruled = false;
+        bool located = false, claimed = false, held = false, blocked = false, ruled = false;
+        bool unsettled = false;
         struct sql_stmt *s;
         int r;
 
@@ -35,7 +36,8 @@ int direct_assign(struct model *m, const char *sku, const char *upn, bool check_
          * path_resolve gives the refusal.
          */
         r = sql_prepare(m, &s, "SELECT p.id, u.id, u.usage_location <> '', s.active, "
-                        "p.total - p.assigned, " PRODUCT_RULED_SQL("p.id") " FROM products p "
+                        "p.total - p.assigned, " PRODUCT_RULED_SQL("p.id") ", "
+                        USER_UNSETTLED_SQL("u.id") " FROM products p "
                         "JOIN users u ON u.upn = $2 AND u.deleted IS NULL LEFT JOIN seats s ON "
                         "s.product_id = p.id AND s.user_id = u.id WHERE p.sku = $1", "tt", sku,
                         upn);
@@ -46,9 +48,11 @@ int direct_assign(struct model *m, const char *sku, const char *upn, bool check_
                 ids.user = column_int64(s, 1);
                 located = column_int64(s, 2) != 0;
                 claimed = !column_is_null(s, 3);
-                active = column_int64(s, 3) != 0;
+                held = claimed && column_int64(s, 3) == SEAT_HELD;
+                blocked = claimed && column_int64(s, 3) == SEAT_BLOCKED;
                 free_seats = column_int64(s, 4);
                 ruled = column_int64(s, 5) != 0;
+                unsettled = column_int64(s, 6) != 0;
                 sql_reset(s);
         } else if (r == 0) {
                 r = path_resolve(m, sku, NULL, upn, &ids);
@@ -61,7 +65,7 @@ int direct_assign(struct model *m, const char *sku, const char *upn, bool check_
                 return refuse(-EINVAL, "License assignment cannot be done for user with invalid "
                               "usage location. ('%s' has none)", upn);
 
-        if ((!claimed || !active) && free_seats <= 0)
+        if (!held && free_seats <= 0)
                 return refuse(-ENOSPC, "Subscription for '%s' does not have any available "
                               "licenses.", sku);
         if (check_rules && ruled) {
@@ -69,13 +73,22 @@ int direct_assign(struct model *m, const char *sku, const char *upn, bool check_
                 if (r < 0)
                         return r;
         }
-        /* A new claim is a direct seat; an existing one (a group's, or a wait) becomes direct. */
-        if (!claimed)
+        /*
+         * A new claim is a direct seat, and so is one a rule held back through groups (which
+         * the rules check then refuses if it still holds); an existing one (a group's seat, or
+         * a wait) becomes direct.
+         */
+        if (blocked)
+                r = seat_drop_blocked(m, ids.product, ids.user);
+        if (r >= 0 && (!claimed || blocked))
                 r = seat_grant_direct(m, ids.product, ids.user);
-        else
+        else if (r >= 0)
                 r = seat_set_direct(m, ids.product, ids.user, true);
         if (check_rules && ruled)
                 r = plan_rules_after(m, &probe, r);
+        /* What it enables may free a claim a rule held back (it takes nothing away). */
+        if (r >= 0 && ruled && unsettled)
+                r = seat_settle_user_later(m, ids.user);
         if (r >= 0 && ret)
                 *ret = ids;
         return r;
@@ -184,6 +197,11 @@ int model_waiter_get(struct model *m, const char *sku, const char *upn, struct m
         return READ_TX(m, waiter_get(m, sku, upn, ret));
 }
 
+int model_error_get(struct model *m, const char *sku, const char *upn, struct model_error *ret)
+{
+        return READ_TX(m, seat_error_get(m, sku, upn, ret));
+}
+
 static int direct_withdraw(struct model *m, const char *sku, const char *upn)
 {
         struct model_waiter waiter;
@@ -230,6 +248,31 @@ int model_group_license_add(struct model *m, const char *sku, const char *group)
         return WRITE_TX(m, group_license_add(m, sku, group));
 }
 
+static int group_license_import(struct model *m, const char *sku, const char *group,
+                                const char *const *disabled, size_t count)
+{
+        struct path_ids ids;
+        int r;
+
+        r = path_resolve(m, sku, group, NULL, &ids);
+        if (r >= 0)
+                r = sql_exec(m, "INSERT INTO group_licenses (group_id, product_id, since) "
+                             "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", "iii", ids.group,
+                             ids.product, (int64_t)model_now(m));
+        /* The options first, so that the members' claims are checked with them. */
+        if (r >= 0)
+                r = group_disabled_replace(m, ids.product, ids.group, disabled, count);
+        if (r >= 0)
+                r = seat_paths_changed(m, ids.group, ids.product, 0, true);
+        return r < 0 ? r : 0;
+}
+
+int model_group_license_import(struct model *m, const char *sku, const char *group,
+                               const char *const *disabled, size_t count)
+{
+        return WRITE_TX(m, group_license_import(m, sku, group, disabled, count));
+}
+
 static int group_license_remove(struct model *m, const char *sku, const char *group)
 {
         struct path_ids ids;
@@ -263,7 +306,7 @@ static int group_license_get(struct model *m, const char *sku, const char *group
         r = sql_prepare(m, &s, "SELECT gl.since, "
                         "(SELECT count(*) FROM members WHERE group_id = gl.group_id), "
                         "(SELECT count(*) FROM members mb JOIN seats s ON s.user_id = mb.user_id "
-                        " AND s.product_id = gl.product_id AND s.active = 0 "
+                        " AND s.product_id = gl.product_id AND s.active IN (0, 3) "
                         " WHERE mb.group_id = gl.group_id) "
                         "FROM group_licenses gl JOIN products p ON p.id = gl.product_id "
                         "JOIN security_groups g ON g.id = gl.group_id "

@@ -147,6 +147,7 @@ struct model *model_close(struct model *m)
                 if (m->stmts[i].stmt)
                         m->backend->finalize(m->stmts[i].stmt);
         changes_free(m->taken, m->taken_count);
+        free(m->unsettled);
         audit_owed_free(m);
         if (m->watch)
                 m->backend->watch_close(m->watch);

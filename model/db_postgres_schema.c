@@ -209,8 +209,11 @@ static const char schema_v4[] =
         "CREATE INDEX plan_dependencies_by_needs ON plan_dependencies (needs);"
         PLAN_RULES_DEFAULT_SQL;
 
+/* Version 5: a claim a service-plan rule holds back, as SQLite's. */
+static const char schema_v5[] = "ALTER TABLE seats ADD COLUMN reason TEXT NOT NULL DEFAULT '';";
+
 const char *const postgres_migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3,
-                                                          schema_v4 };
+                                                          schema_v4, schema_v5 };
 
 /*
  * Made with each connection (and again after a reconnect): the capture's table and the rule

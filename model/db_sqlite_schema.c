@@ -145,9 +145,15 @@ static const char schema_v4[] =
         "CREATE INDEX plan_dependencies_by_needs ON plan_dependencies (needs);"
         PLAN_RULES_DEFAULT_SQL;
 
+/*
+ * Version 5: a claim a service-plan rule holds back through a group (seats.active = 3, no seat,
+ * counted nowhere) and why: "KIND: text", KIND MutuallyExclusiveViolation or DependencyViolation.
+ */
+static const char schema_v5[] = "ALTER TABLE seats ADD COLUMN reason TEXT NOT NULL DEFAULT '';";
+
 /* migrations[v] brings a version-v database to version v + 1. */
 const char *const sqlite_migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3,
-                                                        schema_v4 };
+                                                        schema_v4, schema_v5 };
 
 /* A product's plan names while model_plans_set replaces them. */
 const char sqlite_scratch_sql[] = "CREATE TEMP TABLE wanted_plans (name TEXT PRIMARY KEY)";

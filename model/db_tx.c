@@ -94,6 +94,10 @@ int tx_end(struct model *m, int r)
                 return r < 0 ? r : end < 0 ? end : r;
         }
 
+        /* What the change moved in the service-plan rules is settled inside it. */
+        if (r >= 0 && m->unsettled_count)
+                r = seat_settle(m);
+        m->unsettled_count = 0;
         /* The actor's line of a change goes in before COMMIT, so the two commit together. */
         if (r >= 0)
                 end = audit_tx_success(m);

@@ -69,6 +69,9 @@ struct model {
         struct db_watch *watch;         /* a backend that is told: its watch, once opened */
         bool others_polled;             /* else: others_version holds the last data_version */
         int64_t others_version;
+        /* The open change's users whose service-plan rules seat_settle looks at (seats.c). */
+        int64_t *unsettled;
+        size_t unsettled_count;
 };
 
 /* Whether `text` is valid UTF-8 throughout (names.c), as every stored name is. */
@@ -210,11 +213,18 @@ extern const size_t copy_table_count;
  */
 
 /* seats.active: a claim waits, holds a seat, or is a deleted user's, suspended. */
-enum { SEAT_WAITING = 0, SEAT_HELD = 1, SEAT_SUSPENDED = 2 };
+/*
+ * seats.active: a claim waits, holds a seat, is a deleted user's, suspended, or is held back
+ * by a service-plan rule (through groups only; seats.reason says why).
+ */
+enum { SEAT_WAITING = 0, SEAT_HELD = 1, SEAT_SUSPENDED = 2, SEAT_BLOCKED = 3 };
 
 /* The seats row of (sku, upn) in the given state; ENOENT (with the reason) when there is none. */
 int seat_get(struct model *m, const char *sku, const char *upn, int64_t state,
              struct model_holder *ret);
+
+/* The seats row of (sku, upn) that waits or a rule holds back; ENOENT when there is none. */
+int seat_error_get(struct model *m, const char *sku, const char *upn, struct model_error *ret);
 
 /*
  * Gives the user a seat of the product, directly: for a caller that saw, in this write
@@ -260,6 +270,31 @@ int seat_set_expiring_soon(struct model *m, int64_t product, int64_t n);
 /* Every claim goes and every product has 0 seats (for a directory being emptied). */
 int seat_clear_all(struct model *m);
 
+/*
+ * The users whose service-plan rules a change may have moved, for seat_settle: one of them,
+ * every member of a group (a change of the group's options), or everyone who holds a product or
+ * whom a rule holds back from it (a change of its plans).
+ */
+int seat_settle_user_later(struct model *m, int64_t user);
+int seat_settle_members_later(struct model *m, int64_t group);
+int seat_settle_product_later(struct model *m, int64_t product);
+/*
+ * Whether user `u` (an SQL expression) has claims seat_settle may move: one a rule holds back,
+ * or a product a rule names held only through groups. Folded into a query a change makes
+ * anyway, so that a user with neither costs nothing more.
+ */
+#define USER_UNSETTLED_SQL(u)                                                                   \
+        "EXISTS (SELECT 1 FROM seats b WHERE b.user_id = " u " AND (b.active = 3 OR (b.active " \
+        "= 1 AND b.direct = 0 AND " PRODUCT_RULED_SQL("b.product_id") ")))"
+/*
+ * Before the change commits (tx_end): the noted users' held-back claims whose rule no longer
+ * holds take a seat or their place in the queue, and add-ons they hold only through groups
+ * that lost their last prerequisite are held back, their seats handed on.
+ */
+int seat_settle(struct model *m);
+/* Ends a claim a rule held back (the caller gives the user the product directly). */
+int seat_drop_blocked(struct model *m, int64_t product, int64_t user);
+
 /* --- the service-plan rules (plan_rules.c); inside the caller's write transaction --- */
 
 /*
@@ -303,6 +338,13 @@ int plan_rules_after(struct model *m, struct plan_rules_probe *probe, int change
 /* 1 when product `product` has a plan a rule names, 0 when not, or -errno. */
 int plan_rules_product_ruled(struct model *m, int64_t product);
 /*
+ * Whether the user's claim of the product through its groups breaks a rule beside the user's
+ * other seats: 1 with the reason ("KIND: text", as seats.reason keeps it) written to `reason`,
+ * 0 when it does not, or -errno.
+ */
+int plan_rules_claim_check(struct model *m, int64_t product, int64_t user, char *reason,
+                           size_t size);
+/*
  * plan_rules_before when a change of paths to `product` can break a rule: 1 (probed: pass the
  * probe to plan_rules_after), 0 (the product's plans are in no rule: nothing to check), or
  * -errno.
@@ -337,3 +379,6 @@ int direct_path_drop(struct model *m, int64_t product, int64_t user);
 /* Replaces the plans the direct path of (product, user) disables; EINVAL: an unknown name. */
 int direct_disabled_replace(struct model *m, int64_t product, int64_t user,
                             const char *const *names, size_t count);
+/* The same for the options of the group's license of the product. */
+int group_disabled_replace(struct model *m, int64_t product, int64_t group,
+                           const char *const *names, size_t count);

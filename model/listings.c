@@ -83,6 +83,29 @@ static const struct listing listings[] = {
                 "JOIN seats s ON s.product_id = p.id AND s.user_id = u.id AND s.active = 0 "
                 "WHERE g.name = $1 AND u.upn = $2 ORDER BY p.sku",
                 "group or user" },
+        [MODEL_LIST_PRODUCT_ERRORS] = {
+                "SELECT 1 FROM products WHERE sku = $1",
+                "SELECT u.upn FROM products p JOIN seats s ON s.product_id = p.id AND s.active "
+                "IN (0, 3) JOIN users u ON u.id = s.user_id WHERE p.sku = $1 ORDER BY u.upn",
+                "product" },
+        [MODEL_LIST_GROUP_ERRORS] = {
+                "SELECT 1 FROM security_groups WHERE name = $1",
+                "SELECT DISTINCT u.upn FROM security_groups g "
+                "JOIN members mb ON mb.group_id = g.id JOIN users u ON u.id = mb.user_id "
+                "JOIN group_licenses gl ON gl.group_id = g.id "
+                "JOIN seats s ON s.product_id = gl.product_id AND s.user_id = u.id "
+                "AND s.active IN (0, 3) WHERE g.name = $1 ORDER BY u.upn",
+                "group" },
+        [MODEL_LIST_ERROR_PRODUCTS] = {
+                "SELECT 1 FROM security_groups g, users u WHERE g.name = $1 AND u.upn = $2 "
+                "AND u.deleted IS NULL",
+                "SELECT p.sku FROM security_groups g JOIN users u ON u.upn = $2 "
+                "JOIN members mb ON mb.group_id = g.id AND mb.user_id = u.id "
+                "JOIN group_licenses gl ON gl.group_id = g.id "
+                "JOIN products p ON p.id = gl.product_id "
+                "JOIN seats s ON s.product_id = p.id AND s.user_id = u.id AND s.active IN (0, 3) "
+                "WHERE g.name = $1 AND u.upn = $2 ORDER BY p.sku",
+                "group or user" },
         [MODEL_LIST_DELETED_USERS] = {
                 NULL, "SELECT upn FROM users WHERE deleted IS NOT NULL ORDER BY upn", NULL },
         [MODEL_LIST_SUSPENDED_LICENSES] = {
@@ -162,6 +185,11 @@ static const struct listing listings[] = {
                 "OR EXISTS (SELECT 1 FROM seats WHERE product_id = p.id) "
                 "OR EXISTS (SELECT 1 FROM group_licenses WHERE product_id = p.id) ORDER BY sku",
                 NULL },
+        [MODEL_LIST_USER_ERRORS] = {
+                "SELECT 1 FROM users WHERE upn = $1 AND deleted IS NULL",
+                "SELECT p.sku FROM users u JOIN seats s ON s.user_id = u.id AND s.active IN "
+                "(0, 3) JOIN products p ON p.id = s.product_id WHERE u.upn = $1 ORDER BY p.sku",
+                "user" },
 };
 
 /* Sends the listing's queries, which step reads later: parents (NULL: none) and names. */

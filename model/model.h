@@ -168,6 +168,7 @@ struct model_product {
         int64_t assigned;               /* users holding a seat */
         int64_t available;              /* total - assigned */
         int64_t waiting;                /* users waiting for a seat */
+        int64_t errors;                 /* users in error: waiting, or held back by a rule */
         time_t created;
 };
 
@@ -282,7 +283,7 @@ int model_holder_get(struct model *m, const char *sku, const char *upn, struct m
 
 struct model_group_license {
         int64_t members;                /* the group's members */
-        int64_t errors;                 /* of them, those waiting for this product */
+        int64_t errors;                 /* of them, those in error for it (any kind) */
         time_t since;
 };
 
@@ -291,6 +292,14 @@ struct model_group_license {
  * members get seats in the order they joined, the rest wait. ENOENT: no such product or group.
  */
 int model_group_license_add(struct model *m, const char *sku, const char *group);
+/*
+ * A snapshot's group license, with the plans it disables, taken as the tenant has it: no
+ * service-plan rule refuses it (members it breaks one for are held back), unlike
+ * model_group_license_add and model_group_disabled_set. ENOENT: no such product or group;
+ * EINVAL: an unknown plan.
+ */
+int model_group_license_import(struct model *m, const char *sku, const char *group,
+                               const char *const *disabled, size_t count);
 /* ENOENT when not assigned. Seats it frees go to the longest-waiting users. */
 int model_group_license_remove(struct model *m, const char *sku, const char *group);
 int model_group_license_get(struct model *m, const char *sku, const char *group,
@@ -301,6 +310,22 @@ struct model_waiter {
         int64_t groups;                 /* licensed groups through which the user waits */
         time_t since;                   /* when the user started waiting */
 };
+
+/* The longest reason a service-plan rule gives for holding a claim back. */
+#define MODEL_REASON_MAX (2 * MODEL_TEXT_MAX + 2 * MODEL_NAME_MAX + 256)
+
+/* A user in a product's errors: waiting for a seat, or held back by a service-plan rule. */
+struct model_error {
+        const char *kind;               /* "CountViolation", "MutuallyExclusiveViolation" or
+                                         * "DependencyViolation" (static strings) */
+        char reason[MODEL_REASON_MAX];  /* a rule's: the plans it names; "" for a wait */
+        bool direct;                    /* a direct assignment waits (only a restore makes one) */
+        int64_t groups;                 /* licensed groups through which the user has the claim */
+        time_t since;                   /* when the wait began or the rule held the claim back */
+};
+
+/* The user's error for the product. ENOENT unless it waits or a rule holds it back. */
+int model_error_get(struct model *m, const char *sku, const char *upn, struct model_error *ret);
 
 /*
  * Withdraws a waiting direct assignment; the user keeps waiting if a group still gives it.
@@ -472,6 +497,12 @@ enum model_listing {
         MODEL_LIST_MEMBERS_JOINED,      /* a = group: UPNs of the members, in join order */
         MODEL_LIST_USER_WAITS,          /* a = UPN: SKUs the user waits for */
         MODEL_LIST_PRODUCTS_SUBSCRIBED, /* SKUs with seats, holders, waiters or group licenses */
+        /* Errors: waiting for a seat (CountViolation) or held back by a service-plan rule. */
+        MODEL_LIST_PRODUCT_ERRORS,      /* a = SKU: UPNs in error for it */
+        MODEL_LIST_GROUP_ERRORS,        /* a = group: members in error for one of its products */
+        MODEL_LIST_ERROR_PRODUCTS,      /* a = group, b = UPN: its products the member is in
+                                         * error for */
+        MODEL_LIST_USER_ERRORS,         /* a = UPN: SKUs the user is in error for */
 };
 
 /* Called once per name; a non-zero return stops the listing and is returned by model_list. */

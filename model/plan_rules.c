@@ -153,10 +153,15 @@ static int needs_text(struct model *m, const char *plan, char *buf, size_t size)
         buf[0] = '\0';
         r = sql_prepare(m, &s, "SELECT needs FROM plan_dependencies WHERE plan = $1 ORDER BY needs",
                         "t", plan);
-        while (r >= 0 && (r = sql_step(s)) > 0)
-                if (used < size)
+        /* Whole names only: a name cut short could end inside a UTF-8 sequence. */
+        while (r >= 0 && (r = sql_step(s)) > 0) {
+                const char *needs = column_string(s, 0);
+                size_t n = strlen(needs) + (used ? 6 : 2);
+
+                if (used + n < size)
                         used += snprintf(buf + used, size - used, "%s'%s'", used ? " or " : "",
-                                         column_string(s, 0));
+                                         needs);
+        }
         return r < 0 ? r : 0;
 }
 
@@ -207,6 +212,59 @@ int plan_rules_after(struct model *m, struct plan_rules_probe *probe, int change
         probe->before = NULL;
         probe->before_count = 0;
         return r < 0 ? r : changed;
+}
+
+/*
+ * A group claim of a product is held back when the plans its groups leave enabled would break a
+ * rule beside what the user's other seats enable: 'C' a plan of a conflict set another
+ * product enables (other, other_sku), 'D' an add-on with no prerequisite among either. $1 the
+ * product, $2 the user; the first violation only.
+ */
+static const char claim_violation_sql[] =
+        ENABLED_SQL("s.user_id = $2 AND s.product_id <> $1")
+        ", mine AS (SELECT pl.name FROM plans pl WHERE pl.product_id = $1 AND EXISTS (SELECT 1 "
+        "FROM members mb JOIN group_licenses gl ON gl.group_id = mb.group_id AND gl.product_id "
+        "= $1 WHERE mb.user_id = $2 AND NOT EXISTS (SELECT 1 FROM group_disabled_plans g WHERE "
+        "g.product_id = $1 AND g.group_id = mb.group_id AND g.plan_id = pl.id))) "
+        "SELECT 'C', a.name, b.name, b.sku FROM mine a JOIN plan_conflicts ca ON ca.plan = "
+        "a.name JOIN plan_conflicts cb ON cb.set_no = ca.set_no AND cb.plan <> ca.plan JOIN en b "
+        "ON b.name = cb.plan "
+        "UNION ALL SELECT 'D', a.name, '', '' FROM mine a WHERE EXISTS (SELECT 1 FROM "
+        "plan_dependencies d WHERE d.plan = a.name) AND NOT EXISTS (SELECT 1 FROM "
+        "plan_dependencies d WHERE d.plan = a.name AND (d.needs IN (SELECT name FROM mine) OR "
+        "d.needs IN (SELECT name FROM en))) ORDER BY 1, 2, 3, 4";
+
+int plan_rules_claim_check(struct model *m, int64_t product, int64_t user, char *reason,
+                           size_t size)
+{
+        char plan[MODEL_TEXT_MAX + 1], other[MODEL_TEXT_MAX + 1], other_sku[MODEL_NAME_MAX + 1];
+        char needs[512], sku[MODEL_NAME_MAX + 1];
+        struct sql_stmt *s;
+        bool conflict;
+        int r;
+
+        r = sql_prepare(m, &s, claim_violation_sql, "ii", product, user);
+        if (r >= 0)
+                r = sql_step(s);
+        if (r <= 0)
+                return r;
+        conflict = column_string(s, 0)[0] == 'C';
+        column_text(s, 1, plan, sizeof(plan));
+        column_text(s, 2, other, sizeof(other));
+        column_text(s, 3, other_sku, sizeof(other_sku));
+        sql_reset(s);
+        r = sql_text(m, sku, sizeof(sku), "SELECT sku FROM products WHERE id = $1", "i", product);
+        if (r >= 0 && !conflict)
+                r = needs_text(m, plan, needs, sizeof(needs));
+        if (r < 0)
+                return r;
+        if (conflict)
+                snprintf(reason, size, "MutuallyExclusiveViolation: service plan '%s' of '%s' "
+                         "conflicts with '%s', which '%s' enables", plan, sku, other, other_sku);
+        else
+                snprintf(reason, size, "DependencyViolation: service plan '%s' of '%s' needs %s "
+                         "enabled", plan, sku, needs);
+        return 1;
 }
 
 int plan_rules_product_ruled(struct model *m, int64_t product)

@@ -35,11 +35,13 @@ static int plans_set(struct model *m, const char *sku, const char *const *names,
 {
         int64_t pid = product_id(m, sku);
         size_t i;
-        int r;
+        int r, ruled;
 
         if (pid < 0)
                 return pid;
-        r = check_plan_names(names, count);
+        r = ruled = plan_rules_product_ruled(m, pid);
+        if (r >= 0)
+                r = check_plan_names(names, count);
         /* Mark, insert, sweep: plans kept keep their ids, so disabled lists keep them too. */
         /* wanted_plans: a temporary table every backend creates with the connection. */
         if (r >= 0)
@@ -54,6 +56,11 @@ static int plans_set(struct model *m, const char *sku, const char *const *names,
         if (r >= 0)
                 r = sql_exec(m, "INSERT INTO plans (product_id, name) SELECT CAST($1 AS BIGINT), "
                              "name FROM wanted_plans WHERE true ON CONFLICT DO NOTHING", "i", pid);
+        /* Plans a rule names, gone or come: the rules of whoever has the product may move. */
+        if (r >= 0 && !ruled)
+                r = ruled = plan_rules_product_ruled(m, pid);
+        if (r >= 0 && ruled)
+                r = seat_settle_product_later(m, pid);
         return r < 0 ? r : 0;
 }
 
@@ -113,6 +120,16 @@ int direct_disabled_replace(struct model *m, int64_t product, int64_t user,
                             "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", names, count);
 }
 
+int group_disabled_replace(struct model *m, int64_t product, int64_t group,
+                           const char *const *names, size_t count)
+{
+        return disabled_set(m, product, group,
+                            "DELETE FROM group_disabled_plans WHERE product_id = $1 AND "
+                            "group_id = $2",
+                            "INSERT INTO group_disabled_plans (product_id, group_id, plan_id) "
+                            "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", names, count);
+}
+
 static int direct_disabled_set(struct model *m, const char *sku, const char *upn,
                                const char *const *names, size_t count)
 {
@@ -135,7 +152,10 @@ static int direct_disabled_set(struct model *m, const char *sku, const char *upn
         r = direct_assign(m, sku, upn, false, &ids);
         if (r >= 0)
                 r = direct_disabled_replace(m, ids.product, ids.user, names, count);
-        return ruled ? plan_rules_after(m, &probe, r) : r;
+        if (!ruled)
+                return r;
+        r = plan_rules_after(m, &probe, r);
+        return r < 0 ? r : seat_settle_user_later(m, ids.user);
 }
 
 int model_direct_disabled_set(struct model *m, const char *sku, const char *upn,
@@ -164,16 +184,14 @@ static int group_disabled_set(struct model *m, const char *sku, const char *grou
         ruled = plan_rules_begin(m, ids.product, RULES_GROUP, ids.group, true, &probe);
         if (ruled < 0)
                 return ruled;
-        r = disabled_set(m, ids.product, ids.group,
-                         "DELETE FROM group_disabled_plans WHERE product_id = $1 AND "
-                         "group_id = $2",
-                         "INSERT INTO group_disabled_plans (product_id, group_id, plan_id) "
-                         "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", names, count);
+        r = group_disabled_replace(m, ids.product, ids.group, names, count);
         if (!ruled)
                 return r;
         /* What the members lose (EBUSY) before what the group's licenses lack (EINVAL). */
         r = plan_rules_after(m, &probe, r);
-        return r < 0 ? r : plan_rules_group_check(m, ids.group);
+        if (r >= 0)
+                r = plan_rules_group_check(m, ids.group);
+        return r < 0 ? r : seat_settle_members_later(m, ids.group);
 }
 
 int model_group_disabled_set(struct model *m, const char *sku, const char *group,

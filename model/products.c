@@ -63,7 +63,8 @@ static int product_get(struct model *m, const char *sku, struct model_product *r
         int r;
 
         r = sql_prepare(m, &s, "SELECT name, sku_id, total, expiring_soon, assigned, waiting, "
-                        "created FROM products WHERE sku = $1", "t", sku);
+                        "created, waiting + (SELECT count(*) FROM seats s WHERE s.product_id = "
+                        "products.id AND s.active = 3) FROM products WHERE sku = $1", "t", sku);
         if (r >= 0)
                 r = sql_step(s);
         if (r == 0)
@@ -78,6 +79,7 @@ static int product_get(struct model *m, const char *sku, struct model_product *r
         ret->available = ret->total - ret->assigned;
         ret->waiting = column_int64(s, 5);
         ret->created = column_int64(s, 6);
+        ret->errors = column_int64(s, 7);
         sql_reset(s);
         return 0;
 }

@@ -40,6 +40,7 @@ struct product_view {
         struct model_product product;
         struct names holders;           /* PRODUCT_HOLDERS */
         struct names waiters;           /* PRODUCT_WAITERS */
+        struct names errors;            /* PRODUCT_ERRORS: the waiters and those held back */
         struct names groups;            /* PRODUCT_GROUPS: the licensed groups */
         struct names plans;             /* PLANS */
         struct user_seat *seats;        /* of tenant->users.items[i] */
@@ -359,6 +360,41 @@ static bool waiters_show_in_their_groups(const struct product_view *view, char *
         return true;
 }
 
+/*
+ * PRODUCT_ERRORS: the waiters, and users a service-plan rule holds back, which are claims
+ * through groups only (no direct path) that model_error_get names by the rule's kind.
+ */
+static bool errors_are_waits_or_held_back(const struct product_view *view, char *why,
+                                          size_t size)
+{
+        static struct model_error error;        /* large; checks run on one thread */
+
+        for (size_t i = 0; i < view->waiters.count; i++)
+                if (!names_contain(&view->errors, view->waiters.items[i])) {
+                        snprintf(why, size, "waiter %s is missing from PRODUCT_ERRORS",
+                                 view->waiters.items[i]);
+                        return false;
+                }
+        for (size_t i = 0; i < view->errors.count; i++) {
+                const char *upn = view->errors.items[i];
+                bool waits = names_contain(&view->waiters, upn);
+                int rc = model_error_get(view->model, view->sku, upn, &error);
+
+                if (rc != 0 || names_contain(&view->holders, upn) ||
+                    (strcmp(error.kind, "CountViolation") == 0) != waits ||
+                    (!waits && (error.direct || error.groups < 1 || !error.reason[0]))) {
+                        snprintf(why, size, "%s in error: model_error_get returned %s, kind %s, "
+                                 "direct=%d groups=%" PRId64 ", %s", upn, err_name(rc),
+                                 rc == 0 ? error.kind : "-", rc == 0 && error.direct,
+                                 rc == 0 ? error.groups : -1,
+                                 names_contain(&view->holders, upn) ? "a holder" :
+                                 waits ? "a waiter" : "held back");
+                        return false;
+                }
+        }
+        return true;
+}
+
 static bool licensed_members_hold_or_wait(const struct product_view *view, char *why, size_t size)
 {
         for (size_t g = 0; g < view->groups.count; g++) {
@@ -370,13 +406,13 @@ static bool licensed_members_hold_or_wait(const struct product_view *view, char 
                         return false;
                 for (size_t i = 0; ok && i < members.count; i++) {
                         bool holds = names_contain(&view->holders, members.items[i]);
-                        bool waits = names_contain(&view->waiters, members.items[i]);
+                        bool waits = names_contain(&view->errors, members.items[i]);
 
                         if (holds == waits) {
                                 snprintf(why, size, "member %s of licensed group %s %s",
                                          members.items[i], view->groups.items[g],
-                                         holds ? "both holds and waits" :
-                                         "neither holds nor waits");
+                                         holds ? "both holds and is in error" :
+                                         "neither holds nor is in error");
                                 ok = false;
                         }
                 }
@@ -406,7 +442,7 @@ static bool group_licenses_count_members_and_errors(const struct product_view *v
                             size))
                         return false;
                 for (size_t i = 0; i < members.count; i++)
-                        if (names_contain(&view->waiters, members.items[i]))
+                        if (names_contain(&view->errors, members.items[i]))
                                 errors++;
                 if (license.members != (int64_t)members.count || license.errors != errors) {
                         snprintf(why, size, "group license %s: members=%" PRId64 " errors=%"
@@ -624,7 +660,10 @@ static const struct product_rule product_rules[] = {
         { "a waiter waits directly or through each of its licensed groups",
           waiters_wait_for_a_cause },
         { "a waiter shows in GROUP_WAITERS and WAITER_PRODUCTS", waiters_show_in_their_groups },
-        { "every member of a licensed group holds or waits", licensed_members_hold_or_wait },
+        { "every member of a licensed group holds or is in error (waits or is held back)",
+          licensed_members_hold_or_wait },
+        { "errors are the waiters and group claims a service-plan rule holds back",
+          errors_are_waits_or_held_back },
         { "group license members= and errors= are right", group_licenses_count_members_and_errors },
         { "a deleted user's suspended seat is counted nowhere",
           deleted_users_neither_hold_nor_wait },
@@ -1047,6 +1086,7 @@ static void product_view_free(struct product_view *view)
         free(view->seats);
         names_free(&view->holders);
         names_free(&view->waiters);
+        names_free(&view->errors);
         names_free(&view->groups);
         names_free(&view->plans);
 }
@@ -1068,6 +1108,8 @@ static const char *check_product(const struct tenant_view *tenant, const char *s
         if (!listed(view.model, MODEL_LIST_PRODUCT_HOLDERS, sku, NULL, &view.holders, details,
                     sizeof(details)) ||
             !listed(view.model, MODEL_LIST_PRODUCT_WAITERS, sku, NULL, &view.waiters, details,
+                    sizeof(details)) ||
+            !listed(view.model, MODEL_LIST_PRODUCT_ERRORS, sku, NULL, &view.errors, details,
                     sizeof(details)) ||
             !listed(view.model, MODEL_LIST_PRODUCT_GROUPS, sku, NULL, &view.groups, details,
                     sizeof(details)) ||

@@ -478,6 +478,14 @@ expect_eq() {
     fi
 }
 
+# run_lf OUT ERR ARGS...: run licensefs (bounded) with stdout and stderr to files; sets LF_RC.
+run_lf() {
+    local out=$1 err=$2
+    shift 2
+    timeout 60 "$LICENSEFS" "$@" >"$out" 2>"$err" </dev/null
+    LF_RC=$?
+}
+
 # expect_match REGEX ACTUAL WHAT (extended regex, bash =~)
 expect_match() {
     if [[ $2 =~ $1 ]]; then

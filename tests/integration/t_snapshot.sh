@@ -9,14 +9,6 @@
 DATA=$(realpath -- "$(dirname -- "$0")/../data")
 SNAP=$DATA/snapshot.json
 
-# run_lf OUT ERR ARGS...: run licensefs (bounded) with stdout and stderr to files; sets LF_RC.
-run_lf() {
-    local out=$1 err=$2
-    shift 2
-    timeout 60 "$LICENSEFS" "$@" >"$out" 2>"$err" </dev/null
-    LF_RC=$?
-}
-
 # expect_refused_unchanged NAME WANT_STDERR ARGS...: exit 1, stderr exactly WANT_STDERR, empty
 # stdout, and tenant NAME dumps the same before and after.
 expect_refused_unchanged() {
@@ -152,7 +144,7 @@ if lf_db_exists new; then fail "a refused import made tenant new"; else pass; fi
 run_lf "$LF_TMP/out" "$LF_TMP/err" import "$(lf_db new)" "$DATA/bad-sku.json"
 expect_eq 1 "$LF_RC" "import of a bad reference into a new database"
 run_lf "$LF_TMP/out" "$LF_TMP/err" export-csv "$(lf_db new)"
-expect_eq "userPrincipalName,displayName,product,state,assignmentPaths" \
+expect_eq "userPrincipalName,displayName,product,state,assignmentPaths,error" \
     "$(tr -d '\r' <"$LF_TMP/out")" "the refused import left no users"
 expect_eq 0 "$(lf_sql new 'SELECT count(*) FROM products')" \
     "the refused import left no products"
@@ -226,20 +218,20 @@ expect_ok touch "$M/groups/Ops, \"EU\"/licenses/AAD_PREMIUM"
 run_lf "$LF_TMP/demo.csv" "$LF_TMP/err" export-csv "$(lf_db demo)"
 expect_eq "0:" "$LF_RC:$(cat "$LF_TMP/err")" "export-csv while mounted"
 printf '%s\r\n' \
-    'userPrincipalName,displayName,product,state,assignmentPaths' \
-    'adele@contoso.com,Adele Vance,AAD_PREMIUM,active,Direct; Inherited (Sales)' \
-    'alex@contoso.com,Alex Wilber,AAD_PREMIUM,active,Inherited (Sales)' \
-    'alex@contoso.com,Alex Wilber,AAD_PREMIUM_P2,error,Inherited (Security Admins)' \
-    'diego@contoso.com,Diego Siciliani,AAD_PREMIUM,active,"Inherited (Ops, ""EU""); Inherited (Sales)"' \
-    'grady@contoso.com,Grady Archie,AAD_PREMIUM,suspended,Inherited (Sales)' \
-    'isaiah@contoso.com,Isaiah Langer,AAD_PREMIUM,active,Inherited (Engineering)' \
-    'johanna@contoso.com,Johanna Lorenz,AAD_PREMIUM,active,Inherited (Engineering)' \
-    'lee@contoso.com,Lee Gu,AAD_PREMIUM,active,Inherited (Engineering)' \
-    'lee@contoso.com,Lee Gu,AAD_PREMIUM_P2,active,Direct' \
-    'megan@contoso.com,Megan Bowen,AAD_PREMIUM,active,Inherited (Engineering)' \
-    'megan@contoso.com,Megan Bowen,AAD_PREMIUM_P2,active,Inherited (Security Admins)' \
-    'nestor@contoso.com,Nestor Wilke,AAD_PREMIUM,active,Direct' \
-    'nestor@contoso.com,Nestor Wilke,AAD_PREMIUM_P2,active,Inherited (Security Admins)' \
+    'userPrincipalName,displayName,product,state,assignmentPaths,error' \
+    'adele@contoso.com,Adele Vance,AAD_PREMIUM,active,Direct; Inherited (Sales),' \
+    'alex@contoso.com,Alex Wilber,AAD_PREMIUM,active,Inherited (Sales),' \
+    'alex@contoso.com,Alex Wilber,AAD_PREMIUM_P2,error,Inherited (Security Admins),CountViolation' \
+    'diego@contoso.com,Diego Siciliani,AAD_PREMIUM,active,"Inherited (Ops, ""EU""); Inherited (Sales)",' \
+    'grady@contoso.com,Grady Archie,AAD_PREMIUM,suspended,Inherited (Sales),' \
+    'isaiah@contoso.com,Isaiah Langer,AAD_PREMIUM,active,Inherited (Engineering),' \
+    'johanna@contoso.com,Johanna Lorenz,AAD_PREMIUM,active,Inherited (Engineering),' \
+    'lee@contoso.com,Lee Gu,AAD_PREMIUM,active,Inherited (Engineering),' \
+    'lee@contoso.com,Lee Gu,AAD_PREMIUM_P2,active,Direct,' \
+    'megan@contoso.com,Megan Bowen,AAD_PREMIUM,active,Inherited (Engineering),' \
+    'megan@contoso.com,Megan Bowen,AAD_PREMIUM_P2,active,Inherited (Security Admins),' \
+    'nestor@contoso.com,Nestor Wilke,AAD_PREMIUM,active,Direct,' \
+    'nestor@contoso.com,Nestor Wilke,AAD_PREMIUM_P2,active,Inherited (Security Admins),' \
     >"$LF_TMP/demo.want"
 if cmp -s "$LF_TMP/demo.want" "$LF_TMP/demo.csv"; then
     pass

@@ -316,9 +316,10 @@ START_TEST(test_csv_export)
 
         ck_ok(import(m, root, false, &f, &s));
         ck_ok(formats_csv_export(m, &text, &size));
-        ck_assert_str_eq(text, "userPrincipalName,displayName,product,state,assignmentPaths\r\n"
-                         "a@x,A,P1,active,Direct\r\n"
-                         "b@x,b@x,P1,error,Direct\r\n");
+        ck_assert_str_eq(text,
+                         "userPrincipalName,displayName,product,state,assignmentPaths,error\r\n"
+                         "a@x,A,P1,active,Direct,\r\n"
+                         "b@x,b@x,P1,error,Direct,CountViolation\r\n");
         ck_assert_uint_eq(size, strlen(text));
         free(text);
         json_decref(root);

@@ -44,7 +44,7 @@ static const struct {
         { "a deleted user as an active member",
           "INSERT INTO members (group_id, user_id, since) SELECT g.id, u.id, 0 "
           "FROM security_groups g, users u WHERE g.name = 'Sales' AND u.upn = 'lee@contoso.com'",
-          "every member of a licensed group holds or waits" },
+          "every member of a licensed group holds or is in error (waits or is held back)" },
 };
 
 static char dir[64], path[96];

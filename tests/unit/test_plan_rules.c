@@ -7,7 +7,12 @@
  * (EBUSY) by a direct removal, direct options, a membership ended or group options, any one
  * prerequisite being enough; a group path's additions never refused for the users; a group
  * license that enables an add-on needing a prerequisite in the same group (EINVAL); a group
- * license removed and a user deleted never refused; every refusal changing nothing.
+ * license removed and a user deleted never refused; every refusal changing nothing. Through
+ * groups a claim that breaks a rule is held back (in errors, with the rule's kind and the plans
+ * named, holding no seat) and takes its seat, or its place in the queue, when the rule no
+ * longer holds: the other license removed, a plan disabled, a prerequisite back; an add-on
+ * whose group lost its prerequisite is held back and its seat handed on; a waiter a rule now
+ * holds back steps aside for the next.
  */
 #include "check_helpers.h"
 
@@ -134,19 +139,118 @@ START_TEST(test_conflict_resolved_by_disabled_plan)
 }
 END_TEST
 
-START_TEST(test_conflict_through_group_not_refused)
+/* The user is in error for the product with `kind`, its reason holding `text`. */
+#define ck_error(sku, upn, error_kind, text) do {                                            \
+        static struct model_error error_;                                                    \
+        ck_ok(model_error_get(m, sku, upn, &error_));                                        \
+        ck_assert_str_eq(error_.kind, error_kind);                                           \
+        ck_assert_msg(strstr(error_.reason, text), "reason \"%s\" lacks \"%s\"",             \
+                      error_.reason, text);                                                  \
+} while (0)
+
+START_TEST(test_conflict_through_group_held_back)
 {
         make_products();
         make_group_with("G", (const char *const[]){ NULL });
         ck_step(model_group_license_add(m, "KIOSK", "G"));
         ck_step(model_direct_assign(m, "EXO_P1", U));
-        /* Entra carries out what a group gives and reports on the user */
+        /* Entra carries out the group's change and puts the member in error */
         ck_step(model_member_add(m, "G", U));
-        ck_listing(m, MODEL_LIST_USER_LICENSES, U, NULL, "EXO_P1", "KIOSK");
-        /* a conflict a change did not make never refuses it */
+        ck_listing(m, MODEL_LIST_USER_LICENSES, U, NULL, "EXO_P1");
+        ck_listing(m, MODEL_LIST_PRODUCT_ERRORS, "KIOSK", NULL, U);
+        ck_listing(m, MODEL_LIST_PRODUCT_WAITERS, "KIOSK", NULL, NULL);
+        ck_error("KIOSK", U, "MutuallyExclusiveViolation", "service plan 'EXCHANGE_S_DESKLESS' "
+                 "of 'KIOSK' conflicts with 'EXCHANGE_S_STANDARD', which 'EXO_P1' enables");
+        ck_product(m, "KIOSK", 10, 0, 0);
+        ck_group_license("KIOSK", "G", 1, 1);
+        /* a change that does not touch the conflict leaves it as it is */
         ck_step(model_direct_assign(m, "E3", U));
-        ck_step(model_direct_remove(m, "E3", U));
+        ck_listing(m, MODEL_LIST_PRODUCT_ERRORS, "KIOSK", NULL, U);
+        /* the other license removed: the member gets the group's license */
+        ck_step(model_direct_remove(m, "EXO_P1", U));
+        ck_listing(m, MODEL_LIST_USER_LICENSES, U, NULL, "E3", "KIOSK");
+        ck_listing(m, MODEL_LIST_PRODUCT_ERRORS, "KIOSK", NULL, NULL);
+        ck_product(m, "KIOSK", 10, 1, 0);
+        /* now the direct one is the conflict, refused */
+        ck_rule_refused(model_direct_assign(m, "EXO_P1", U), EEXIST, "MutuallyExclusiveViolation");
         ck_step(model_member_remove(m, "G", U));
+        ck_product(m, "KIOSK", 10, 0, 0);
+}
+END_TEST
+
+START_TEST(test_conflict_through_group_resolved_by_options)
+{
+        make_products();
+        make_group("G", U);
+        ck_step(model_direct_assign(m, "EXO_P1", U));
+        ck_step(model_group_license_add(m, "KIOSK", "G"));
+        ck_error("KIOSK", U, "MutuallyExclusiveViolation", "'EXO_P1'");
+        /* the direct license's conflicting plan disabled */
+        ck_step(model_direct_disabled_set(m, "EXO_P1", U, LIST("EXCHANGE_S_STANDARD")));
+        ck_listing(m, MODEL_LIST_USER_LICENSES, U, NULL, "EXO_P1", "KIOSK");
+        /* enabling it again is refused: the group's license holds a seat now */
+        ck_rule_refused(model_direct_disabled_set(m, "EXO_P1", U, NONE), EEXIST,
+                        "MutuallyExclusiveViolation");
+        ck_step(model_group_license_remove(m, "KIOSK", "G"));
+        ck_step(model_direct_disabled_set(m, "EXO_P1", U, NONE));
+        /* the group's own plan disabled instead */
+        ck_step(model_group_license_add(m, "KIOSK", "G"));
+        ck_listing(m, MODEL_LIST_PRODUCT_ERRORS, "KIOSK", NULL, U);
+        ck_step(model_group_disabled_set(m, "KIOSK", "G", LIST("EXCHANGE_S_DESKLESS")));
+        ck_listing(m, MODEL_LIST_USER_LICENSES, U, NULL, "EXO_P1", "KIOSK");
+        ck_listing(m, MODEL_LIST_PRODUCT_ERRORS, "KIOSK", NULL, NULL);
+        /* the other product's plan gone from its plans */
+        ck_step(model_group_disabled_set(m, "KIOSK", "G", NONE));
+        ck_listing(m, MODEL_LIST_PRODUCT_ERRORS, "KIOSK", NULL, U);
+        ck_step(model_plans_set(m, "EXO_P1", LIST("BOOKINGS")));
+        ck_listing(m, MODEL_LIST_USER_LICENSES, U, NULL, "EXO_P1", "KIOSK");
+}
+END_TEST
+
+/* KIOSK with one seat, EXO_P1 whose plan conflicts with KIOSK's, users a, b and c. */
+static void make_one_kiosk_seat(void)
+{
+        make_product("KIOSK", 1);
+        ck_ok(model_plans_set(m, "KIOSK", LIST("EXCHANGE_S_DESKLESS")));
+        make_planned("EXO_P1", "EXCHANGE_S_STANDARD");
+        make_user("a@x.com", "US");
+        make_user("b@x.com", "US");
+        make_user("c@x.com", "US");
+}
+
+START_TEST(test_held_back_keeps_its_place_in_the_queue)
+{
+        make_one_kiosk_seat();
+        ck_step(model_direct_assign(m, "EXO_P1", "a@x.com"));
+        make_group("G", "a@x.com", "b@x.com", "c@x.com");
+        ck_step(model_group_license_add(m, "KIOSK", "G"));
+        /* a held back, b holds the one seat, c waits */
+        ck_error("KIOSK", "a@x.com", "MutuallyExclusiveViolation", "'EXO_P1'");
+        ck_listing(m, MODEL_LIST_PRODUCT_HOLDERS, "KIOSK", NULL, "b@x.com");
+        ck_error("KIOSK", "c@x.com", "CountViolation", "");
+        /* the conflict gone, a waits again, ahead of c: it came first */
+        ck_step(model_direct_remove(m, "EXO_P1", "a@x.com"));
+        ck_listing(m, MODEL_LIST_PRODUCT_WAITERS, "KIOSK", NULL, "a@x.com", "c@x.com");
+        ck_product(m, "KIOSK", 1, 1, 2);
+        ck_step(model_member_remove(m, "G", "b@x.com"));
+        ck_listing(m, MODEL_LIST_PRODUCT_HOLDERS, "KIOSK", NULL, "a@x.com");
+        ck_listing(m, MODEL_LIST_PRODUCT_WAITERS, "KIOSK", NULL, "c@x.com");
+}
+END_TEST
+
+START_TEST(test_waiter_held_back_steps_aside)
+{
+        make_one_kiosk_seat();
+        make_group("G", "a@x.com", "b@x.com", "c@x.com");
+        ck_step(model_group_license_add(m, "KIOSK", "G"));
+        ck_listing(m, MODEL_LIST_PRODUCT_WAITERS, "KIOSK", NULL, "b@x.com", "c@x.com");
+        /* b, waiting, gets the conflicting license directly: allowed, KIOSK is not enabled */
+        ck_step(model_direct_assign(m, "EXO_P1", "b@x.com"));
+        /* the freed seat passes b by (now held back) and goes to c */
+        ck_step(model_member_remove(m, "G", "a@x.com"));
+        ck_listing(m, MODEL_LIST_PRODUCT_HOLDERS, "KIOSK", NULL, "c@x.com");
+        ck_error("KIOSK", "b@x.com", "MutuallyExclusiveViolation", "'EXO_P1'");
+        ck_product(m, "KIOSK", 1, 1, 0);
 }
 END_TEST
 
@@ -203,6 +307,31 @@ START_TEST(test_dependency_through_group)
 }
 END_TEST
 
+START_TEST(test_dependency_lost_through_group_held_back)
+{
+        make_products();
+        make_user("v@x.com", "US");
+        make_group("G", U);
+        ck_step(model_group_license_add(m, "E3", "G"));
+        ck_step(model_group_license_add(m, "MEET", "G"));
+        ck_listing(m, MODEL_LIST_USER_LICENSES, U, NULL, "E3", "MEET");
+        /* the group's prerequisite removed: never refused, the add-on is held back */
+        ck_step(model_group_license_remove(m, "E3", "G"));
+        ck_listing(m, MODEL_LIST_USER_LICENSES, U, NULL, NULL);
+        ck_error("MEET", U, "DependencyViolation", "service plan 'MCOMEETADV' of 'MEET' needs "
+                 "'MCOSTANDARD' enabled");
+        ck_product(m, "MEET", 10, 0, 0);
+        /* a prerequisite back from anywhere: the add-on comes back */
+        ck_step(model_direct_assign(m, "E3", U));
+        ck_listing(m, MODEL_LIST_USER_LICENSES, U, NULL, "E3", "MEET");
+        ck_product(m, "MEET", 10, 1, 0);
+        /* a new member gets both, whatever the order the group's products are taken in */
+        ck_step(model_group_license_add(m, "E3", "G"));
+        ck_step(model_member_add(m, "G", "v@x.com"));
+        ck_listing(m, MODEL_LIST_USER_LICENSES, "v@x.com", NULL, "E3", "MEET");
+}
+END_TEST
+
 START_TEST(test_dependency_group_needs_prerequisite_in_group)
 {
         make_products();
@@ -248,13 +377,17 @@ static Suite *plan_rules_suite(void)
         tcase_add_test(tcase, test_conflict_direct);
         tcase_add_test(tcase, test_conflict_within_one_product_never);
         tcase_add_test(tcase, test_conflict_resolved_by_disabled_plan);
-        tcase_add_test(tcase, test_conflict_through_group_not_refused);
+        tcase_add_test(tcase, test_conflict_through_group_held_back);
+        tcase_add_test(tcase, test_conflict_through_group_resolved_by_options);
+        tcase_add_test(tcase, test_held_back_keeps_its_place_in_the_queue);
+        tcase_add_test(tcase, test_waiter_held_back_steps_aside);
         suite_add_tcase(suite, tcase);
 
         tcase = model_tcase("dependent plans");
         tcase_add_test(tcase, test_dependency_direct);
         tcase_add_test(tcase, test_dependency_any_prerequisite);
         tcase_add_test(tcase, test_dependency_through_group);
+        tcase_add_test(tcase, test_dependency_lost_through_group_held_back);
         tcase_add_test(tcase, test_dependency_group_needs_prerequisite_in_group);
         tcase_add_test(tcase, test_user_delete_never_refused);
         suite_add_tcase(suite, tcase);
