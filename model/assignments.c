@@ -4,6 +4,7 @@
  * the service's own words where it has them; the seats themselves are the seat engine's.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "internal.h"
 
@@ -204,14 +205,21 @@ int model_error_get(struct model *m, const char *sku, const char *upn, struct mo
 
 static int direct_withdraw(struct model *m, const char *sku, const char *upn)
 {
-        struct model_waiter waiter;
+        struct model_error *error;
         struct path_ids ids;
+        bool direct;
         int r;
 
-        r = waiter_get(m, sku, upn, &waiter);
+        /* Any error (a claim a rule holds back too): those only groups give are EPERM. */
+        error = malloc(sizeof(*error));         /* large (the reason's room) */
+        if (!error)
+                return refuse(-ENOMEM, "out of memory");
+        r = seat_error_get(m, sku, upn, error);
+        direct = error->direct;
+        free(error);
         if (r < 0)
                 return r;
-        if (!waiter.direct)
+        if (!direct)
                 return refuse(-EPERM, "'%s' waits for '%s' only through groups; end the "
                               "membership or the group's license instead", upn, sku);
         r = path_resolve(m, sku, NULL, upn, &ids);

@@ -105,6 +105,7 @@ expect_record "$M/groups/Kiosk/errors/megan@$D" "user=megan@$D" group=Kiosk \
 expect_eq "queue	/products/KIOSK/errors/megan@$D	info	MutuallyExclusiveViolation: $why \
 (through group Kiosk)" "$(grep -F "/products/KIOSK/errors/megan@$D" "$M/audit" | tail -1 |
     cut -f3-)" "the held-back license in the audit log"
+expect_fail "Operation not permitted" rm "$P/KIOSK/errors/megan@$D"
 # adele holds KIOSK directly: one seat taken, one member in error
 expect_eq "1	1	4" "$(awk -F'\t' '$1 == "KIOSK" { print $7 "\t" $4 "\t" $5 }' "$M/summary")" \
     "the summary: one in error, no seat taken"

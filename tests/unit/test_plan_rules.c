@@ -163,6 +163,8 @@ START_TEST(test_conflict_through_group_held_back)
                  "of 'KIOSK' conflicts with 'EXCHANGE_S_STANDARD', which 'EXO_P1' enables");
         ck_product(m, "KIOSK", 10, 0, 0);
         ck_group_license("KIOSK", "G", 1, 1);
+        /* only groups give it: nothing to withdraw directly */
+        ck_refused_unchanged(model_direct_withdraw(m, "KIOSK", U), EPERM);
         /* a change that does not touch the conflict leaves it as it is */
         ck_step(model_direct_assign(m, "E3", U));
         ck_listing(m, MODEL_LIST_PRODUCT_ERRORS, "KIOSK", NULL, U);
