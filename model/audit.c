@@ -63,6 +63,23 @@ static int line_format(char *buf, size_t size, const struct line *l)
  * Appends text to out (size bytes, n used) with control bytes as \xNN. Stops before an escape
  * that does not fit; returns the new n.
  */
+/* n, less a UTF-8 sequence that text[0..n) ends inside of (a text cut short to fit). */
+static size_t utf8_whole(const char *text, size_t n)
+{
+        size_t i = n, tail = 0, need;
+        unsigned char lead;
+
+        while (i > 0 && tail < 3 && ((unsigned char)text[i - 1] & 0xc0) == 0x80) {
+                i--;
+                tail++;
+        }
+        if (i == 0)
+                return n;
+        lead = (unsigned char)text[i - 1];
+        need = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : lead >= 0xc0 ? 1 : 0;
+        return lead >= 0xc0 && tail < need ? i - 1 : n;
+}
+
 static size_t escape(const char *text, char *out, size_t size, size_t n)
 {
         for (; *text; text++) {
@@ -79,6 +96,8 @@ static size_t escape(const char *text, char *out, size_t size, size_t n)
                 memcpy(out + n, piece, len);
                 n += len;
         }
+        /* A line is UTF-8 (a server refuses anything else), even when the text was cut. */
+        n = utf8_whole(out, n);
         out[n] = '\0';
         return n;
 }

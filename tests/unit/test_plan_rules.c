@@ -220,6 +220,62 @@ static void make_one_kiosk_seat(void)
         make_user("c@x.com", "US");
 }
 
+/* A name of `count` two-byte characters (é), after `prefix`; static, one per prefix letter. */
+static const char *long_name(char prefix, size_t count)
+{
+        static char names[26][2 * MODEL_NAME_MAX];
+        char *name = names[(prefix - 'A') % 26];
+        size_t i;
+
+        name[0] = prefix;
+        for (i = 0; i < count; i++)
+                memcpy(name + 1 + 2 * i, "\xc3\xa9", 2);
+        name[1 + 2 * count] = '\0';
+        return name;
+}
+
+/* Whether the bytes are UTF-8 throughout (each lead byte followed by its continuations). */
+static bool is_utf8(const unsigned char *p, size_t n)
+{
+        size_t i = 0, need, k;
+
+        while (i < n) {
+                need = p[i] < 0x80 ? 0 : p[i] >= 0xf0 ? 3 : p[i] >= 0xe0 ? 2 : p[i] >= 0xc0 ? 1 : 9;
+                if (need == 9 || i + need >= n + (need ? 0 : 1))
+                        return false;
+                for (k = 1; k <= need; k++)
+                        if ((p[i + k] & 0xc0) != 0x80)
+                                return false;
+                i += need + 1;
+        }
+        return true;
+}
+
+START_TEST(test_held_back_long_names_audit_whole_characters)
+{
+        const char *kiosk = long_name('K', 120), *exo = long_name('E', 120);
+        const char *group = long_name('G', 120);
+        static char audit[1 << 16];
+        int64_t size = 0;
+        int n;
+
+        make_planned(kiosk, "EXCHANGE_S_DESKLESS");
+        make_planned(exo, "EXCHANGE_S_STANDARD");
+        make_user(U, "US");
+        ck_step(model_direct_assign(m, exo, U));
+        make_group_with(group, (const char *const[]){ NULL });
+        ck_step(model_group_license_add(m, kiosk, group));
+        /* the audit line's reason, longer than a line keeps, is cut between characters */
+        ck_step(model_member_add(m, group, U));
+        ck_error(kiosk, U, "MutuallyExclusiveViolation", exo);
+        ck_ok(model_audit_size(m, &size));
+        n = model_audit_read(m, audit, sizeof(audit), size > (int64_t)sizeof(audit)
+                             ? size - (int64_t)sizeof(audit) : 0);
+        ck_assert_int_gt(n, 0);
+        ck_assert_msg(is_utf8((const unsigned char *)audit, (size_t)n), "audit is not UTF-8");
+}
+END_TEST
+
 START_TEST(test_held_back_keeps_its_place_in_the_queue)
 {
         make_one_kiosk_seat();
@@ -383,6 +439,7 @@ static Suite *plan_rules_suite(void)
         tcase_add_test(tcase, test_conflict_through_group_resolved_by_options);
         tcase_add_test(tcase, test_held_back_keeps_its_place_in_the_queue);
         tcase_add_test(tcase, test_waiter_held_back_steps_aside);
+        tcase_add_test(tcase, test_held_back_long_names_audit_whole_characters);
         suite_add_tcase(suite, tcase);
 
         tcase = model_tcase("dependent plans");
