@@ -82,8 +82,8 @@ static int claim_add(struct model *m, int64_t product, int64_t user, bool direct
                 r = counts_add(m, product, seat_free ? 1 : 0, seat_free ? 0 : 1);
         if (r >= 0 && why)
                 r = seat_free ? audit_seat(m, product, user, true, "seat granted %s", why)
-                              : audit_seat(m, product, user, false, "no seat available (%s)",
-                                           why);
+                              : audit_seat(m, product, user, false, "CountViolation: no seat "
+                                           "available (%s)", why);
         return r < 0 ? r : 0;
 }
 
@@ -616,8 +616,9 @@ static int claim_unblock(struct model *m, int64_t product, int64_t user)
         if (r >= 0)
                 r = seat_free ? audit_seat(m, product, user, true, "seat granted: no service-plan "
                                            "rule holds the claim back any more")
-                              : audit_seat(m, product, user, false, "no seat available (no "
-                                           "service-plan rule holds the claim back any more)");
+                              : audit_seat(m, product, user, false, "CountViolation: no seat "
+                                           "available (no service-plan rule holds the claim "
+                                           "back any more)");
         return r < 0 ? r : 0;
 }
 

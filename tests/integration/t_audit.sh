@@ -67,7 +67,8 @@ expect_summary
 note "the demo's group processing, logged as licensefs's own (uid -)"
 expect_audit - grant "/products/AAD_PREMIUM_P2/users/megan@$D" info "seat granted through group Security Admins"
 expect_audit - grant "/products/AAD_PREMIUM/users/alex@$D" info "seat granted through group Sales"
-expect_audit - queue "/products/AAD_PREMIUM_P2/errors/alex@$D" info "no seat available (through group Security Admins)"
+expect_audit - queue "/products/AAD_PREMIUM_P2/errors/alex@$D" info \
+    "CountViolation: no seat available (through group Security Admins)"
 expect_eq 10 "$(wc -l < "$M/audit")" "lines after the demo fill"
 expect_eq "" "$(grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'"$TAB" "$M/audit")" "every line starts with a UTC time"
 t=$(head -n 1 "$M/audit" | cut -f1)
@@ -150,7 +151,7 @@ putln "$M/products/ONE/total" 1
 expect_ok touch "$M/groups/Audit/licenses/ONE"
 expect_eq "$ME${TAB}create${TAB}/groups/Audit/licenses/ONE${TAB}ok
 -${TAB}grant${TAB}/products/ONE/users/diego@$D${TAB}info${TAB}seat granted through group Audit
--${TAB}queue${TAB}/products/ONE/errors/adele@$D${TAB}info${TAB}no seat available (through group Audit)" \
+-${TAB}queue${TAB}/products/ONE/errors/adele@$D${TAB}info${TAB}CountViolation: no seat available (through group Audit)" \
     "$(tail -n 3 "$M/audit" | cut -f2-)" "the group license's line, then its seats in join order"
 putln "$M/products/ONE/total" 2
 expect_eq "$ME${TAB}write${TAB}/products/ONE/total${TAB}ok

@@ -352,12 +352,12 @@ START_TEST(test_group_processing_lines)
                  T0 "\t-\tgrant\t/products/A%2FB%25/users/first@x.com\tinfo\t"
                  "seat granted through group G\n"
                  T0 "\t-\tqueue\t/products/A%2FB%25/errors/second@x.com\tinfo\t"
-                 "no seat available (through group G)\n"
+                 "CountViolation: no seat available (through group G)\n"
                  T0 "\t1000\twrite\t/products/A%2FB%25/total\tok\n"
                  T0 "\t-\tgrant\t/products/A%2FB%25/users/second@x.com\tinfo\t"
                  "a freed seat went to the longest-waiting user\n"
                  T0 "\t-\tqueue\t/products/A%2FB%25/errors/third@x.com\tinfo\t"
-                 "no seat available (through group G)\n");
+                 "CountViolation: no seat available (through group G)\n");
 }
 END_TEST
 
@@ -375,7 +375,7 @@ START_TEST(test_restore_and_purge_lines)
         model_set_actor(NULL);
         ck_audit_ends_with(T0 "\t0\trename\t/deleted_users/a@x.com\tok\n"
                            T0 "\t-\tqueue\t/products/P/errors/a@x.com\tinfo\t"
-                           "no seat available (on restore)\n");
+                           "CountViolation: no seat available (on restore)\n");
         ck_ok(model_user_delete(m, "b@x.com"));
         clock_at(TEST_T0 + 30 * 24 * 3600 + 1);
         ck_assert_int_eq(model_purge_expired(m), 1);
