@@ -231,7 +231,10 @@ int seat_error_get(struct model *m, const char *sku, const char *upn, struct mod
  * transaction, that the user has no claim and that a seat is free.
  */
 int seat_grant_direct(struct model *m, int64_t product, int64_t user);
-/* The same for a claim a restore brings back (audited as such). */
+/*
+ * The claim a restored user's groups give it again: a seat if one is free, else a wait, or
+ * held back by a service-plan rule (audited as a restore's).
+ */
 int seat_want_restored(struct model *m, int64_t product, int64_t user);
 /* Drops the user's claim when neither a direct path nor a licensed group is left. */
 int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user);

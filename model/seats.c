@@ -121,10 +121,12 @@ static int claim_block(struct model *m, int64_t product, int64_t user, const cha
 }
 
 /*
- * claim_add for a user that may have a claim already (which stays as it is). Through a group
- * (`why` set) a claim that breaks a service-plan rule is held back, never refused.
+ * claim_add for a user that may have a claim already (which stays as it is). A claim through a
+ * group that breaks a service-plan rule is held back, never refused; a direct one (an import's,
+ * a restore's) is taken as it is.
  */
-static int claim(struct model *m, int64_t product, int64_t user, const char *why)
+static int claim(struct model *m, int64_t product, int64_t user, bool through_group,
+                 const char *why)
 {
         char reason[SEAT_REASON_MAX];
         int64_t total = 0, assigned = 0;
@@ -154,7 +156,7 @@ static int claim(struct model *m, int64_t product, int64_t user, const char *why
         if (!ruled)
                 return claim_add(m, product, user, false, assigned < total, why);
         r = settle_later(m, user);
-        if (r >= 0 && why)
+        if (r >= 0 && through_group)
                 r = plan_rules_claim_check(m, product, user, reason, sizeof(reason));
         if (r > 0)
                 return claim_block(m, product, user, reason, why);
@@ -168,7 +170,7 @@ int seat_grant_direct(struct model *m, int64_t product, int64_t user)
 
 int seat_want_restored(struct model *m, int64_t product, int64_t user)
 {
-        return claim(m, product, user, "on restore");
+        return claim(m, product, user, true, "on restore");
 }
 
 /*
@@ -327,7 +329,7 @@ int seat_paths_changed(struct model *m, int64_t group, int64_t product, int64_t 
         for (i = 0; r >= 0 && i < count; i++) {
                 int64_t p = product ? product : ids[i], u = product ? ids[i] : user;
 
-                r = came ? claim(m, p, u, why) : seat_release_if_unwanted(m, p, u);
+                r = came ? claim(m, p, u, true, why) : seat_release_if_unwanted(m, p, u);
         }
         free(ids);
         return r < 0 ? r : 0;
@@ -346,7 +348,7 @@ int seat_import_direct(struct model *m, int64_t product, int64_t user)
         int r;
 
         /* A seat if one is free, else a place in the queue; a claim through groups stays. */
-        r = claim(m, product, user, NULL);
+        r = claim(m, product, user, false, NULL);
         if (r >= 0)
                 r = sql_write(m, "UPDATE seats SET direct = 1 WHERE product_id = $1 "
                               "AND user_id = $2", "ii", product, user);
@@ -478,7 +480,7 @@ static int resume_direct(struct model *m, int64_t product, int64_t user)
         r = sql_write(m, "DELETE FROM seats WHERE product_id = $1 AND user_id = $2", "ii", product,
                       user);
         if (r >= 0)
-                r = seat_want_restored(m, product, user);
+                r = claim(m, product, user, false, "on restore");
         if (r >= 0)
                 r = sql_write(m, "UPDATE seats SET direct = 1 WHERE product_id = $1 "
                               "AND user_id = $2", "ii", product, user);
