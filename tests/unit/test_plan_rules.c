@@ -276,6 +276,21 @@ START_TEST(test_held_back_long_names_audit_whole_characters)
 }
 END_TEST
 
+START_TEST(test_restored_direct_license_never_held_back)
+{
+        make_products();
+        make_group("G", U);
+        /* a snapshot's conflicting direct licenses are taken as they are */
+        ck_step(model_direct_import(m, "EXO_P1", U, NONE));
+        ck_step(model_direct_import(m, "KIOSK", U, NONE));
+        ck_step(model_group_license_add(m, "KIOSK", "G"));
+        ck_step(model_user_delete(m, U));
+        ck_step(model_user_restore(m, U));
+        ck_listing(m, MODEL_LIST_USER_LICENSES, U, NULL, "EXO_P1", "KIOSK");
+        ck_listing(m, MODEL_LIST_PRODUCT_ERRORS, "KIOSK", NULL, NULL);
+}
+END_TEST
+
 START_TEST(test_held_back_keeps_its_place_in_the_queue)
 {
         make_one_kiosk_seat();
@@ -440,6 +455,7 @@ static Suite *plan_rules_suite(void)
         tcase_add_test(tcase, test_held_back_keeps_its_place_in_the_queue);
         tcase_add_test(tcase, test_waiter_held_back_steps_aside);
         tcase_add_test(tcase, test_held_back_long_names_audit_whole_characters);
+        tcase_add_test(tcase, test_restored_direct_license_never_held_back);
         suite_add_tcase(suite, tcase);
 
         tcase = model_tcase("dependent plans");
