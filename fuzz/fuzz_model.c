@@ -25,6 +25,7 @@
 #define STEPS_MAX 64
 
 static const char *const products[] = { "P0", "P1", "P2", "" };
+static const char *const subscriptions[] = { "S0", "S1", "" };
 static const char *const users[] = { "u0@x.com", "u1@x.com", "u2@x.com", "u3@x.com",
                                      "u4@x.com", "nobody" };
 static const char *const groups[] = { "G0", "G1", "G2", "" };
@@ -228,7 +229,8 @@ enum op {
         OP_MEMBER_REMOVE, OP_GROUP_CREATE, OP_GROUP_DELETE, OP_GROUP_LICENSE_ADD,
         OP_GROUP_LICENSE_REMOVE, OP_USER_DELETE, OP_USER_RESTORE, OP_USER_PURGE, OP_PLANS_SET,
         OP_DIRECT_DISABLED, OP_GROUP_DISABLED, OP_TIME_PASSES, OP_BATCH_BEGIN, OP_BATCH_END,
-        OP_DIRECT_IMPORT, OP_DIRECTORY_CLEAR, OP_LISTINGS_TOGETHER, OP_COUNT
+        OP_DIRECT_IMPORT, OP_DIRECTORY_CLEAR, OP_LISTINGS_TOGETHER, OP_SUBSCRIPTION_CREATE,
+        OP_SUBSCRIPTION_DELETE, OP_SUBSCRIPTION_SEATS, OP_SUBSCRIPTION_ENDS, OP_COUNT
 };
 
 static bool in_batch;
@@ -354,11 +356,45 @@ static int step(struct model *m, struct input *in)
                 CALL("model_group_disabled_set(m, \"%s\", \"%s\", %s)", p, g, list);
                 return model_group_disabled_set(m, p, g, names, count);
         case OP_TIME_PASSES:
-                /* up to 63 days, in days or seconds; the purge deletes users gone 30 days */
+                /*
+                 * up to 63 days, in days or seconds; the purge deletes users gone 30 days, and
+                 * subscriptions move by their end dates
+                 */
                 n = next(in);
                 advance(m, n & 0x80 ? (n & 0x3f) * 86400 : n);
                 CALL("model_purge_expired(m)");
-                return model_purge_expired(m);
+                r = model_purge_expired(m);
+                if (r < 0)
+                        return r;
+                CALL("model_subscriptions_tick(m)");
+                r = model_subscriptions_tick(m);
+                return r < 0 ? r : 0;
+        case OP_SUBSCRIPTION_CREATE:
+                p = PICK(in, products);
+                g = PICK(in, subscriptions);
+                CALL("model_subscription_create(m, \"%s\", \"%s\")", p, g);
+                return model_subscription_create(m, p, g);
+        case OP_SUBSCRIPTION_DELETE:
+                p = PICK(in, products);
+                g = PICK(in, subscriptions);
+                CALL("model_subscription_delete(m, \"%s\", \"%s\")", p, g);
+                return model_subscription_delete(m, p, g);
+        case OP_SUBSCRIPTION_SEATS:
+                p = PICK(in, products);
+                g = PICK(in, subscriptions);
+                n = pick_count(in);
+                CALL("model_subscription_set_seats(m, \"%s\", \"%s\", %lldLL)", p, g,
+                     (long long)n);
+                return model_subscription_set_seats(m, p, g, n);
+        case OP_SUBSCRIPTION_ENDS:
+                /* none, or up to 127 days from now, either way */
+                p = PICK(in, products);
+                g = PICK(in, subscriptions);
+                n = next(in);
+                n = n & 0x80 ? 0 : now + ((n & 0x40) ? -1 : 1) * (n & 0x3f) * 2 * 86400;
+                CALL("model_subscription_set_ends(m, \"%s\", \"%s\", %lldLL)", p, g,
+                     (long long)n);
+                return model_subscription_set_ends(m, p, g, (time_t)n);
         case OP_BATCH_BEGIN:
                 CALL("model_batch_begin(m)");
                 r = model_batch_begin(m);

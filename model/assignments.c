@@ -215,7 +215,7 @@ static int direct_withdraw(struct model *m, const char *sku, const char *upn)
         if (!error)
                 return refuse(-ENOMEM, "out of memory");
         r = seat_error_get(m, sku, upn, error);
-        direct = error->direct;
+        direct = r >= 0 && error->direct;
         free(error);
         if (r < 0)
                 return r;

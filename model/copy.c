@@ -58,6 +58,8 @@ const struct copy_table copy_tables[] = {
               false),
         TABLE("group_licenses", 3, "iii", "group_id, product_id, since",
               "group_id, product_id", false),
+        TABLE("subscriptions", 8, "iitiiiti",
+              "id, product_id, name, seats, ends, trial, status, created", "id", false),
         TABLE("seats", 7, "iiiiiit", "product_id, user_id, active, direct, since, queue, reason",
               "product_id, user_id", false),
         TABLE("suspended_paths", 3, "iit", "user_id, product_id, group_name",

@@ -209,8 +209,32 @@ static const char schema_v4[] =
         "CREATE INDEX plan_dependencies_by_needs ON plan_dependencies (needs);"
         PLAN_RULES_DEFAULT_SQL;
 
-/* Version 5: a claim a service-plan rule holds back, as SQLite's. */
-static const char schema_v5[] = "ALTER TABLE seats ADD COLUMN reason TEXT NOT NULL DEFAULT '';";
+/*
+ * Version 5: a claim a service-plan rule holds back, and subscriptions, as SQLite's; the two
+ * checks a lapse may break are dropped by what they say (the server named them).
+ */
+static const char schema_v5[] =
+        "ALTER TABLE seats ADD COLUMN reason TEXT NOT NULL DEFAULT '';"
+        "CREATE TABLE subscriptions ("
+        "  id " ID ","
+        "  product_id BIGINT NOT NULL REFERENCES products(id),"
+        "  name " NAME " NOT NULL,"
+        "  seats BIGINT NOT NULL DEFAULT 0,"
+        "  ends BIGINT NOT NULL DEFAULT 0,"
+        "  trial BIGINT NOT NULL DEFAULT 0,"
+        "  status " NAME " NOT NULL DEFAULT 'Enabled',"
+        "  created BIGINT NOT NULL,"
+        "  UNIQUE (product_id, name),"
+        "  CHECK (seats >= 0),"
+        "  CHECK (status IN ('Enabled', 'Warning', 'Suspended')));"
+        "DO $$ DECLARE c name; BEGIN "
+        "FOR c IN SELECT conname FROM pg_constraint WHERE conrelid = 'products'::regclass AND "
+        "contype = 'c' AND (pg_get_constraintdef(oid) LIKE '%assigned <= total%' OR "
+        "pg_get_constraintdef(oid) LIKE '%waiting = 0%') LOOP "
+        "EXECUTE format('ALTER TABLE products DROP CONSTRAINT %I', c); END LOOP; END $$;"
+        "ALTER TABLE products ADD CHECK (0 <= assigned), "
+        "ADD CHECK (waiting = 0 OR assigned >= total);"
+        ON("INSERT OR UPDATE OR DELETE", "subscriptions", "licensefs_all");
 
 const char *const postgres_migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3,
                                                           schema_v4, schema_v5 };
@@ -237,7 +261,7 @@ const char postgres_ids_resync_sql[] =
 #define RESYNC(table) "SELECT setval(pg_get_serial_sequence('" table "', 'id'), " \
         "coalesce(max(id), 0) + 1, false) FROM " table ";"
         RESYNC("products") RESYNC("users") RESYNC("security_groups") RESYNC("members")
-        RESYNC("plans") RESYNC("audit");
+        RESYNC("plans") RESYNC("audit") RESYNC("subscriptions");
 
 /*
  * The planner's statistics of every table, taken again after a change of many rows: until
@@ -246,4 +270,4 @@ const char postgres_ids_resync_sql[] =
 const char postgres_analyze_sql[] =
         "ANALYZE tenant, products, users, security_groups, members, group_licenses, seats, "
         "inactive_members, suspended_paths, plans, direct_disabled_plans, group_disabled_plans, "
-        "audit, sku_aliases";
+        "audit, sku_aliases, subscriptions";

@@ -386,10 +386,27 @@ static int sqlite_schema_version(struct db_conn *c)
 
 static int sqlite_schema_version_set(struct db_conn *c, int version)
 {
-        char pragmas[96];
+        int64_t was = 0, cookie = 0;
+        char pragmas[256];
+        int r;
 
-        snprintf(pragmas, sizeof(pragmas), "PRAGMA application_id = %d; PRAGMA user_version = %d;",
-                 APPLICATION_ID, version);
+        /*
+         * A migration that edited a table's definition in place (writable_schema) must raise
+         * the schema cookie, so that every connection, this one too, reads the schema again.
+         */
+        r = query_int(c, "PRAGMA user_version", &was);
+        if (r >= 0)
+                r = query_int(c, "PRAGMA schema_version", &cookie);
+        if (r < 0)
+                return r;
+        if (was < version)
+                snprintf(pragmas, sizeof(pragmas), "PRAGMA application_id = %d; "
+                         "PRAGMA user_version = %d; PRAGMA writable_schema = ON; "
+                         "PRAGMA schema_version = %lld; PRAGMA writable_schema = OFF;",
+                         APPLICATION_ID, version, (long long)cookie + 1);
+        else
+                snprintf(pragmas, sizeof(pragmas), "PRAGMA application_id = %d; "
+                         "PRAGMA user_version = %d;", APPLICATION_ID, version);
         return exec_plain(c, pragmas, "upgrading the schema");
 }
 

@@ -148,8 +148,32 @@ static const char schema_v4[] =
 /*
  * Version 5: a claim a service-plan rule holds back through a group (seats.active = 3, no seat,
  * counted nowhere) and why: "KIND: text", KIND MutuallyExclusiveViolation or DependencyViolation.
+ * Subscriptions: a product's seats, which lapse on a date (ends: epoch seconds, 0: never),
+ * and with them the rule that assigned never exceeds total, which a lapse may break (nobody
+ * loses a seat). SQLite cannot drop a CHECK: the table's definition is edited in place, as its
+ * documentation allows for constraints, and the schema version is raised with it
+ * (sqlite_schema_version_set).
  */
-static const char schema_v5[] = "ALTER TABLE seats ADD COLUMN reason TEXT NOT NULL DEFAULT '';";
+static const char schema_v5[] =
+        "ALTER TABLE seats ADD COLUMN reason TEXT NOT NULL DEFAULT '';"
+        "CREATE TABLE subscriptions ("
+        "  id INTEGER PRIMARY KEY,"
+        "  product_id INTEGER NOT NULL REFERENCES products(id),"
+        "  name TEXT NOT NULL,"
+        "  seats INTEGER NOT NULL DEFAULT 0,"
+        "  ends INTEGER NOT NULL DEFAULT 0,"
+        "  trial INTEGER NOT NULL DEFAULT 0,"
+        "  status TEXT NOT NULL DEFAULT 'Enabled',"
+        "  created INTEGER NOT NULL,"
+        "  UNIQUE (product_id, name),"
+        "  CHECK (seats >= 0),"
+        "  CHECK (status IN ('Enabled', 'Warning', 'Suspended')));"
+        "PRAGMA writable_schema = ON;"
+        "UPDATE sqlite_master SET sql = replace(replace(sql, "
+        "'CHECK (0 <= assigned AND assigned <= total)', 'CHECK (0 <= assigned)'), "
+        "'CHECK (waiting = 0 OR assigned = total)', 'CHECK (waiting = 0 OR assigned >= total)') "
+        "WHERE type = 'table' AND name = 'products';"
+        "PRAGMA writable_schema = OFF;";
 
 /* migrations[v] brings a version-v database to version v + 1. */
 const char *const sqlite_migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3,
@@ -209,4 +233,8 @@ const char sqlite_capture_sql[] =
            NOTE MEMBERS_OF("OLD.group_id"))
         ON("INSERT", "group_disabled_plans", "ch_gdp_new", NOTE MEMBERS_OF("NEW.group_id"))
         ON("DELETE", "group_disabled_plans", "ch_gdp_gone", NOTE MEMBERS_OF("OLD.group_id"))
-        ON("DELETE", "security_groups", "ch_group_gone", NOTE "VALUES (3, OLD.name, '')");
+        ON("DELETE", "security_groups", "ch_group_gone", NOTE "VALUES (3, OLD.name, '')")
+        /* a subscription: its product's numbers and its own files, anywhere (rare) */
+        ON("INSERT", "subscriptions", "ch_sub_new", NOTE "VALUES (5, '', '')")
+        ON("UPDATE", "subscriptions", "ch_sub_set", NOTE "VALUES (5, '', '')")
+        ON("DELETE", "subscriptions", "ch_sub_gone", NOTE "VALUES (5, '', '')");

@@ -268,6 +268,12 @@ int seat_resume(struct model *m, int64_t user);
 int seat_forget_user(struct model *m, int64_t user);
 /* Sets the product's total; seats it adds go to the longest-waiting users. Checks nothing. */
 int seat_set_total(struct model *m, int64_t product, int64_t total);
+/*
+ * Sets the seats a product's subscriptions give: total (which may fall below assigned: nobody
+ * loses a seat, and none is given while assigned >= total) and those expiring soon; seats it
+ * adds go to the longest-waiting users. Checks nothing.
+ */
+int seat_set_supply(struct model *m, int64_t product, int64_t total, int64_t expiring_soon);
 /* Sets the product's seats expiring soon. Checks nothing. */
 int seat_set_expiring_soon(struct model *m, int64_t product, int64_t n);
 /* Every claim goes and every product has 0 seats (for a directory being emptied). */
@@ -297,6 +303,11 @@ int seat_settle_product_later(struct model *m, int64_t product);
 int seat_settle(struct model *m);
 /* Ends a claim a rule held back (the caller gives the user the product directly). */
 int seat_drop_blocked(struct model *m, int64_t product, int64_t user);
+
+/* --- subscriptions (subscriptions.c) --- */
+
+/* 1 when the product has subscriptions (its seats are theirs), 0 when not, or -errno. */
+int subscriptions_exist(struct model *m, int64_t product);
 
 /* --- the service-plan rules (plan_rules.c); inside the caller's write transaction --- */
 

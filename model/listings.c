@@ -185,6 +185,11 @@ static const struct listing listings[] = {
                 "OR EXISTS (SELECT 1 FROM seats WHERE product_id = p.id) "
                 "OR EXISTS (SELECT 1 FROM group_licenses WHERE product_id = p.id) ORDER BY sku",
                 NULL },
+        [MODEL_LIST_SUBSCRIPTIONS] = {
+                "SELECT 1 FROM products WHERE sku = $1",
+                "SELECT s.name FROM products p JOIN subscriptions s ON s.product_id = p.id "
+                "WHERE p.sku = $1 ORDER BY s.name",
+                "product" },
         [MODEL_LIST_USER_ERRORS] = {
                 "SELECT 1 FROM users WHERE upn = $1 AND deleted IS NULL",
                 "SELECT p.sku FROM users u JOIN seats s ON s.user_id = u.id AND s.active IN "

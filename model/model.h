@@ -194,6 +194,13 @@ int model_name_encode(const char *name, char *ret, size_t size);
 #define MODEL_TIME_MAX 32           /* bytes of a time as model_time_format writes it */
 /* A time as records and the audit log show it: ISO 8601 in UTC, "2023-11-14T22:13:20Z". */
 void model_time_format(time_t t, char ret[MODEL_TIME_MAX]);
+/*
+ * A date or date-time in UTC, as ISO 8601 writes it: "2027-06-30" (its midnight) or
+ * "2027-06-30T12:00:00Z" (the Z may be left out, a fraction of seconds is dropped); a real
+ * date of year 1970 to 9999.
+ * EINVAL (with the reason) for anything else.
+ */
+int model_time_parse(const char *text, time_t *ret);
 
 /* EINVAL: not a GUID (8-4-4-4-12 hex digits); stored lower-case. */
 int model_product_set_sku_id(struct model *m, const char *sku, const char *sku_id);
@@ -467,6 +474,60 @@ int model_suspended_get(struct model *m, const char *sku, const char *upn,
 int model_inactive_member_get(struct model *m, const char *group, const char *upn,
                               struct model_member *ret);
 
+/* --- subscriptions -------------------------------------------------------------------------- */
+
+/*
+ * A product's subscription (subscriptions.c says how seats, end dates and statuses relate).
+ * While a product has any, its total and expiring_soon are theirs: set by hand, EPERM.
+ */
+struct model_subscription {
+        int64_t seats;
+        time_t ends;                    /* the end date; 0: none */
+        bool trial;
+        const char *status;             /* "Enabled", "Warning" or "Suspended" (static) */
+        time_t next_lifecycle;          /* when the clock moves the status next; 0: never */
+        time_t created;
+};
+
+/*
+ * Creates one, Enabled, with no end date; a product's first takes over its seats (total),
+ * later ones have 0. ENOENT: no such product; EINVAL/ENAMETOOLONG: a bad name; EEXIST: taken.
+ */
+int model_subscription_create(struct model *m, const char *sku, const char *name);
+/* ENOENT; EBUSY when the seats it gives are needed by the users assigned. */
+int model_subscription_delete(struct model *m, const char *sku, const char *name);
+int model_subscription_get(struct model *m, const char *sku, const char *name,
+                           struct model_subscription *ret);
+/* EINVAL: out of range; EBUSY: fewer seats than the users assigned need. */
+int model_subscription_set_seats(struct model *m, const char *sku, const char *name,
+                                 int64_t seats);
+/*
+ * Sets the end date (0: none); the status follows at once (a later date reactivates a lapsed
+ * one). EINVAL: before 1970, or more than 120 days past (it would be deleted).
+ */
+int model_subscription_set_ends(struct model *m, const char *sku, const char *name, time_t ends);
+int model_subscription_set_trial(struct model *m, const char *sku, const char *name, bool trial);
+/*
+ * Moves every subscription's status to where the clock has put it (Warning 30 days, then
+ * Suspended 90 days, then deleted), each move an audit line (grace, suspend, delete), and the
+ * products' seats with them. Returns how many moved.
+ */
+int model_subscriptions_tick(struct model *m);
+/*
+ * A snapshot's subscription, as it is: seats, ends, trial and created from `sub` (the status
+ * follows from ends and the clock). Errors as model_subscription_create.
+ */
+int model_subscription_import(struct model *m, const char *sku, const char *name,
+                              const struct model_subscription *sub);
+/*
+ * The end date of a subscription Graph shows with `status` and nextLifecycleDateTime `next`
+ * (0: none): the inverse of next_lifecycle. EINVAL for a status licensefs keeps no such
+ * subscription in (LockedOut, Deleted, a lapsed one without a date). Needs no model.
+ */
+int model_subscription_ends_from(const char *status, time_t next_lifecycle, time_t *ret);
+/* 1 when the product has subscriptions, 0 when not; ENOENT: no such product. */
+int model_product_subscribed(struct model *m, const char *sku);
+
 /* --- listings ------------------------------------------------------------------------------- */
 
 enum model_listing {
@@ -503,6 +564,7 @@ enum model_listing {
         MODEL_LIST_ERROR_PRODUCTS,      /* a = group, b = UPN: its products the member is in
                                          * error for */
         MODEL_LIST_USER_ERRORS,         /* a = UPN: SKUs the user is in error for */
+        MODEL_LIST_SUBSCRIPTIONS,       /* a = SKU: its subscriptions */
 };
 
 /* Called once per name; a non-zero return stops the listing and is returned by model_list. */

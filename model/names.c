@@ -6,8 +6,10 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -219,6 +221,47 @@ void model_time_format(time_t t, char ret[MODEL_TIME_MAX])
 
         gmtime_r(&t, &tm);
         strftime(ret, MODEL_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* What may follow a time's seconds: a fraction of them (dropped), then "Z" or nothing. */
+static bool utc_tail(const char *tail)
+{
+        if (*tail == '.' && isdigit((unsigned char)tail[1]))
+                for (tail++; isdigit((unsigned char)*tail); tail++)
+                        ;
+        return strcmp(tail, *tail == 'Z' ? "Z" : "") == 0;
+}
+
+int model_time_parse(const char *text, time_t *ret)
+{
+        int year, month, day, hour = 0, minute = 0, second = 0, used = 0;
+        struct tm tm = { 0 }, back;
+        time_t t;
+
+        if (sscanf(text, "%4d-%2d-%2d%n", &year, &month, &day, &used) != 3 || used != 10)
+                return refuse(-EINVAL, "'%.40s' is not a date (YYYY-MM-DD, or "
+                              "YYYY-MM-DDTHH:MM:SSZ in UTC)", text);
+        if (text[10] == 'T' && (sscanf(text + 11, "%2d:%2d:%2d%n", &hour, &minute, &second,
+                                       &used) != 3 || used != 8 ||
+                                !utc_tail(text + 19)))
+                return refuse(-EINVAL, "'%.40s' is not a date-time (YYYY-MM-DDTHH:MM:SSZ, "
+                              "in UTC)", text);
+        if (text[10] != '\0' && text[10] != 'T')
+                return refuse(-EINVAL, "'%.40s' is not a date (YYYY-MM-DD)", text);
+        tm.tm_year = year - 1900;
+        tm.tm_mon = month - 1;
+        tm.tm_mday = day;
+        tm.tm_hour = hour;
+        tm.tm_min = minute;
+        tm.tm_sec = second;
+        t = timegm(&tm);
+        /* timegm carries 31 April into May: a date is real when it reads back the same. */
+        if (year < 1970 || t < 0 || !gmtime_r(&t, &back) || back.tm_year != tm.tm_year ||
+            back.tm_mon != tm.tm_mon || back.tm_mday != day || back.tm_hour != hour ||
+            back.tm_min != minute || back.tm_sec != second)
+                return refuse(-EINVAL, "'%.40s' is no such date", text);
+        *ret = t;
+        return 0;
 }
 
 int path_resolve(struct model *m, const char *sku, const char *group, const char *upn,

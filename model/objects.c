@@ -177,6 +177,9 @@ static int directory_clear(struct model *m)
         r = sql_exec(m, "DELETE FROM direct_disabled_plans", "");
         if (r >= 0)
                 r = sql_exec(m, "DELETE FROM group_disabled_plans", "");
+        /* Seats come from the directory's subscriptions: they go with it. */
+        if (r >= 0)
+                r = sql_exec(m, "DELETE FROM subscriptions", "");
         if (r >= 0)
                 r = seat_clear_all(m);
         for (i = 0; r >= 0 && i < sizeof(steps) / sizeof(steps[0]); i++)

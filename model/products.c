@@ -45,6 +45,10 @@ static int product_delete(struct model *m, const char *sku)
         if (in_use)
                 return refuse(-ENOTEMPTY, "product '%s' is still held, waited for or assigned "
                               "to a group", sku);
+        r = subscriptions_exist(m, id);
+        if (r != 0)
+                return r < 0 ? r : refuse(-ENOTEMPTY, "product '%s' has subscriptions: remove "
+                                          "them first", sku);
         /* Its plans go too, and with them (by cascade) any options still naming them. */
         r = sql_exec(m, "DELETE FROM plans WHERE product_id = $1", "i", id);
         if (r >= 0)
@@ -76,7 +80,8 @@ static int product_get(struct model *m, const char *sku, struct model_product *r
         ret->total = column_int64(s, 2);
         ret->expiring_soon = column_int64(s, 3);
         ret->assigned = column_int64(s, 4);
-        ret->available = ret->total - ret->assigned;
+        /* Seats that lapsed may leave fewer than are held: then none is available. */
+        ret->available = ret->total > ret->assigned ? ret->total - ret->assigned : 0;
         ret->waiting = column_int64(s, 5);
         ret->created = column_int64(s, 6);
         ret->errors = column_int64(s, 7);
@@ -127,6 +132,17 @@ int model_product_set_sku_id(struct model *m, const char *sku, const char *sku_i
         return WRITE_TX(m, product_set_sku_id(m, sku, sku_id));
 }
 
+/* EPERM while the product's seats are its subscriptions'. */
+static int refuse_if_subscribed(struct model *m, int64_t product, const char *sku)
+{
+        int r = subscriptions_exist(m, product);
+
+        if (r > 0)
+                r = refuse(-EPERM, "the seats of '%s' are its subscriptions': change those",
+                           sku);
+        return r < 0 ? r : 0;
+}
+
 static int product_set_total(struct model *m, const char *sku, int64_t total)
 {
         struct model_product product;
@@ -136,6 +152,8 @@ static int product_set_total(struct model *m, const char *sku, int64_t total)
         if (id < 0)
                 return id;
         r = check_count(total, "total");
+        if (r >= 0)
+                r = refuse_if_subscribed(m, id, sku);
         if (r >= 0)
                 r = product_get(m, sku, &product);
         if (r < 0)
@@ -163,6 +181,8 @@ static int product_set_expiring_soon(struct model *m, const char *sku, int64_t n
         if (id < 0)
                 return id;
         r = check_count(n, "expiring_soon");
+        if (r >= 0)
+                r = refuse_if_subscribed(m, id, sku);
         if (r >= 0)
                 r = product_get(m, sku, &product);
         if (r < 0)

@@ -238,11 +238,12 @@ static int promote_waiters(struct model *m, int64_t product, int64_t seats)
 
 /*
  * Accounts for a seat its holder gave up (its row already gone or suspended), `waiting` users
- * waiting for the product (-1: not known): the longest-waiting one gets it.
+ * waiting for the product: the longest-waiting one gets it, unless more seats are held than the
+ * product has (`over`: its subscriptions lapsed), when the seat leaves with its holder.
  */
-static int seat_vacated(struct model *m, int64_t product, int64_t waiting)
+static int seat_vacated(struct model *m, int64_t product, int64_t waiting, bool over)
 {
-        int r = waiting == 0 ? 0 : promote_waiters(m, product, 1);
+        int r = waiting == 0 || over ? 0 : promote_waiters(m, product, 1);
 
         if (r < 0)
                 return r;
@@ -251,13 +252,17 @@ static int seat_vacated(struct model *m, int64_t product, int64_t waiting)
 
 static int vacate(struct model *m, int64_t product)
 {
-        return seat_vacated(m, product, -1);
+        struct seat_counts counts = { 0 };
+        int r = counts_get(m, product, &counts);
+
+        return r < 0 ? r : seat_vacated(m, product, counts.waiting,
+                                        counts.assigned > counts.total);
 }
 
 int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user)
 {
         int64_t active, waiting;
-        bool ruled;
+        bool ruled, over;
         struct sql_stmt *s;
         int r;
 
@@ -265,8 +270,8 @@ int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user)
         r = sql_prepare(m, &s, "SELECT s.active, s.direct <> 0 OR EXISTS (SELECT 1 FROM "
                         "members mb JOIN group_licenses gl ON gl.group_id = mb.group_id WHERE "
                         "mb.user_id = $2 AND gl.product_id = $1), p.waiting, "
-                        PRODUCT_RULED_SQL("$1") " AND " USER_UNSETTLED_SQL("$2") " FROM "
-                        "seats s JOIN products p ON p.id = "
+                        PRODUCT_RULED_SQL("$1") " AND " USER_UNSETTLED_SQL("$2") ", "
+                        "p.assigned > p.total FROM seats s JOIN products p ON p.id = "
                         "s.product_id WHERE s.product_id = $1 AND s.user_id = $2", "ii", product,
                         user);
         if (r < 0)
@@ -282,6 +287,7 @@ int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user)
                 return ruled ? settle_later(m, user) : 0;
         }
         waiting = column_int64(s, 2);
+        over = column_int64(s, 4) != 0;
         sql_reset(s);
 
         r = sql_write(m, "DELETE FROM seats WHERE product_id = $1 AND user_id = $2", "ii", product,
@@ -290,7 +296,7 @@ int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user)
                 r = settle_later(m, user);
         if (r < 0 || active == SEAT_BLOCKED)
                 return r < 0 ? r : 0;
-        return active ? seat_vacated(m, product, waiting) : counts_add(m, product, 0, -1);
+        return active ? seat_vacated(m, product, waiting, over) : counts_add(m, product, 0, -1);
 }
 
 /*
@@ -515,7 +521,8 @@ int seat_forget_user(struct model *m, int64_t user)
 
 /* --- a product's numbers --------------------------------------------------------------------- */
 
-int seat_set_total(struct model *m, int64_t product, int64_t total)
+/* Sets total and, unless it is -1, expiring_soon; seats it adds go to the longest-waiting. */
+static int supply_set(struct model *m, int64_t product, int64_t total, int64_t expiring_soon)
 {
         struct seat_counts counts = { 0 };
         int64_t promoted = 0;
@@ -530,11 +537,22 @@ int seat_set_total(struct model *m, int64_t product, int64_t total)
                         return r;
                 promoted = r;
         }
-        /* One statement, so the schema's checks see total and counts change together. */
-        r = sql_write(m, "UPDATE products SET total = $1, assigned = assigned + $2, "
-                      "waiting = waiting - $3 WHERE id = $4", "iiii", total, promoted, promoted,
+        /* One statement, so the schema's checks see the seats and counts change together. */
+        r = sql_write(m, "UPDATE products SET total = $1, expiring_soon = CASE WHEN $2 < 0 THEN "
+                      "expiring_soon ELSE $2 END, assigned = assigned + $3, waiting = waiting - "
+                      "$4 WHERE id = $5", "iiiii", total, expiring_soon, promoted, promoted,
                       product);
         return r < 0 ? r : 0;
+}
+
+int seat_set_total(struct model *m, int64_t product, int64_t total)
+{
+        return supply_set(m, product, total, -1);
+}
+
+int seat_set_supply(struct model *m, int64_t product, int64_t total, int64_t expiring_soon)
+{
+        return supply_set(m, product, total, expiring_soon);
 }
 
 int seat_set_expiring_soon(struct model *m, int64_t product, int64_t n)

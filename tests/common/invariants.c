@@ -41,6 +41,7 @@ struct product_view {
         struct names holders;           /* PRODUCT_HOLDERS */
         struct names waiters;           /* PRODUCT_WAITERS */
         struct names errors;            /* PRODUCT_ERRORS: the waiters and those held back */
+        struct names subscriptions;     /* SUBSCRIPTIONS */
         struct names groups;            /* PRODUCT_GROUPS: the licensed groups */
         struct names plans;             /* PLANS */
         struct user_seat *seats;        /* of tenant->users.items[i] */
@@ -117,19 +118,51 @@ static bool total_within_range(const struct product_view *view, char *why, size_
         return view->product.total >= 0 && view->product.total <= MODEL_COUNT_MAX;
 }
 
+/* Only seats that lapsed (a product with subscriptions) leave more assigned than total. */
 static bool assigned_within_total(const struct product_view *view, char *why, size_t size)
 {
-        snprintf(why, size, "assigned=%" PRId64 " total=%" PRId64, view->product.assigned,
-                 view->product.total);
-        return view->product.assigned >= 0 && view->product.assigned <= view->product.total;
+        snprintf(why, size, "assigned=%" PRId64 " total=%" PRId64 ", %zu subscriptions",
+                 view->product.assigned, view->product.total, view->subscriptions.count);
+        return view->product.assigned >= 0 &&
+               (view->product.assigned <= view->product.total || view->subscriptions.count > 0);
 }
 
 static bool available_is_total_minus_assigned(const struct product_view *view, char *why,
                                               size_t size)
 {
+        int64_t free_seats = view->product.total - view->product.assigned;
+
         snprintf(why, size, "available=%" PRId64 " total=%" PRId64 " assigned=%" PRId64,
                  view->product.available, view->product.total, view->product.assigned);
-        return view->product.available == view->product.total - view->product.assigned;
+        return view->product.available == (free_seats > 0 ? free_seats : 0);
+}
+
+/* total and expiring_soon are the seats of the Enabled and Warning, and Warning, subscriptions. */
+static bool subscriptions_give_the_seats(const struct product_view *view, char *why, size_t size)
+{
+        int64_t total = 0, warning = 0;
+
+        if (view->subscriptions.count == 0)
+                return true;
+        for (size_t i = 0; i < view->subscriptions.count; i++) {
+                struct model_subscription sub;
+                int rc = model_subscription_get(view->model, view->sku,
+                                                view->subscriptions.items[i], &sub);
+
+                if (rc != 0) {
+                        snprintf(why, size, "listed subscription %s: model_subscription_get "
+                                 "returned %s", view->subscriptions.items[i], err_name(rc));
+                        return false;
+                }
+                if (strcmp(sub.status, "Suspended") != 0)
+                        total += sub.seats;
+                if (strcmp(sub.status, "Warning") == 0)
+                        warning += sub.seats;
+        }
+        snprintf(why, size, "total=%" PRId64 " expiring_soon=%" PRId64 ", the subscriptions "
+                 "give %" PRId64 " and %" PRId64, view->product.total,
+                 view->product.expiring_soon, total, warning);
+        return view->product.total == total && view->product.expiring_soon == warning;
 }
 
 static bool expiring_soon_within_total(const struct product_view *view, char *why, size_t size)
@@ -644,8 +677,9 @@ static bool subscribed_lists_products_in_use(const struct product_view *view, ch
 
 static const struct product_rule product_rules[] = {
         { "0 <= total <= MODEL_COUNT_MAX", total_within_range },
-        { "0 <= assigned <= total", assigned_within_total },
-        { "available = total - assigned", available_is_total_minus_assigned },
+        { "0 <= assigned <= total unless seats lapsed", assigned_within_total },
+        { "available = max(0, total - assigned)", available_is_total_minus_assigned },
+        { "total and expiring_soon are what the subscriptions give", subscriptions_give_the_seats },
         { "0 <= expiring_soon <= total", expiring_soon_within_total },
         { "nobody waits while seats are available", nobody_waits_while_seats_are_free },
         { "assigned = number of PRODUCT_HOLDERS", assigned_counts_the_holders },
@@ -1087,6 +1121,7 @@ static void product_view_free(struct product_view *view)
         names_free(&view->holders);
         names_free(&view->waiters);
         names_free(&view->errors);
+        names_free(&view->subscriptions);
         names_free(&view->groups);
         names_free(&view->plans);
 }
@@ -1111,6 +1146,8 @@ static const char *check_product(const struct tenant_view *tenant, const char *s
                     sizeof(details)) ||
             !listed(view.model, MODEL_LIST_PRODUCT_ERRORS, sku, NULL, &view.errors, details,
                     sizeof(details)) ||
+            !listed(view.model, MODEL_LIST_SUBSCRIPTIONS, sku, NULL, &view.subscriptions,
+                    details, sizeof(details)) ||
             !listed(view.model, MODEL_LIST_PRODUCT_GROUPS, sku, NULL, &view.groups, details,
                     sizeof(details)) ||
             !listed(view.model, MODEL_LIST_PLANS, sku, NULL, &view.plans, details,

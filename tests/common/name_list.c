@@ -92,6 +92,11 @@ const char *listing_name(enum model_listing listing)
                 [MODEL_LIST_MEMBERS_JOINED] = "MEMBERS_JOINED",
                 [MODEL_LIST_USER_WAITS] = "USER_WAITS",
                 [MODEL_LIST_PRODUCTS_SUBSCRIBED] = "PRODUCTS_SUBSCRIBED",
+                [MODEL_LIST_PRODUCT_ERRORS] = "PRODUCT_ERRORS",
+                [MODEL_LIST_GROUP_ERRORS] = "GROUP_ERRORS",
+                [MODEL_LIST_ERROR_PRODUCTS] = "ERROR_PRODUCTS",
+                [MODEL_LIST_USER_ERRORS] = "USER_ERRORS",
+                [MODEL_LIST_SUBSCRIPTIONS] = "SUBSCRIPTIONS",
         };
 
         if ((size_t)listing < sizeof(names) / sizeof(names[0]) && names[listing])

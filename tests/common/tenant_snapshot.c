@@ -103,6 +103,28 @@ static void snapshot_product(FILE *out, struct model *model, const char *sku)
                               MODEL_LIST_PATH_GROUPS, sku, names.items[i]);
         }
         names_free(&names);
+        /* every error, those a service-plan rule holds back with their reasons */
+        names_collect(model, MODEL_LIST_PRODUCT_ERRORS, sku, NULL, &names);
+        for (size_t i = 0; i < names.count; i++) {
+                static struct model_error error;        /* large; one thread */
+
+                rc = model_error_get(model, sku, names.items[i], &error);
+                fprintf(out, "  error [%s] rc=%d kind=%s reason=[%s] direct=%d since=%lld\n",
+                        names.items[i], rc, rc == 0 ? error.kind : "", rc == 0 ? error.reason : "",
+                        rc == 0 && error.direct, rc == 0 ? (long long)error.since : 0LL);
+        }
+        names_free(&names);
+        names_collect(model, MODEL_LIST_SUBSCRIPTIONS, sku, NULL, &names);
+        for (size_t i = 0; i < names.count; i++) {
+                struct model_subscription sub = { 0 };
+
+                rc = model_subscription_get(model, sku, names.items[i], &sub);
+                fprintf(out, "  subscription [%s] rc=%d seats=%" PRId64 " ends=%lld trial=%d "
+                        "status=%s created=%lld\n", names.items[i], rc, sub.seats,
+                        (long long)sub.ends, sub.trial, rc == 0 ? sub.status : "",
+                        (long long)sub.created);
+        }
+        names_free(&names);
         names_collect(model, MODEL_LIST_PRODUCT_GROUPS, sku, NULL, &names);
         for (size_t i = 0; i < names.count; i++) {
                 fprintf(out, "  group [%s]\n", names.items[i]);

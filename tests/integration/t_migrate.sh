@@ -22,6 +22,11 @@ lf_mount
 if lf_sqlite; then
     expect_eq 5 "$(sqlite3 "$DB" 'PRAGMA user_version')" "schema version after the upgrade"
     expect_eq 600 "$(stat -c %a "$DB")" "mode of the upgraded database"
+    # seats that lapse may leave more assigned than total: the table's rule says so now
+    expect_match 'CHECK \(0 <= assigned\),.*CHECK \(waiting = 0 OR assigned >= total\)' \
+        "$(sqlite3 "$DB" "SELECT sql FROM sqlite_master WHERE name = 'products'")" \
+        "the products table's checks after the upgrade"
+    expect_eq ok "$(sqlite3 "$DB" 'PRAGMA integrity_check')" "integrity after the upgrade"
 fi
 
 note "the tenant as version 1 left it"
