@@ -61,6 +61,7 @@ struct export {
         json_t *products;               /* SKU -> {"skuId": GUID, "plans": {name: GUID}} */
         json_t *user_ids;               /* UPN -> object id */
         json_t *groups;                 /* name -> {"id": GUID, "disabled": {SKU: [GUID]}} */
+        json_t *subscriptions;          /* Graph's /directory/subscriptions, by SKU and id */
 };
 
 /*
@@ -126,6 +127,50 @@ static const char *sku_id_of(struct export *ex, const char *sku)
         return json_string_value(json_object_get(json_object_get(ex->products, sku), "skuId"));
 }
 
+/* A time as Graph writes it, or JSON null for none. */
+static json_t *time_json(time_t t)
+{
+        char when[MODEL_TIME_MAX];
+
+        if (!t)
+                return json_null();
+        model_time_format(t, when);
+        return json_string(when);
+}
+
+/*
+ * The product's subscriptions, as Graph's objects, into ex->subscriptions; the seats of the
+ * suspended ones (prepaidUnits.suspended) into *ret_suspended.
+ */
+static int subscriptions(struct export *ex, const char *sku, const char *sku_id,
+                         int64_t *ret_suspended)
+{
+        struct model_subscription sub;
+        json_t *names = NULL, *name;
+        size_t i;
+        int r;
+
+        *ret_suspended = 0;
+        r = list(ex, MODEL_LIST_SUBSCRIPTIONS, sku, NULL, &names);
+        json_array_foreach(names, i, name) {
+                if (r < 0)
+                        break;
+                r = model_subscription_get(ex->m, sku, json_string_value(name), &sub);
+                if (r < 0)
+                        break;
+                if (strcmp(sub.status, "Suspended") == 0)
+                        *ret_suspended += sub.seats;
+                json_array_append_new(ex->subscriptions, json_pack(
+                        "{s:O, s:s, s:s, s:s, s:I, s:b, s:o, s:o}", "id", name, "skuId", sku_id,
+                        "skuPartNumber", sku, "status", sub.status, "totalLicenses",
+                        (json_int_t)sub.seats, "isTrial", sub.trial, "createdDateTime",
+                        time_json(sub.created), "nextLifecycleDateTime",
+                        time_json(sub.next_lifecycle)));
+        }
+        json_decref(names);
+        return r;
+}
+
 /* --- the parts ----------------------------------------------------------------------------- */
 
 static int organization(struct export *ex, json_t *root)
@@ -150,6 +195,7 @@ static int product(struct export *ex, const char *sku, json_t *skus)
         char guid[MODEL_SKU_ID_MAX + 1], sku_id[MODEL_SKU_ID_MAX + 1];
         json_t *names, *name, *plans = json_object(), *service_plans = json_array();
         struct model_product p;
+        int64_t suspended = 0;
         size_t i;
         int r;
 
@@ -177,13 +223,16 @@ static int product(struct export *ex, const char *sku, json_t *skus)
                 snprintf(sku_id, sizeof(sku_id), "%s", p.sku_id);
         else
                 derived_guid("sku", sku, sku_id);
+        r = subscriptions(ex, sku, sku_id, &suspended);
+        if (r < 0)
+                goto out;
         json_object_set_new(ex->products, sku, json_pack("{s:s, s:O}", "skuId", sku_id,
                                                          "plans", plans));
         json_array_append_new(skus, json_pack(
                 "{s:s, s:s, s:s, s:{s:I, s:I, s:i, s:i}, s:I, s:O}", "skuId", sku_id,
                 "skuPartNumber", sku, "displayName", p.name, "prepaidUnits",
                 "enabled", (json_int_t)(p.total - p.expiring_soon), "warning",
-                (json_int_t)p.expiring_soon, "suspended", 0, "lockedOut", 0,
+                (json_int_t)p.expiring_soon, "suspended", (json_int_t)suspended, "lockedOut", 0,
                 "consumedUnits", (json_int_t)p.assigned, "servicePlans", service_plans));
 out:
         json_decref(plans);
@@ -409,10 +458,14 @@ static int export_all(struct export *ex, json_t *root)
                 r = organization(ex, root);
         /* The sections in this order; filled below, groups before the users who name them. */
         json_object_set(root, "subscribedSkus", skus);
+        json_object_set(root, "subscriptions", ex->subscriptions);
         json_object_set(root, "users", users);
         json_object_set(root, "groups", groups);
         if (r >= 0)
                 r = each(ex, MODEL_LIST_PRODUCTS_SUBSCRIBED, skus, product);
+        /* Only a tenant that has subscriptions says so: the others' exports stay as they were. */
+        if (json_array_size(ex->subscriptions) == 0)
+                json_object_del(root, "subscriptions");
         if (r >= 0)
                 r = each(ex, MODEL_LIST_USERS_CREATED, ex->user_ids, user_id);
         if (r >= 0)
@@ -429,12 +482,13 @@ int formats_snapshot_export(struct model *m, json_t **ret)
 {
         struct export ex = {
                 .m = m, .products = json_object(), .user_ids = json_object(),
-                .groups = json_object(),
+                .groups = json_object(), .subscriptions = json_array(),
         };
         json_t *root = json_object();
         int r, end;
 
-        r = root && ex.products && ex.user_ids && ex.groups ? model_batch_begin(m) : -ENOMEM;
+        r = root && ex.products && ex.user_ids && ex.groups && ex.subscriptions
+                ? model_batch_begin(m) : -ENOMEM;
         if (r >= 0) {
                 r = export_all(&ex, root);
                 /* Commits the ids made for objects that had none; nothing else changed. */
@@ -450,5 +504,6 @@ int formats_snapshot_export(struct model *m, json_t **ret)
         json_decref(ex.products);
         json_decref(ex.user_ids);
         json_decref(ex.groups);
+        json_decref(ex.subscriptions);
         return r;
 }

@@ -108,7 +108,14 @@ static int set_seats(struct snap_import *im, json_t *sku_json, const char *path,
                                             "enabled + warning is more than %d seats",
                                             MODEL_COUNT_MAX);
         }
-        r = model_product_set_expiring_soon(im->m, sku, 0);
+        /* A product of the tenant's with subscriptions keeps the seats they give. */
+        r = model_product_subscribed(im->m, sku);
+        if (r > 0) {
+                snap_warn(im->report, at, "%s has subscriptions: its seats are theirs", sku);
+                return 0;
+        }
+        if (r >= 0)
+                r = model_product_set_expiring_soon(im->m, sku, 0);
         if (r >= 0)
                 r = model_product_set_total(im->m, sku, enabled + warning);
         if (r >= 0)
@@ -252,10 +259,14 @@ static int read_each(struct snap_import *im, json_t *list, const char *list_path
 static int import_all(struct snap_import *im, json_t *root, bool replace)
 {
         char skus_path[SNAP_PATH_BYTES], users_path[SNAP_PATH_BYTES], groups_path[SNAP_PATH_BYTES];
-        json_t *skus, *users, *groups;
+        char subs_path[SNAP_PATH_BYTES];
+        json_t *skus, *users, *groups, *subs;
         int err;
 
         err = snap_get_list(im->report, root, "$", "subscribedSkus", true, &skus, skus_path);
+        if (!err)
+                err = snap_get_list(im->report, root, "$", "subscriptions", false, &subs,
+                                    subs_path);
         if (!err)
                 err = snap_get_list(im->report, root, "$", "users", true, &users, users_path);
         if (!err)
@@ -264,11 +275,14 @@ static int import_all(struct snap_import *im, json_t *root, bool replace)
                 err = make_room(im, replace);
         if (err)
                 return err;
-        im->objects = json_array_size(skus) + json_array_size(users) + json_array_size(groups);
+        im->objects = json_array_size(skus) + json_array_size(subs) + json_array_size(users) +
+                      json_array_size(groups);
 
         err = read_organization(im, root);
         if (!err)
                 err = read_each(im, skus, skus_path, read_sku);
+        if (!err)
+                err = read_each(im, subs, subs_path, snap_read_subscription);
         if (!err)
                 err = read_each(im, users, users_path, snap_read_user);
         if (!err)

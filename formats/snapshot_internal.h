@@ -31,3 +31,5 @@ int snap_read_user(struct snap_import *im, json_t *user, const char *path);
 int snap_read_group(struct snap_import *im, json_t *group, const char *path);
 int snap_claim_directs(struct snap_import *im, bool late);
 int snap_claim_group_licenses(struct snap_import *im);
+/* A subscription of the snapshot (snapshot_subscriptions.c), after the skus it names. */
+int snap_read_subscription(struct snap_import *im, json_t *sub, const char *path);

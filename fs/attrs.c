@@ -104,10 +104,14 @@ static int product_render(struct model *m, const struct fs_node *node, struct fs
                 fs_buf_printf(&out->content, "%s\n", p.name);
                 return 0;
         case FS_PRODUCT_TOTAL:
-                count = p.total;
-                break;
         case FS_PRODUCT_EXPIRING:
-                count = p.expiring_soon;
+                count = node->kind == FS_PRODUCT_TOTAL ? p.total : p.expiring_soon;
+                /* read-only while the seats are the subscriptions' */
+                r = model_product_subscribed(m, node->sku);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        out->mode = S_IFREG | 0444;
                 break;
         case FS_PRODUCT_ASSIGNED:
                 count = p.assigned;
@@ -141,6 +145,81 @@ const struct fs_kind_ops fs_product_attr_ops = {
 
 const struct fs_kind_ops fs_product_count_ops = {
         .render = product_render,
+};
+
+/* --- products/SKU/subscriptions/ID/ ---------------------------------------------------------- */
+
+/* A time as an attribute file shows it: ISO 8601 in UTC, or an empty line for none. */
+static void time_line(struct fs_buf *buf, time_t t)
+{
+        char when[MODEL_TIME_MAX] = "";
+
+        if (t)
+                model_time_format(t, when);
+        fs_buf_printf(buf, "%s\n", when);
+}
+
+static int subscription_render(struct model *m, const struct fs_node *node, struct fs_file *out)
+{
+        struct model_subscription sub;
+        int r = model_subscription_get(m, node->sku, node->subscription, &sub);
+
+        if (r < 0)
+                return r;
+        out->mtime = sub.created;
+        switch (node->kind) {
+        case FS_SUBSCRIPTION_SEATS:
+                fs_buf_printf(&out->content, "%lld\n", (long long)sub.seats);
+                break;
+        case FS_SUBSCRIPTION_ENDS:
+                time_line(&out->content, sub.ends);
+                break;
+        case FS_SUBSCRIPTION_STATUS:
+                fs_buf_printf(&out->content, "%s\n", sub.status);
+                break;
+        case FS_SUBSCRIPTION_NEXT:
+                time_line(&out->content, sub.next_lifecycle);
+                break;
+        case FS_SUBSCRIPTION_TRIAL:
+                fs_buf_printf(&out->content, "%s\n", sub.trial ? "yes" : "no");
+                break;
+        default:
+                time_line(&out->content, sub.created);
+                break;
+        }
+        return 0;
+}
+
+static int subscription_write(struct model *m, const struct fs_node *node, const char *value)
+{
+        int64_t n = 0;
+        time_t ends = 0;
+        int r = 0;
+
+        switch (node->kind) {
+        case FS_SUBSCRIPTION_SEATS:
+                r = parse_count(value, &n);
+                return r < 0 ? r : model_subscription_set_seats(m, node->sku, node->subscription,
+                                                                n);
+        case FS_SUBSCRIPTION_ENDS:
+                /* empty: no end date */
+                if (value[0])
+                        r = model_time_parse(value, &ends);
+                return r < 0 ? r : model_subscription_set_ends(m, node->sku, node->subscription,
+                                                               ends);
+        case FS_SUBSCRIPTION_TRIAL:
+                if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+                        return fs_refuse(-EINVAL, "trial is 'yes' or 'no', not '%.32s'", value);
+                return model_subscription_set_trial(m, node->sku, node->subscription,
+                                                    strcmp(value, "yes") == 0);
+        default:
+                return fs_refuse(-EPERM, "read-only");
+        }
+}
+
+const struct fs_kind_ops fs_subscription_attr_ops = {
+        .render = subscription_render,
+        .write = subscription_write,
 };
 
 /* --- users/UPN/ ---------------------------------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /*
- * The object directories: mkdir creates a product, user or group; rmdir deletes a product or
- * group, moves a user to deleted_users/, and purges a deleted user for good.
+ * The object directories: mkdir creates a product, user, group or subscription; rmdir deletes
+ * a product, group or subscription, moves a user to deleted_users/, and purges a deleted user
+ * for good.
  */
 #include "kinds.h"
 
@@ -17,6 +18,21 @@ static int product_remove(struct model *m, const struct fs_node *node)
 const struct fs_kind_ops fs_product_dir_ops = {
         .mkdir = product_make,
         .rmdir = product_remove,
+};
+
+static int subscription_make(struct model *m, const struct fs_node *node)
+{
+        return model_subscription_create(m, node->sku, node->subscription);
+}
+
+static int subscription_remove(struct model *m, const struct fs_node *node)
+{
+        return model_subscription_delete(m, node->sku, node->subscription);
+}
+
+const struct fs_kind_ops fs_subscription_dir_ops = {
+        .mkdir = subscription_make,
+        .rmdir = subscription_remove,
 };
 
 static int user_make(struct model *m, const struct fs_node *node)

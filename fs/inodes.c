@@ -370,6 +370,8 @@ int fs_inodes_node(struct fs_inodes *t, uint64_t ino, struct fs_node *ret)
                         found.sku = name->text;
                 else if (name && name->field == FIELD_UPN)
                         found.upn = name->text;
+                else if (name && name->field == FIELD_SUBSCRIPTION)
+                        found.subscription = name->text;
                 else if (name)
                         found.group = name->text;
         }

@@ -7,7 +7,7 @@
 
 #include "nodes.h"
 
-enum fs_field { FIELD_NONE, FIELD_SKU, FIELD_UPN, FIELD_GROUP };
+enum fs_field { FIELD_NONE, FIELD_SKU, FIELD_UPN, FIELD_GROUP, FIELD_SUBSCRIPTION };
 
 struct fs_kind_ops {
         /* files: the content, and mode or time where the record decides them */
@@ -79,7 +79,8 @@ int fs_list_lines(struct model *m, struct fs_buf *buf, const char *key,
                   enum model_listing listing, const char *a, const char *b);
 
 int fs_split(char *text, char sep, bool skip_empty, const char **pieces, size_t max);
-extern const struct fs_kind_ops fs_product_dir_ops, fs_user_dir_ops, fs_group_dir_ops;
+extern const struct fs_kind_ops fs_product_dir_ops, fs_user_dir_ops, fs_group_dir_ops,
+        fs_subscription_dir_ops, fs_subscription_attr_ops;
 extern const struct fs_kind_ops fs_deleted_user_dir_ops, fs_deleted_user_attr_ops,
         fs_suspended_ops;
 extern const struct fs_kind_ops fs_audit_ops, fs_summary_ops;

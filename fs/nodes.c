@@ -53,6 +53,23 @@ const struct fs_kind_info fs_kinds[FS_KIND_COUNT] = {
         [FS_PRODUCT_ERRORS] = { "errors", FS_PRODUCT, FIELD_NONE, 0, DIR_RW, NULL, 0 },
         [FS_PRODUCT_ERROR] = { NULL, FS_PRODUCT_ERRORS, FIELD_UPN, MODEL_LIST_PRODUCT_ERRORS,
                                FILE_RO, &fs_product_error_ops, 0 },
+        /* a subscription's change shows everywhere (MODEL_CHANGE_ALL): no stale marks needed */
+        [FS_PRODUCT_SUBSCRIPTIONS] = { "subscriptions", FS_PRODUCT, FIELD_NONE, 0, DIR_RW, NULL,
+                                       0 },
+        [FS_SUBSCRIPTION] = { NULL, FS_PRODUCT_SUBSCRIPTIONS, FIELD_SUBSCRIPTION,
+                              MODEL_LIST_SUBSCRIPTIONS, DIR_RO, &fs_subscription_dir_ops, 0 },
+        [FS_SUBSCRIPTION_SEATS] = { "seats", FS_SUBSCRIPTION, FIELD_NONE, 0, FILE_RW,
+                                    &fs_subscription_attr_ops, 0 },
+        [FS_SUBSCRIPTION_ENDS] = { "ends", FS_SUBSCRIPTION, FIELD_NONE, 0, FILE_RW,
+                                   &fs_subscription_attr_ops, 0 },
+        [FS_SUBSCRIPTION_STATUS] = { "status", FS_SUBSCRIPTION, FIELD_NONE, 0, FILE_RO,
+                                     &fs_subscription_attr_ops, 0 },
+        [FS_SUBSCRIPTION_NEXT] = { "next_lifecycle", FS_SUBSCRIPTION, FIELD_NONE, 0, FILE_RO,
+                                   &fs_subscription_attr_ops, 0 },
+        [FS_SUBSCRIPTION_TRIAL] = { "trial", FS_SUBSCRIPTION, FIELD_NONE, 0, FILE_RW,
+                                    &fs_subscription_attr_ops, 0 },
+        [FS_SUBSCRIPTION_CREATED] = { "created", FS_SUBSCRIPTION, FIELD_NONE, 0, FILE_RO,
+                                      &fs_subscription_attr_ops, 0 },
 
         [FS_USERS] = { "users", FS_ROOT, FIELD_NONE, 0, DIR_RW, NULL, 0 },
         [FS_USER] = { NULL, FS_USERS, FIELD_UPN, MODEL_LIST_USERS, DIR_RO, &fs_user_dir_ops, 0 },
@@ -172,13 +189,19 @@ const char *fs_node_key(const struct fs_node *node)
         return node->group[0] ? node->group : NULL;
 }
 
-/* A directory exists when the object named along its path does (at most one is named). */
+/*
+ * A directory exists when the object named along its path does (at most one is named, but for
+ * a product's subscription).
+ */
 static int dir_exists(struct model *m, const struct fs_node *node)
 {
+        struct model_subscription subscription;
         struct model_product product;
         struct model_user user;
         struct model_group group;
 
+        if (node->subscription[0])
+                return model_subscription_get(m, node->sku, node->subscription, &subscription);
         if (node->sku[0])
                 return model_product_get(m, node->sku, &product);
         if (node->upn[0] && is_deleted(node))

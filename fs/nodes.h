@@ -21,6 +21,9 @@ enum fs_kind {
         FS_PRODUCT_ASSIGNED, FS_PRODUCT_AVAILABLE, FS_PRODUCT_PLANS, FS_PRODUCT_USERS,
         FS_PRODUCT_USER,
         FS_PRODUCT_GROUPS, FS_PRODUCT_GROUP, FS_PRODUCT_ERRORS, FS_PRODUCT_ERROR,
+        FS_PRODUCT_SUBSCRIPTIONS, FS_SUBSCRIPTION, FS_SUBSCRIPTION_SEATS, FS_SUBSCRIPTION_ENDS,
+        FS_SUBSCRIPTION_STATUS, FS_SUBSCRIPTION_NEXT, FS_SUBSCRIPTION_TRIAL,
+        FS_SUBSCRIPTION_CREATED,
         FS_USERS, FS_USER, FS_USER_DISPLAY_NAME, FS_USER_LOCATION, FS_USER_LICENSES,
         FS_USER_LICENSE, FS_USER_GROUPS, FS_USER_GROUP,
         FS_GROUPS, FS_GROUP, FS_GROUP_MEMBERS, FS_GROUP_MEMBER, FS_GROUP_LICENSES,
@@ -40,10 +43,11 @@ enum fs_kind {
  */
 struct fs_node {
         enum fs_kind kind;
-        const char *sku, *upn, *group;
+        const char *sku, *upn, *group, *subscription;
 };
 
-#define FS_NODE_ROOT ((struct fs_node){ .kind = FS_ROOT, .sku = "", .upn = "", .group = "" })
+#define FS_NODE_ROOT ((struct fs_node){ .kind = FS_ROOT, .sku = "", .upn = "", .group = "", \
+                                        .subscription = "" })
 #define FS_PATH_MAX 4096                /* a path as written, "/" first */
 #define FS_DEPTH_MAX 8                  /* the deepest kind's distance from the root, and more */
 

@@ -44,6 +44,8 @@ static const char **node_field(struct fs_node *node, enum fs_field field)
                 return &node->upn;
         case FIELD_GROUP:
                 return &node->group;
+        case FIELD_SUBSCRIPTION:
+                return &node->subscription;
         default:
                 return NULL;
         }
@@ -51,8 +53,9 @@ static const char **node_field(struct fs_node *node, enum fs_field field)
 
 const char *fs_node_name(const struct fs_node *node, enum fs_field field)
 {
-        return field == FIELD_SKU ? node->sku : field == FIELD_UPN ? node->upn
-                                              : field == FIELD_GROUP ? node->group : "";
+        const char **name = node_field((struct fs_node *)node, field);
+
+        return name ? *name : "";
 }
 
 /* Finds the child of `parent` called name[0..len): a fixed name first, else the named kind. */

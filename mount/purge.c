@@ -1,6 +1,7 @@
 /*
- * Users deleted more than 30 days ago are purged at mount and then every hour. The thread
- * sleeps on a condition variable so that unmounting never waits for the hour to pass.
+ * What the clock does, at mount and then every hour: users deleted more than 30 days ago are
+ * purged, and subscriptions move to the status their end date gives (model_subscriptions_tick).
+ * The thread sleeps on a condition variable so that unmounting never waits for the hour to pass.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,6 +27,8 @@ static void purge_now(struct model *m)
         /* What it purged is licensefs's own change: the audit log has it, not the terminal. */
         if (model_purge_expired(m) < 0)
                 log_line("purging deleted users failed: %s", model_reason());
+        if (model_subscriptions_tick(m) < 0)
+                log_line("moving subscriptions by their end dates failed: %s", model_reason());
 }
 
 static void *run(void *opaque)

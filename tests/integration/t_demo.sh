@@ -105,7 +105,8 @@ mode_of() {
         case $p in
             ""|tenant|users/*/groups|groups/*/errors) echo 555 ;;
             products|users|groups|products/*/users|products/*/groups|users/*/licenses) echo 755 ;;
-            products/*/errors|deleted_users) echo 755 ;;
+            products/*/errors|products/*/subscriptions|deleted_users) echo 755 ;;
+            products/*/subscriptions/*) echo 555 ;;
             groups/*/members|groups/*/licenses) echo 755 ;;
             products/*|users/*|groups/*) echo 555 ;;
             *) echo "?" ;;
@@ -119,6 +120,9 @@ mode_of() {
             products/*/errors/*|groups/*/errors/*|users/*/groups/*) echo 444 ;;
             products/*/assigned|products/*/available) echo 444 ;;
             products/*/name|products/*/total|products/*/expiring_soon) echo 644 ;;
+            products/*/subscriptions/*/seats|products/*/subscriptions/*/ends) echo 644 ;;
+            products/*/subscriptions/*/trial) echo 644 ;;
+            products/*/subscriptions/*/*) echo 444 ;;
             users/*/display_name|users/*/usage_location) echo 644 ;;
             *) echo "?" ;;
         esac

@@ -17,7 +17,8 @@ expect_file "$M/products/Microsoft 365 E3 (no Teams)/name" "Microsoft 365 E3 (no
 expect_file "$M/products/A%2FB/name" "A/B"
 expect_file "$M/products/50%25 off/name" "50% off"
 expect_file "$M/products/x%25%2F%252F/name" "x%/%2F"
-expect_ls "$M/products/A%2FB" assigned available errors expiring_soon groups name plans total users
+expect_ls "$M/products/A%2FB" assigned available errors expiring_soon groups name plans \
+    subscriptions total users
 expect_ok mkdir "$M/groups/R&D %2F Lab (EMEA)"
 expect_ls "$M/groups" "R&D %2F Lab (EMEA)"
 expect_ok mkdir "$M/groups/Ünïcode ✓"
@@ -67,7 +68,8 @@ u255=$(printf 'u%.0s' $(seq $((255 - ${#D} - 1))))@$D
 u256=u$u255
 expect_eq 255 "${#u255}" "length of the 255-byte UPN"
 expect_ok mkdir "$M/products/$n255"
-expect_ls "$M/products/$n255" assigned available errors expiring_soon groups name plans total users
+expect_ls "$M/products/$n255" assigned available errors expiring_soon groups name plans \
+    subscriptions total users
 expect_file "$M/products/$n255/name" "$n255"
 expect_fail "File name too long" mkdir "$M/products/$n256"
 expect_fail "File name too long" stat "$M/products/$n256"

@@ -35,7 +35,7 @@ awk -v dir="$RECIPES/readme" '
     END { if (!failed && (file != "" || fence)) { print "recipe " name ": not closed"; exit 1 } }
 ' "$README"
 expect_eq 0 "$?" "extracting the recipes of README.md"
-expect_eq "offboarding onboarding plan snapshot utilisation waiting" \
+expect_eq "expiring offboarding onboarding plan snapshot utilisation waiting" \
     "$(cd "$RECIPES/readme" && echo *)" \
     "the recipes of README.md"
 
@@ -148,6 +148,13 @@ run_reading_recipe utilisation 0 \
     "AAD_PREMIUM        9 of  10 seats used ( 90%), 0 waiting" \
     "AAD_PREMIUM_P2     3 of   3 seats used (100%), 1 waiting"
 run_reading_recipe waiting 0 "AAD_PREMIUM: 0 waiting" "AAD_PREMIUM_P2: 1 waiting"
+run_reading_recipe expiring 0
+# two subscriptions: one ends in 10 days, one in 60
+soon=$(date -u -d '+10 days' +%Y-%m-%d)
+expect_ok mkdir "$M/$P1/subscriptions/Annual" "$M/$P2/subscriptions/Later"
+putln "$M/$P1/subscriptions/Annual/ends" "$soon"
+putln "$M/$P2/subscriptions/Later/ends" "$(date -u -d '+60 days' +%Y-%m-%d)"
+run_reading_recipe expiring 0 "${soon}T00:00:00Z Enabled 10 seats $P1/subscriptions/Annual"
 lf_unmount
 
 note "delete-user"

@@ -63,7 +63,8 @@ for f in "$M/tenant/name" "$M/tenant/usage_location"; do expect_mode "$f" 644; d
 note "create a product with seats"
 expect_ok mkdir "$P"
 expect_ls "$M/products" $SKU
-expect_ls "$P" assigned available errors expiring_soon groups name plans total users
+expect_ls "$P" assigned available errors expiring_soon groups name plans \
+    subscriptions total users
 expect_file "$P/name" $SKU
 expect_counts $SKU 0 0 0 0
 expect_mode "$P" 555

@@ -18,11 +18,14 @@
 #define UPN "adele@contoso.com"
 #define GONE "patti@contoso.com"        /* deleted by the fixture */
 #define GROUP "Sales"
+#define SUBSCRIBED "AAD_PREMIUM_P2"     /* the fixture gives it a subscription */
+#define SUBSCRIPTION "Annual"
 
 static void demo_setup(void)
 {
         ck_assert_int_eq(model_demo_fill(m), 1);
         ck_ok(model_user_delete(m, GONE));
+        ck_ok(model_subscription_create(m, SUBSCRIBED, SUBSCRIPTION));
 }
 
 static TCase *demo_tcase(const char *name)
@@ -75,9 +78,11 @@ static struct fs_node demo_node(enum fs_kind kind)
                 if (fs_kinds[k].name)
                         continue;
                 if (fs_kinds[k].field == FIELD_SKU)
-                        node.sku = SKU;
+                        node.sku = node.subscription[0] ? SUBSCRIBED : SKU;
                 else if (fs_kinds[k].field == FIELD_GROUP)
                         node.group = GROUP;
+                else if (fs_kinds[k].field == FIELD_SUBSCRIPTION)
+                        node.subscription = SUBSCRIPTION;
                 else
                         node.upn = k == FS_DELETED_USER ? GONE : UPN;
         }
@@ -174,6 +179,30 @@ static const struct value_case values[] = {
         { "/users/" UPN "/usage_location", "FR", 0, "FR\n", false },
         { "/users/" UPN "/usage_location", "France", EINVAL, NULL, false },
         { "/summary", "x", EPERM, NULL, false },
+        /* a subscription's files; its product's seats are its subscriptions' */
+        { "/products/" SUBSCRIBED "/subscriptions/" SUBSCRIPTION "/seats", "7", 0, "7\n", false },
+        { "/products/" SUBSCRIBED "/subscriptions/" SUBSCRIPTION "/seats", "x", EINVAL, NULL,
+          false },
+        { "/products/" SUBSCRIBED "/subscriptions/" SUBSCRIPTION "/seats", "0", EBUSY, NULL,
+          false },
+        { "/products/" SUBSCRIBED "/subscriptions/" SUBSCRIPTION "/ends", "2031-02-28", 0,
+          "2031-02-28T00:00:00Z\n", false },
+        { "/products/" SUBSCRIBED "/subscriptions/" SUBSCRIPTION "/ends",
+          "2031-02-28T12:30:00Z", 0, "2031-02-28T12:30:00Z\n", false },
+        { "/products/" SUBSCRIBED "/subscriptions/" SUBSCRIPTION "/ends",
+          "2031-02-28T12:30:00.25", 0, "2031-02-28T12:30:00Z\n", false },
+        { "/products/" SUBSCRIBED "/subscriptions/" SUBSCRIPTION "/ends", "", 0, "\n", false },
+        { "/products/" SUBSCRIBED "/subscriptions/" SUBSCRIPTION "/ends", "2031-02-30", EINVAL,
+          NULL, false },
+        { "/products/" SUBSCRIBED "/subscriptions/" SUBSCRIPTION "/ends", "28/02/2031", EINVAL,
+          NULL, false },
+        { "/products/" SUBSCRIBED "/subscriptions/" SUBSCRIPTION "/trial", "yes", 0, "yes\n",
+          false },
+        { "/products/" SUBSCRIBED "/subscriptions/" SUBSCRIPTION "/trial", "maybe", EINVAL, NULL,
+          false },
+        { "/products/" SUBSCRIBED "/subscriptions/" SUBSCRIPTION "/status", "Enabled", EPERM,
+          NULL, false },
+        { "/products/" SUBSCRIBED "/total", "9", EPERM, NULL, false },
         /* the options line of a record */
         { "/products/" SKU "/users/" UPN, "disabled_plans=MFA_PREMIUM", 0,
           "disabled_plans=MFA_PREMIUM\n", true },
