@@ -35,7 +35,7 @@ awk -v dir="$RECIPES/readme" '
     END { if (!failed && (file != "" || fence)) { print "recipe " name ": not closed"; exit 1 } }
 ' "$README"
 expect_eq 0 "$?" "extracting the recipes of README.md"
-expect_eq "expiring offboarding onboarding plan snapshot utilisation waiting" \
+expect_eq "expiring in-error offboarding onboarding plan snapshot utilisation waiting" \
     "$(cd "$RECIPES/readme" && echo *)" \
     "the recipes of README.md"
 
@@ -148,6 +148,18 @@ run_reading_recipe utilisation 0 \
     "AAD_PREMIUM        9 of  10 seats used ( 90%), 0 waiting" \
     "AAD_PREMIUM_P2     3 of   3 seats used (100%), 1 waiting"
 run_reading_recipe waiting 0 "AAD_PREMIUM: 0 waiting" "AAD_PREMIUM_P2: 1 waiting"
+run_reading_recipe in-error 0 "$P2/errors/alex@$D: CountViolation"
+# a member a rule holds back: Exchange Kiosk through a group, beside Exchange Plan 1
+expect_ok mkdir "$M/products/EXO_P1" "$M/products/KIOSK" "$M/groups/Kiosk"
+putln "$M/products/EXO_P1/total" 1
+putln "$M/products/KIOSK/total" 1
+putln "$M/products/EXO_P1/plans" EXCHANGE_S_STANDARD
+putln "$M/products/KIOSK/plans" EXCHANGE_S_DESKLESS
+expect_ok touch "$M/products/EXO_P1/users/adele@$D" "$M/groups/Kiosk/licenses/KIOSK"
+expect_ok touch "$M/groups/Kiosk/members/adele@$D"
+run_reading_recipe in-error 0 "$P2/errors/alex@$D: CountViolation" \
+    "products/KIOSK/errors/adele@$D: MutuallyExclusiveViolation (service plan \
+'EXCHANGE_S_DESKLESS' of 'KIOSK' conflicts with 'EXCHANGE_S_STANDARD', which 'EXO_P1' enables)"
 run_reading_recipe expiring 0
 # two subscriptions: one ends in 10 days, one in 60
 soon=$(date -u -d '+10 days' +%Y-%m-%d)

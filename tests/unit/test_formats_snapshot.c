@@ -306,6 +306,75 @@ START_TEST(test_export_round_trip)
 }
 END_TEST
 
+/*
+ * A snapshot's subscriptions: their seats replace prepaidUnits, their end dates come from the
+ * status and nextLifecycleDateTime (a Warning one ended 30 days before it), a LockedOut one is
+ * skipped with a warning; an export writes them back as they came.
+ */
+START_TEST(test_subscriptions)
+{
+        struct formats_snapshot_summary s;
+        struct model_subscription sub;
+        struct findings f = { 0 };
+        json_t *root = test_json(base), *subs, *out = NULL, *back;
+        struct model_product p;
+
+        subs = test_json("[{\"id\": \"S-ENABLED\", \"skuId\": \"" SKU "\", \"status\": "
+                         "\"Enabled\", \"totalLicenses\": 3, \"isTrial\": true, "
+                         "\"createdDateTime\": \"2023-01-02T03:04:05Z\", "
+                         "\"nextLifecycleDateTime\": null},"
+                         " {\"id\": \"S-WARNING\", \"skuPartNumber\": \"P1\", \"status\": "
+                         "\"Warning\", \"totalLicenses\": 2, "
+                         "\"nextLifecycleDateTime\": \"2023-12-01T00:00:00.000Z\"},"
+                         " {\"id\": \"S-LOCKED\", \"skuPartNumber\": \"P1\", \"status\": "
+                         "\"LockedOut\", \"totalLicenses\": 9}]");
+        json_object_set_new(root, "subscriptions", subs);
+        ck_ok(import(m, root, false, &f, &s));
+        ck_assert_msg(strstr(f.text, "$.subscriptions[2].status: a subscription LockedOut"),
+                      "%s", f.text);
+        ck_listing(m, MODEL_LIST_SUBSCRIPTIONS, "P1", NULL, "S-ENABLED", "S-WARNING");
+        ck_ok(model_subscription_get(m, "P1", "S-ENABLED", &sub));
+        ck_assert(sub.trial && sub.seats == 3 && sub.ends == 0 && sub.created == 1672628645);
+        ck_assert_str_eq(sub.status, "Enabled");
+        ck_ok(model_subscription_get(m, "P1", "S-WARNING", &sub));
+        /* ended 30 days before it is suspended; the clock (2023-11-14) has it in its grace */
+        ck_assert_int_eq(sub.ends, 1701388800 - 30 * 86400);
+        ck_assert_str_eq(sub.status, "Warning");
+        ck_ok(model_product_get(m, "P1", &p));
+        ck_assert_int_eq(p.total, 5);
+        ck_assert_int_eq(p.expiring_soon, 2);
+        check_invariants(m);
+        ck_ok(formats_snapshot_export(m, &out));
+        back = json_object_get(out, "subscriptions");
+        ck_assert_int_eq(json_array_size(back), 2);
+        ck_assert_str_eq(json_string_value(json_object_get(json_array_get(back, 1),
+                                                           "nextLifecycleDateTime")),
+                         "2023-12-01T00:00:00Z");
+        ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_array_get(
+                json_object_get(out, "subscribedSkus"), 0), "prepaidUnits"), "warning")), 2);
+        json_decref(root);
+        json_decref(out);
+}
+END_TEST
+
+/* A subscription of no sku of the snapshot refuses the file, with its place. */
+START_TEST(test_subscription_refused)
+{
+        struct formats_snapshot_summary s;
+        struct findings f = { 0 };
+        json_t *root = test_json(base);
+
+        json_object_set_new(root, "subscriptions", test_json(
+                "{\"value\": [{\"id\": \"S\", \"skuPartNumber\": \"NOPE\", \"status\": "
+                "\"Enabled\"}]}"));
+        ck_assert_int_lt(import(m, root, false, &f, &s), 0);
+        ck_assert_msg(strstr(f.text, "$.subscriptions.value[0].skuPartNumber: no sku in "
+                             "subscribedSkus is NOPE"), "%s", f.text);
+        ck_listing(m, MODEL_LIST_PRODUCTS, NULL, NULL, NULL);
+        json_decref(root);
+}
+END_TEST
+
 START_TEST(test_csv_export)
 {
         struct formats_snapshot_summary s;
@@ -402,6 +471,8 @@ int main(void)
         tcase_add_test(tcase, test_not_an_object);
         tcase_add_loop_test(tcase, test_parse, 0, sizeof(texts) / sizeof(texts[0]));
         tcase_add_test(tcase, test_export_round_trip);
+        tcase_add_test(tcase, test_subscriptions);
+        tcase_add_test(tcase, test_subscription_refused);
         tcase_add_test(tcase, test_csv_export);
         suite_add_tcase(suite, tcase);
         tcase_add_checked_fixture(files, formats_dir_setup, formats_dir_teardown);
