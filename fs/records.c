@@ -382,13 +382,6 @@ const struct fs_kind_ops fs_product_error_ops = {
         .unlink = product_error_withdraw,
 };
 
-static int add_sku(void *opaque, const char *sku)
-{
-        /* A SKU holds no control characters, so a newline ends each one. */
-        fs_buf_printf(opaque, "%s\n", sku);
-        return 0;
-}
-
 /* For each of the group's products the member is in error for: error=, product=, reason=. */
 static int group_error_render(struct model *m, const struct fs_node *node, struct fs_file *out)
 {
@@ -402,8 +395,11 @@ static int group_error_render(struct model *m, const struct fs_node *node, struc
         error = malloc(sizeof(*error));
         if (!error)
                 return -ENOMEM;
-        /* Collected first: the model is not called again from inside a listing. */
-        r = model_list(m, MODEL_LIST_ERROR_PRODUCTS, node->group, node->upn, add_sku, &skus);
+        /*
+         * Collected first, a SKU a line (it holds no control characters): the model is not
+         * called again from inside a listing.
+         */
+        r = fs_list_lines(m, &skus, NULL, MODEL_LIST_ERROR_PRODUCTS, node->group, node->upn);
         if (r >= 0)
                 r = fs_buf_error(&skus);
         if (r >= 0)

@@ -233,16 +233,25 @@ int model_direct_withdraw(struct model *m, const char *sku, const char *upn)
         return WRITE_TX(m, direct_withdraw(m, sku, upn));
 }
 
+/* Records the group's license of the product: 1 when new, 0 when it was there, or -errno. */
+static int group_license_insert(struct model *m, const char *sku, const char *group,
+                                struct path_ids *ids)
+{
+        int r = path_resolve(m, sku, group, NULL, ids);
+
+        if (r >= 0)
+                r = sql_exec(m, "INSERT INTO group_licenses (group_id, product_id, since) "
+                             "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", "iii", ids->group,
+                             ids->product, (int64_t)model_now(m));
+        return r;
+}
+
 static int group_license_add(struct model *m, const char *sku, const char *group)
 {
         struct path_ids ids;
         int r;
 
-        r = path_resolve(m, sku, group, NULL, &ids);
-        if (r >= 0)
-                r = sql_exec(m, "INSERT INTO group_licenses (group_id, product_id, since) "
-                             "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", "iii", ids.group,
-                             ids.product, (int64_t)model_now(m));
+        r = group_license_insert(m, sku, group, &ids);
         if (r <= 0)
                 return r;               /* assigned already (0), or an error */
         r = seat_paths_changed(m, ids.group, ids.product, 0, true);
@@ -262,11 +271,7 @@ static int group_license_import(struct model *m, const char *sku, const char *gr
         struct path_ids ids;
         int r;
 
-        r = path_resolve(m, sku, group, NULL, &ids);
-        if (r >= 0)
-                r = sql_exec(m, "INSERT INTO group_licenses (group_id, product_id, since) "
-                             "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", "iii", ids.group,
-                             ids.product, (int64_t)model_now(m));
+        r = group_license_insert(m, sku, group, &ids);
         /* The options first, so that the members' claims are checked with them. */
         if (r >= 0)
                 r = group_disabled_replace(m, ids.product, ids.group, disabled, count);

@@ -270,8 +270,8 @@ int seat_forget_user(struct model *m, int64_t user);
 int seat_set_total(struct model *m, int64_t product, int64_t total);
 /*
  * Sets the seats a product's subscriptions give: total (which may fall below assigned: nobody
- * loses a seat, and none is given while assigned >= total) and those expiring soon; seats it
- * adds go to the longest-waiting users. Checks nothing.
+ * loses a seat, and none is given while assigned >= total) and those expiring soon (-1: as
+ * they are); seats it adds go to the longest-waiting users. Checks nothing.
  */
 int seat_set_supply(struct model *m, int64_t product, int64_t total, int64_t expiring_soon);
 /* Sets the product's seats expiring soon. Checks nothing. */

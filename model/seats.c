@@ -10,9 +10,10 @@
  * A claim through groups that would break a service-plan rule beside the user's other seats is
  * held back (SEAT_BLOCKED: no seat, counted nowhere, the reason kept), as Entra puts such a
  * member in error rather than refuse the group's change. Which users' rules may have moved is
- * noted as the change goes (settle_later) and settled before it commits (seat_settle): a held
- * back claim whose rule no longer holds takes a seat, or its place in the queue, by its queue
- * number; an add-on held through groups that lost its last prerequisite is held back and its
+ * noted as the change goes (seat_settle_user_later) and settled before it commits
+ * (seat_settle): a held-back claim whose rule no longer holds takes a seat, or its place in the
+ * queue, by its queue number; a license held only through groups that now breaks a rule (an
+ * add-on whose prerequisite went, a plan its group's options enable again) is held back and its
  * seat handed on.
  */
 #include <errno.h>
@@ -88,7 +89,7 @@ static int claim_add(struct model *m, int64_t product, int64_t user, bool direct
 }
 
 /* Notes that the user's service-plan rules may have moved: seat_settle looks again. */
-static int settle_later(struct model *m, int64_t user)
+int seat_settle_user_later(struct model *m, int64_t user)
 {
         int64_t *grown;
         size_t i;
@@ -148,14 +149,14 @@ static int claim(struct model *m, int64_t product, int64_t user, bool through_gr
         if (column_int64(s, 0)) {
                 sql_reset(s);
                 /* already claimed; a new path may change what it enables */
-                return ruled ? settle_later(m, user) : 0;
+                return ruled ? seat_settle_user_later(m, user) : 0;
         }
         total = column_int64(s, 1);
         assigned = column_int64(s, 2);
         sql_reset(s);
         if (!ruled)
                 return claim_add(m, product, user, false, assigned < total, why);
-        r = settle_later(m, user);
+        r = seat_settle_user_later(m, user);
         if (r >= 0 && through_group)
                 r = plan_rules_claim_check(m, product, user, reason, sizeof(reason));
         if (r > 0)
@@ -225,7 +226,7 @@ static int promote_waiters(struct model *m, int64_t product, int64_t seats)
                                 r = audit_seat(m, product, users[i], true, "a freed seat went "
                                                "to the longest-waiting user");
                         if (r >= 0 && ruled)
-                                r = settle_later(m, users[i]);
+                                r = seat_settle_user_later(m, users[i]);
                         given++;
                 }
                 free(users);
@@ -284,7 +285,7 @@ int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user)
         if (column_int64(s, 1)) {
                 sql_reset(s);
                 /* the direct path or a licensed group keeps it, perhaps with other plans */
-                return ruled ? settle_later(m, user) : 0;
+                return ruled ? seat_settle_user_later(m, user) : 0;
         }
         waiting = column_int64(s, 2);
         over = column_int64(s, 4) != 0;
@@ -293,7 +294,7 @@ int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user)
         r = sql_write(m, "DELETE FROM seats WHERE product_id = $1 AND user_id = $2", "ii", product,
                       user);
         if (r >= 0 && ruled)
-                r = settle_later(m, user);
+                r = seat_settle_user_later(m, user);
         if (r < 0 || active == SEAT_BLOCKED)
                 return r < 0 ? r : 0;
         return active ? seat_vacated(m, product, waiting, over) : counts_add(m, product, 0, -1);
@@ -521,8 +522,7 @@ int seat_forget_user(struct model *m, int64_t user)
 
 /* --- a product's numbers --------------------------------------------------------------------- */
 
-/* Sets total and, unless it is -1, expiring_soon; seats it adds go to the longest-waiting. */
-static int supply_set(struct model *m, int64_t product, int64_t total, int64_t expiring_soon)
+int seat_set_supply(struct model *m, int64_t product, int64_t total, int64_t expiring_soon)
 {
         struct seat_counts counts = { 0 };
         int64_t promoted = 0;
@@ -547,12 +547,7 @@ static int supply_set(struct model *m, int64_t product, int64_t total, int64_t e
 
 int seat_set_total(struct model *m, int64_t product, int64_t total)
 {
-        return supply_set(m, product, total, -1);
-}
-
-int seat_set_supply(struct model *m, int64_t product, int64_t total, int64_t expiring_soon)
-{
-        return supply_set(m, product, total, expiring_soon);
+        return seat_set_supply(m, product, total, -1);
 }
 
 int seat_set_expiring_soon(struct model *m, int64_t product, int64_t n)
@@ -577,12 +572,7 @@ int seat_clear_all(struct model *m)
 
 /* --- claims a service-plan rule holds back, settled before a change commits ----------------- */
 
-int seat_settle_user_later(struct model *m, int64_t user)
-{
-        return settle_later(m, user);
-}
-
-/* settle_later for each user the query ($1 = id) selects. */
+/* seat_settle_user_later for each user the query ($1 = id) selects. */
 static int settle_selected_later(struct model *m, const char *sql, int64_t id)
 {
         int64_t *users = NULL;
@@ -591,7 +581,7 @@ static int settle_selected_later(struct model *m, const char *sql, int64_t id)
 
         r = collect_ids(m, &users, &count, sql, "i", id);
         for (i = 0; r >= 0 && i < count; i++)
-                r = settle_later(m, users[i]);
+                r = seat_settle_user_later(m, users[i]);
         free(users);
         return r < 0 ? r : 0;
 }
@@ -642,7 +632,7 @@ static int claim_unblock(struct model *m, int64_t product, int64_t user)
         return r < 0 ? r : 0;
 }
 
-/* An add-on held through groups that lost its last prerequisite: held back, its seat handed on. */
+/* A license held only through groups that now breaks a rule: held back, its seat handed on. */
 static int claim_hold_back(struct model *m, int64_t product, int64_t user, const char *reason)
 {
         int r;

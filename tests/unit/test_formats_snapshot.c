@@ -357,6 +357,26 @@ START_TEST(test_subscriptions)
 }
 END_TEST
 
+/* A product of the tenant's that has subscriptions keeps their seats, whatever prepaidUnits say. */
+START_TEST(test_subscribed_product_keeps_its_seats)
+{
+        struct formats_snapshot_summary s;
+        struct findings f = { 0 };
+        json_t *root = test_json(base);
+        struct model_product p;
+
+        ck_ok(model_product_create(m, "P1"));
+        ck_ok(model_product_set_total(m, "P1", 4));
+        ck_ok(model_subscription_create(m, "P1", "S"));
+        ck_ok(import(m, root, false, &f, &s));
+        ck_assert_msg(strstr(f.text, "P1 has subscriptions: its seats are theirs"), "%s", f.text);
+        ck_ok(model_product_get(m, "P1", &p));
+        ck_assert_int_eq(p.total, 4);
+        check_invariants(m);
+        json_decref(root);
+}
+END_TEST
+
 /* A subscription of no sku of the snapshot refuses the file, with its place. */
 START_TEST(test_subscription_refused)
 {
@@ -473,6 +493,7 @@ int main(void)
         tcase_add_test(tcase, test_export_round_trip);
         tcase_add_test(tcase, test_subscriptions);
         tcase_add_test(tcase, test_subscription_refused);
+        tcase_add_test(tcase, test_subscribed_product_keeps_its_seats);
         tcase_add_test(tcase, test_csv_export);
         suite_add_tcase(suite, tcase);
         tcase_add_checked_fixture(files, formats_dir_setup, formats_dir_teardown);
