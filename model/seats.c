@@ -365,21 +365,29 @@ int seat_import_direct(struct model *m, int64_t product, int64_t user)
         return r < 0 ? r : !active;
 }
 
+/*
+ * A statement per seat state, the state written in it: SQLite compiles a statement again at
+ * every call that binds a value its partial index (seats_waiting) depends on.
+ */
+#define SEAT_GET_SQL(state)                                                                  \
+        "SELECT s.direct, s.since, CASE WHEN s.active = 2 THEN (SELECT count(*) FROM "       \
+        "suspended_paths sp WHERE sp.user_id = s.user_id AND sp.product_id = s.product_id) " \
+        "ELSE " GROUP_PATHS_SQL " END FROM seats s JOIN products p ON p.id = s.product_id "  \
+        "JOIN users u ON u.id = s.user_id WHERE p.sku = $1 AND u.upn = $2 AND s.active = "   \
+        #state
+
 int seat_get(struct model *m, const char *sku, const char *upn, int64_t state,
              struct model_holder *ret)
 {
         static const char *const what[] = { "does not wait for", "does not hold",
                                             "has no suspended" };
+        static const char *const sql[] = { SEAT_GET_SQL(0), SEAT_GET_SQL(1), SEAT_GET_SQL(2) };
         struct sql_stmt *s;
         int r;
 
-        r = sql_prepare(m, &s, "SELECT s.direct, s.since, CASE WHEN s.active = 2 THEN "
-                        "(SELECT count(*) FROM suspended_paths sp WHERE sp.user_id = s.user_id "
-                        "AND sp.product_id = s.product_id) ELSE " GROUP_PATHS_SQL " END "
-                        "FROM seats s JOIN products p ON p.id = s.product_id "
-                        "JOIN users u ON u.id = s.user_id "
-                        "WHERE p.sku = $1 AND u.upn = $2 AND s.active = $3", "tti", sku, upn,
-                        state);
+        if (state < SEAT_WAITING || state > SEAT_SUSPENDED)
+                return refuse(-EINVAL, "no such seat state: %lld", (long long)state);
+        r = sql_prepare(m, &s, sql[state], "tt", sku, upn);
         if (r >= 0)
                 r = sql_step(s);
         if (r == 0)
@@ -433,17 +441,25 @@ int seat_error_get(struct model *m, const char *sku, const char *upn, struct mod
 
 /* --- a user's seats as it is deleted, restored and purged ------------------------------------ */
 
+/* In product order: the order of the seats handed on, and of their audit lines. */
+#define USER_SEATS_SQL(state)                                                      \
+        "SELECT product_id FROM seats WHERE user_id = $1 AND active = " #state " ORDER BY " \
+        "product_id"
+
 /* Calls fn(m, product) for each product of the user's seats rows in the given state. */
 static int each_seat(struct model *m, int64_t user, int64_t state,
                      int (*fn)(struct model *m, int64_t product))
 {
+        /* The state written in the statement, as in seat_get. */
+        static const char *const sql[] = { USER_SEATS_SQL(0), USER_SEATS_SQL(1),
+                                           USER_SEATS_SQL(2) };
         int64_t *products = NULL;
         size_t count = 0, i;
         int r;
 
-        /* In product order: the order of the seats handed on, and of their audit lines. */
-        r = collect_ids(m, &products, &count, "SELECT product_id FROM seats WHERE user_id = $1 "
-                        "AND active = $2 ORDER BY product_id", "ii", user, state);
+        if (state < SEAT_WAITING || state > SEAT_SUSPENDED)
+                return refuse(-EINVAL, "no such seat state: %lld", (long long)state);
+        r = collect_ids(m, &products, &count, sql[state], "i", user);
         for (i = 0; r >= 0 && i < count; i++)
                 r = fn(m, products[i]);
         free(products);

@@ -15,12 +15,12 @@ if lf_sqlite; then
     mv -- "$V1" "$DB"
 else
     expect_ok "$LICENSEFS" copy "$V1" "$DB"
-    expect_eq 5 "$(sqlite3 "$V1" 'PRAGMA user_version')" "the file copied from, upgraded"
+    expect_eq 6 "$(sqlite3 "$V1" 'PRAGMA user_version')" "the file copied from, upgraded"
 fi
 
 lf_mount
 if lf_sqlite; then
-    expect_eq 5 "$(sqlite3 "$DB" 'PRAGMA user_version')" "schema version after the upgrade"
+    expect_eq 6 "$(sqlite3 "$DB" 'PRAGMA user_version')" "schema version after the upgrade"
     expect_eq 600 "$(stat -c %a "$DB")" "mode of the upgraded database"
     # seats that lapse may leave more assigned than total: the table's rule says so now
     expect_match 'CHECK \(0 <= assigned\),.*CHECK \(waiting = 0 OR assigned >= total\)' \
@@ -51,13 +51,52 @@ expect_file "$M/tenant/plan_dependencies" "MCOMEETADV: MCOSTANDARD" \
     "SHAREPOINT_PROJECT: SHAREPOINTENTERPRISE" \
     "WORKPLACE_ANALYTICS: EXCHANGE_S_ENTERPRISE EXCHANGE_S_STANDARD"
 expect_eq 8 "$(wc -l <"$M/tenant/plan_conflicts")" "the service-plan rules shipped: 8 sets"
+
+note "a change writes few pages: only waiters are in the queue's index, offsets in none"
+expect_ok mkdir "$M/products/PAGES"
+expect_ok putln "$M/products/PAGES/total" 5
+if lf_sqlite; then
+    # wal_frames OP PATH: the pages (WAL frames) the one change `OP PATH` committed, or why not
+    wal_frames() {
+        local page busy=1 i
+        page=$(sqlite3 "$DB" 'PRAGMA page_size')
+        for i in 1 2 3 4 5; do
+            busy=$(sqlite3 "$DB" 'PRAGMA wal_checkpoint(TRUNCATE)' | cut -d'|' -f1)
+            [ "$busy" = 0 ] && break
+            sleep 0.2
+        done
+        if [ "$busy" != 0 ]; then
+            echo "none: the WAL could not be checkpointed"
+        elif ! "$1" "$2"; then
+            echo "none: $1 failed"
+        else
+            echo $((($(stat -c %s "$DB-wal") - 32) / (page + 24)))
+        fi
+    }
+    for change in "touch 5" "rm 4"; do
+        n=$(wal_frames "${change% *}" "$M/products/PAGES/users/adele@$D")
+        if [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le "${change#* }" ]; then
+            pass
+        else
+            fail "${change% *} of a holder committed $n pages, 1 to ${change#* } expected"
+        fi
+    done
+else
+    expect_eq "seats_waiting|(product_id, queue) WHERE (active = 0)" \
+        "$(lf_sql tenant "SELECT indexname, substring(indexdef from '\(.*') FROM pg_indexes WHERE
+            schemaname = current_schema() AND indexname IN ('seats_queue', 'seats_waiting',
+            'audit_by_start')")" "the indexes of the queue and the audit log"
+    expect_ok touch "$M/products/PAGES/users/adele@$D"
+    expect_ok rm "$M/products/PAGES/users/adele@$D"
+fi
+expect_counts PAGES 5 0 5
 lf_unmount
 
 note "a second mount finds the upgraded database as it left it"
 lf_mount
 expect_ls "$M/deleted_users" "lee@$D"
 if lf_sqlite; then
-    expect_eq 5 "$(sqlite3 "$DB" 'PRAGMA user_version')" "schema version stays"
+    expect_eq 6 "$(sqlite3 "$DB" 'PRAGMA user_version')" "schema version stays"
 fi
 lf_unmount
 lf_finish
