@@ -129,7 +129,8 @@ static void since_line(struct fs_file *out, time_t since)
 
 /*
  * A holder's record, or a deleted user's suspended one: the same lines, another state. Its
- * three listings are read together (one round trip on a server), each into its own buffer.
+ * three listings are read together (one round trip on a server), each into its own buffer,
+ * in the caller's read session, where the seat just read says its product and user exist.
  */
 static int seat_record(struct model *m, const struct fs_node *node, struct fs_file *out,
                        const struct model_holder *seat, bool suspended)
@@ -140,9 +141,11 @@ static int seat_record(struct model *m, const struct fs_node *node, struct fs_fi
         struct lines_ctx plan_lines = { &plans, "plan", NULL, 0 };
         const struct model_list_request listings[] = {
                 { suspended ? MODEL_LIST_SUSPENDED_PATHS : MODEL_LIST_PATH_GROUPS, node->sku,
-                  node->upn, add_line, &group_lines },
-                { MODEL_LIST_DIRECT_DISABLED, node->sku, node->upn, add_line, &disabled_names },
-                { MODEL_LIST_EFFECTIVE_PLANS, node->sku, node->upn, add_line, &plan_lines },
+                  node->upn, add_line, &group_lines, .parents_known = true },
+                { MODEL_LIST_DIRECT_DISABLED, node->sku, node->upn, add_line, &disabled_names,
+                  .parents_known = true },
+                { MODEL_LIST_EFFECTIVE_PLANS, node->sku, node->upn, add_line, &plan_lines,
+                  .parents_known = true },
         };
         int r;
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,11 +155,23 @@ static void sqlite_close(struct db_conn *c)
         free(c);
 }
 
+/*
+ * Before SQLite's first use in the process: no memory statistics, which nothing here reads and
+ * which take a process-wide mutex on every allocation and free SQLite makes (a statement
+ * several). SQLite refuses the setting once it has started; it then keeps its default.
+ */
+static void configure_library(void)
+{
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sqlite_open(const char *target, struct db_conn **ret)
 {
+        static pthread_once_t library_configured = PTHREAD_ONCE_INIT;
         struct db_conn *c;
         int rc, r;
 
+        pthread_once(&library_configured, configure_library);
         c = calloc(1, sizeof(*c));
         if (!c)
                 return refuse(-ENOMEM, "out of memory");

@@ -198,14 +198,16 @@ static const struct listing listings[] = {
 };
 
 /* Sends the listing's queries, which step reads later: parents (NULL: none) and names. */
-static int list_start(struct model *m, const struct listing *l, const char *a, const char *b,
-                      struct sql_stmt **parents, struct sql_stmt **names)
+static int list_start(struct model *m, const struct listing *l,
+                      const struct model_list_request *request, struct sql_stmt **parents,
+                      struct sql_stmt **names)
 {
+        const char *a = request->a, *b = request->b;
         int r = 0;
 
         /* Unused parameters bind as NULL, which matches nothing. */
         *parents = NULL;
-        if (l->parents)
+        if (l->parents && !request->parents_known)
                 r = sql_prepare(m, parents, l->parents, "tt", a, b);
         if (r >= 0 && *parents)
                 r = sql_prefetch(*parents);
@@ -288,16 +290,16 @@ static int lists(struct model *m, const struct model_list_request *requests, siz
         int r = 0;
 
         for (i = 0; i < count && r >= 0; i++) {
-                r = list_start(m, &listings[requests[i].listing], requests[i].a, requests[i].b,
-                               &parents[i], &names[i]);
+                r = list_start(m, &listings[requests[i].listing], &requests[i], &parents[i],
+                               &names[i]);
                 started += r >= 0;
         }
         for (i = 0; i < started && r >= 0; i++) {
                 struct sql_stmt *check = parents[i];
 
                 if (rebind_needed(requests, parents, names, started, i))
-                        r = list_start(m, &listings[requests[i].listing], requests[i].a,
-                                       requests[i].b, &check, &names[i]);
+                        r = list_start(m, &listings[requests[i].listing], &requests[i], &check,
+                                       &names[i]);
                 else if (check && parents_found(requests, parents, i))
                         check = NULL;
                 if (r >= 0)
@@ -328,7 +330,8 @@ int model_list_each(struct model *m, const struct model_list_request *requests, 
 int model_list(struct model *m, enum model_listing listing, const char *a, const char *b,
                model_list_fn fn, void *ctx)
 {
-        struct model_list_request request = { listing, a, b, fn, ctx };
+        struct model_list_request request = { .listing = listing, .a = a, .b = b, .fn = fn,
+                                              .ctx = ctx };
 
         return model_list_each(m, &request, 1);
 }

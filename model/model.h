@@ -585,6 +585,8 @@ struct model_list_request {
         const char *a, *b;
         model_list_fn fn;
         void *ctx;
+        /* The caller read a and b in this same read session: their check (ENOENT) is skipped. */
+        bool parents_known;
 };
 
 #define MODEL_LIST_EACH_MAX 8

@@ -224,12 +224,12 @@ START_TEST(test_listings_read_together)
 {
         struct joined together[6], alone;
         struct model_list_request requests[] = {
-                { MODEL_LIST_PATH_GROUPS, "P2", "zoe@x.com", join_name, &together[0] },
-                { MODEL_LIST_PATH_GROUPS, "P1", "amy@x.com", join_name, &together[1] },
-                { MODEL_LIST_PRODUCT_HOLDERS, "P1", NULL, join_name, &together[2] },
-                { MODEL_LIST_DIRECT_DISABLED, "P1", "zoe@x.com", join_name, &together[3] },
-                { MODEL_LIST_EFFECTIVE_PLANS, "P2", "amy@x.com", join_name, &together[4] },
-                { MODEL_LIST_PATH_GROUPS, "P2", "zoe@x.com", join_name, &together[5] },
+                { MODEL_LIST_PATH_GROUPS, "P2", "zoe@x.com", join_name, &together[0], false },
+                { MODEL_LIST_PATH_GROUPS, "P1", "amy@x.com", join_name, &together[1], false },
+                { MODEL_LIST_PRODUCT_HOLDERS, "P1", NULL, join_name, &together[2], false },
+                { MODEL_LIST_DIRECT_DISABLED, "P1", "zoe@x.com", join_name, &together[3], false },
+                { MODEL_LIST_EFFECTIVE_PLANS, "P2", "amy@x.com", join_name, &together[4], false },
+                { MODEL_LIST_PATH_GROUPS, "P2", "zoe@x.com", join_name, &together[5], false },
         };
         int i;
 
@@ -254,8 +254,8 @@ START_TEST(test_listings_read_together_refused)
 {
         struct joined first = { "" }, second = { "" };
         struct model_list_request requests[MODEL_LIST_EACH_MAX + 1] = {
-                { MODEL_LIST_PATH_GROUPS, "P2", "zoe@x.com", join_name, &first },
-                { MODEL_LIST_PATH_GROUPS, "nope", "zoe@x.com", join_name, &second },
+                { MODEL_LIST_PATH_GROUPS, "P2", "zoe@x.com", join_name, &first, false },
+                { MODEL_LIST_PATH_GROUPS, "nope", "zoe@x.com", join_name, &second, false },
         };
         int i;
 
@@ -265,10 +265,34 @@ START_TEST(test_listings_read_together_refused)
         ck_assert_str_eq(second.text, "");
         for (i = 0; i < COUNT(requests); i++)
                 requests[i] = (struct model_list_request){ MODEL_LIST_PRODUCTS, NULL, NULL,
-                                                           join_name, &first };
+                                                           join_name, &first, false };
         ck_refused(model_list_each(m, requests, COUNT(requests)), EINVAL);
         /* the model is usable after both */
         ck_listing(m, MODEL_LIST_PATH_GROUPS, "P1", "amy@x.com", "G1");
+}
+END_TEST
+
+/*
+ * A caller that read the parents in its own read session may say so: the same names, without
+ * the check, so a missing parent then lists nothing instead of ENOENT.
+ */
+START_TEST(test_listings_parents_known)
+{
+        struct joined checked = { "" }, known = { "" }, missing = { "" };
+        struct model_list_request requests[] = {
+                { MODEL_LIST_PATH_GROUPS, "P2", "zoe@x.com", join_name, &checked, false },
+                { MODEL_LIST_PATH_GROUPS, "P2", "zoe@x.com", join_name, &known, true },
+                { MODEL_LIST_DIRECT_DISABLED, "nope", "zoe@x.com", join_name, &missing, true },
+        };
+
+        make_listing_tenant();
+        ck_ok(model_list_each(m, requests, COUNT(requests)));
+        ck_assert_str_eq(checked.text, "G1,g2,");
+        ck_assert_str_eq(known.text, checked.text);
+        ck_assert_str_eq(missing.text, "");
+        ck_refused(model_list_each(m, &(struct model_list_request){
+                MODEL_LIST_DIRECT_DISABLED, "nope", "zoe@x.com", join_name, &missing, false }, 1),
+                   ENOENT);
 }
 END_TEST
 
@@ -297,6 +321,7 @@ static Suite *listings_suite(void)
         tcase_add_test(tcase, test_callback_stops_listing);
         tcase_add_test(tcase, test_listings_read_together);
         tcase_add_test(tcase, test_listings_read_together_refused);
+        tcase_add_test(tcase, test_listings_parents_known);
         suite_add_tcase(suite, tcase);
         return suite;
 }
