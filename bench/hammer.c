@@ -5,6 +5,7 @@
  *   hammer stat COUNT PATH      stat(PATH) COUNT times
  *   hammer read COUNT PATH      open, read all, close PATH COUNT times (as cat does)
  *   hammer touch PATH...        touch each PATH once (open O_CREAT, futimens, close)
+ *   hammer write VALUE PATH...  write "VALUE\n" to each PATH once (open O_TRUNC, write, close)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,12 +40,21 @@ int main(int argc, char **argv)
         ssize_t n;
         int fd;
 
-        if (argc < 3 || (strcmp(argv[1], "touch") != 0 && argc != 4)) {
-                fprintf(stderr, "usage: hammer stat|read COUNT PATH | hammer touch PATH...\n");
+        if (argc < 3 || (strcmp(argv[1], "touch") != 0 && strcmp(argv[1], "write") != 0 &&
+                         argc != 4)) {
+                fprintf(stderr, "usage: hammer stat|read COUNT PATH | hammer touch PATH... | "
+                        "hammer write VALUE PATH...\n");
                 return 2;
         }
         t0 = now();
-        if (strcmp(argv[1], "touch") == 0) {
+        if (strcmp(argv[1], "write") == 0) {
+                n = snprintf(buf, sizeof(buf), "%s\n", argv[2]);
+                for (i = 3; i < argc; i++) {
+                        fd = open(argv[i], O_WRONLY | O_TRUNC);
+                        if (fd < 0 || write(fd, buf, (size_t)n) != n || close(fd) < 0)
+                                return fail("write", argv[i]);
+                }
+        } else if (strcmp(argv[1], "touch") == 0) {
                 for (i = 2; i < argc; i++) {
                         fd = open(argv[i], O_WRONLY | O_CREAT | O_NOCTTY | O_NONBLOCK, 0666);
                         if (fd < 0 || futimens(fd, NULL) < 0)
