@@ -86,6 +86,11 @@ unsigned long fs_commits(void)
         return commits;
 }
 
+unsigned long fs_generation(struct fs *fs)
+{
+        return __atomic_load_n(&fs->generation, __ATOMIC_ACQUIRE);
+}
+
 /* What a change of this model or of another connection touched: the same forgetting. */
 static void forget_changes(void *ctx, const struct model_change *changes, size_t count)
 {
@@ -93,6 +98,7 @@ static void forget_changes(void *ctx, const struct model_change *changes, size_t
         struct fs_node node = FS_NODE_ROOT;
         size_t i;
 
+        __atomic_add_fetch(&inv->fs->generation, 1, __ATOMIC_ACQ_REL);
         forget_kinds(inv, STALE_ON_ANY, node);
         for (i = 0; i < count; i++) {
                 const struct model_change *c = &changes[i];

@@ -9,9 +9,19 @@
 
 enum fs_field { FIELD_NONE, FIELD_SKU, FIELD_UPN, FIELD_GROUP, FIELD_SUBSCRIPTION };
 
+/* One file of a directory rendered with the others: the name its field takes, and the file. */
+typedef int (*fs_rendered_fn)(void *ctx, const char *name, const struct fs_file *file);
+
 struct fs_kind_ops {
         /* files: the content, and mode or time where the record decides them */
         int (*render)(struct model *m, const struct fs_node *node, struct fs_file *out);
+        /*
+         * named files: renders every file of the kind that directory `dir` lists, at once (each
+         * as render would, starting from `mode`), where that costs less than one by one;
+         * returns without calling fn where it does not (NULL: never).
+         */
+        int (*render_all)(struct model *m, const struct fs_node *dir, mode_t mode,
+                          fs_rendered_fn fn, void *ctx);
         /* attribute files: a new value, trimmed, without NUL bytes */
         int (*write)(struct model *m, const struct fs_node *node, const char *value);
         /* list files: checks a value at write(); write() then applies it at close */

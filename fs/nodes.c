@@ -268,6 +268,58 @@ int fs_node_stat(struct model *m, const struct fs_node *node, struct stat *ret)
         return 0;
 }
 
+struct stat_all_ctx {
+        fs_stat_fn fn;
+        void *ctx;
+};
+
+static int stat_rendered(void *opaque, const char *name, const struct fs_file *file)
+{
+        struct stat_all_ctx *all = opaque;
+        struct stat st;
+
+        fs_file_stat(file, &st);
+        return all->fn(all->ctx, name, &st);
+}
+
+int fs_node_stat_all(struct model *m, const struct fs_node *dir, fs_stat_fn fn, void *ctx)
+{
+        struct stat_all_ctx all = { fn, ctx };
+        int kind, r, end;
+
+        if (!is_dir(dir))
+                return -ENOTDIR;
+        r = model_read_begin(m);
+        if (r < 0)
+                return r;
+        for (kind = 0; r >= 0 && kind < FS_KIND_COUNT; kind++) {
+                const struct fs_kind_info *info = &fs_kinds[kind];
+
+                if (info->parent == dir->kind && !info->name && info->ops &&
+                    info->ops->render_all)
+                        r = info->ops->render_all(m, dir, info->mode, stat_rendered, &all);
+        }
+        end = model_read_end(m);
+        return r < 0 ? r : end;
+}
+
+const char *fs_node_own_name(const struct fs_node *node)
+{
+        switch (fs_kinds[node->kind].field) {
+        case FIELD_SKU:
+                return node->sku;
+        case FIELD_UPN:
+                return node->upn;
+        case FIELD_GROUP:
+                return node->group;
+        case FIELD_SUBSCRIPTION:
+                return node->subscription;
+        case FIELD_NONE:
+                break;
+        }
+        return "";
+}
+
 void fs_file_stat(const struct fs_file *file, struct stat *ret)
 {
         memset(ret, 0, sizeof(*ret));

@@ -97,6 +97,15 @@ void fs_file_stat(const struct fs_file *file, struct stat *ret);
 /* Renders a file's content (and mode and time) into ret, which the caller frees. */
 int fs_node_render(struct model *m, const struct fs_node *node, struct fs_file *ret);
 /*
+ * The attributes of the files directory `dir` lists, where its kinds render them all at once
+ * (fn for each, with the name its field takes: a UPN, a SKU, a group's name); where a kind
+ * renders one file at a time, fn is not called for its files. In one read session.
+ */
+typedef int (*fs_stat_fn)(void *ctx, const char *name, const struct stat *st);
+int fs_node_stat_all(struct model *m, const struct fs_node *dir, fs_stat_fn fn, void *ctx);
+/* The name of the node's own field (its UPN as a holder of a product, say); "" for none. */
+const char *fs_node_own_name(const struct fs_node *node);
+/*
  * Files read in place rather than rendered at open (the audit log, which may be long): whether
  * the node is one, and `size` bytes of it from `offset` into buf (returns the count, 0 at the end).
  */

@@ -1,7 +1,10 @@
 /*
  * Directories: opendir lists a directory's names into a handle, readdir and readdirplus serve
  * them by offset (real offsets, so that readdirplus hands the kernel each entry's attributes
- * and `ls -l` costs no lookups), and a read from offset 0 after the first lists afresh.
+ * and `ls -l` costs no lookups), and a read from offset 0 after the first lists afresh. The
+ * first readdirplus renders the files whose kind renders them all at once (a product's
+ * holders: one statement, not several each), and serves their attributes from the handle
+ * while no change has been made since.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -9,12 +12,22 @@
 
 #include "ops.h"
 
+/* A listed file's attributes, rendered with the others. */
+struct child_stat {
+        char *name;                     /* its field's (a UPN), not its escaped file name */
+        struct stat st;
+};
+
 /* An open directory: its names as listed at opendir (or at a rewind), by offset. */
 struct dir_handle {
         struct fs_handle link;          /* first: the filesystem's list of open handles */
         char **names;
         size_t count, size;
         bool read;                      /* served from offset 0 once: a new 0 is a rewind */
+        bool stats_read;                /* the first readdirplus rendered what it could */
+        struct child_stat *stats;       /* by name */
+        size_t stats_count, stats_size;
+        unsigned long generation;       /* fs_generation when they were rendered */
 };
 
 static void names_free(struct dir_handle *d)
@@ -26,12 +39,75 @@ static void names_free(struct dir_handle *d)
         free(d->names);
 }
 
+static void stats_free(struct dir_handle *d)
+{
+        size_t i;
+
+        for (i = 0; i < d->stats_count; i++)
+                free(d->stats[i].name);
+        free(d->stats);
+        d->stats = NULL;
+        d->stats_count = d->stats_size = 0;
+}
+
 static struct dir_handle *dir_free(struct dir_handle *d)
 {
-        if (d)
+        if (d) {
                 names_free(d);
+                stats_free(d);
+        }
         free(d);
         return NULL;
+}
+
+static int keep_stat(void *opaque, const char *name, const struct stat *st)
+{
+        struct dir_handle *d = opaque;
+
+        if (d->stats_count == d->stats_size) {
+                size_t size = d->stats_size ? 2 * d->stats_size : 32;
+                struct child_stat *stats = realloc(d->stats, size * sizeof(*stats));
+
+                if (!stats)
+                        return -ENOMEM;
+                d->stats = stats;
+                d->stats_size = size;
+        }
+        d->stats[d->stats_count].name = strdup(name);
+        d->stats[d->stats_count].st = *st;
+        return d->stats[d->stats_count++].name ? 0 : -ENOMEM;
+}
+
+static int by_name(const void *a, const void *b)
+{
+        return strcmp(((const struct child_stat *)a)->name, ((const struct child_stat *)b)->name);
+}
+
+/* Renders, once per listing, the attributes the directory's kinds give all at once. */
+static void read_stats(fuse_req_t req, struct dir_handle *d, const struct fs_node *dir)
+{
+        if (d->stats_read)
+                return;
+        d->stats_read = true;
+        /* Taken first: a change while they are read makes them unused. */
+        d->generation = fs_generation(fs_of(req));
+        if (fs_node_stat_all(model_of(req), dir, keep_stat, d) < 0)
+                stats_free(d);          /* one by one, then */
+        else if (d->stats_count)
+                qsort(d->stats, d->stats_count, sizeof(*d->stats), by_name);
+}
+
+/* The attributes rendered with the others of the directory's child `node`, if still true. */
+static const struct stat *known_stat(fuse_req_t req, const struct dir_handle *d,
+                                     const struct fs_node *node)
+{
+        struct child_stat key = { .name = (char *)fs_node_own_name(node) };
+        const struct child_stat *found;
+
+        if (!d->stats_count || d->generation != fs_generation(fs_of(req)))
+                return NULL;
+        found = bsearch(&key, d->stats, d->stats_count, sizeof(*d->stats), by_name);
+        return found ? &found->st : NULL;
 }
 
 static void dir_free_link(struct fs *fs, struct fs_handle *link)
@@ -106,12 +182,14 @@ static bool is_dot(const char *name)
  * attributes when `plus`. Returns the bytes it takes (more than room: it did not fit), or
  * -errno when the entry vanished.
  */
-static int add_entry(fuse_req_t req, fuse_ino_t ino, const struct fs_node *dir,
-                     const char *name, off_t next, bool plus, char *buf, size_t room)
+static int add_entry(fuse_req_t req, fuse_ino_t ino, const struct dir_handle *d,
+                     const struct fs_node *dir, const char *name, off_t next, bool plus,
+                     char *buf, size_t room)
 {
         struct fuse_entry_param e = { .ino = 0 };
         struct fs_node node = *dir;
         char decoded[MODEL_NAME_MAX + 1];
+        const struct stat *known;
         size_t size;
         int r;
 
@@ -129,8 +207,15 @@ static int add_entry(fuse_req_t req, fuse_ino_t ino, const struct fs_node *dir,
         }
         if (!plus)
                 return (int)fuse_add_direntry(req, buf, room, name, &e.attr, next);
-        if (!is_dot(name) && (r = fs_req_entry(req, &node, &e)) < 0)
+        if (!is_dot(name) && (known = known_stat(req, d, &node))) {
+                e.attr = *known;
+                fs_req_show_owner(req, &node, &e.attr);
+                r = fs_req_ref_entry(req, &node, &e);
+                if (r < 0)
+                        return r;
+        } else if (!is_dot(name) && (r = fs_req_entry(req, &node, &e)) < 0) {
                 return r;
+        }
         size = fuse_add_direntry_plus(req, buf, room, name, &e, next);
         if (size > room && e.ino)
                 fs_inodes_forget(fs_of(req)->inodes, e.ino, 1);
@@ -158,6 +243,8 @@ static void read_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
                 }
                 /* The handle stays (the kernel's, and listed): its names are replaced. */
                 names_free(d);
+                stats_free(d);
+                d->stats_read = false;
                 d->names = fresh->names;
                 d->count = fresh->count;
                 d->size = fresh->size;
@@ -171,10 +258,12 @@ static void read_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
         }
         /* The entries of one reply are rendered in one read transaction, not one each. */
         session = plus && model_read_begin(model_of(req)) >= 0;
+        if (plus && !removed)
+                read_stats(req, d, &dir);
         for (i = (size_t)offset; i < d->count; i++) {
                 if (removed && !is_dot(d->names[i]))
                         continue;
-                r = add_entry(req, ino, &dir, d->names[i], (off_t)i + 1, plus, buf + used,
+                r = add_entry(req, ino, d, &dir, d->names[i], (off_t)i + 1, plus, buf + used,
                               size - used);
                 if (r < 0)
                         continue;       /* gone since the listing */

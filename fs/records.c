@@ -127,45 +127,83 @@ static void since_line(struct fs_file *out, time_t since)
 
 /* --- holders: products/SKU/users/UPN and users/UPN/licenses/SKU ------------------------------ */
 
+/* The listed parts of a seat's record, each gathered into its own buffer. */
+struct seat_parts {
+        struct fs_buf groups, disabled, plans;
+        struct lines_ctx group_lines, disabled_names, plan_lines;
+};
+
+static void parts_start(struct seat_parts *p)
+{
+        memset(p, 0, sizeof(*p));
+        p->group_lines = (struct lines_ctx){ &p->groups, "group", NULL, 0 };
+        p->disabled_names = (struct lines_ctx){ &p->disabled, NULL, ",", 0 };
+        p->plan_lines = (struct lines_ctx){ &p->plans, "plan", NULL, 0 };
+}
+
+static void parts_free(struct seat_parts *p)
+{
+        fs_buf_free(&p->groups);
+        fs_buf_free(&p->disabled);
+        fs_buf_free(&p->plans);
+}
+
+static void buf_append(struct fs_buf *to, const struct fs_buf *from)
+{
+        fs_buf_printf(to, "%.*s", (int)from->len, from->data ? from->data : "");
+}
+
 /*
- * A holder's record, or a deleted user's suspended one: the same lines, another state. Its
- * three listings are read together (one round trip on a server), each into its own buffer,
- * in the caller's read session, where the seat just read says its product and user exist.
+ * A holder's record, or a deleted user's suspended one: the same lines, another state. An
+ * inherited-only holder's mode is 0444, which tells people and find(1) that rm cannot
+ * remove it.
+ */
+static int seat_format(struct fs_file *out, const char *upn, const char *sku, bool suspended,
+                       bool direct, time_t since, const struct seat_parts *p)
+{
+        int r;
+
+        fs_buf_printf(&out->content, "user=%s\nproduct=%s\nstate=%s\ndirect=%s\n", upn, sku,
+                      suspended ? "suspended" : "active", direct ? "yes" : "no");
+        buf_append(&out->content, &p->groups);
+        fs_buf_printf(&out->content, "disabled_plans=");
+        buf_append(&out->content, &p->disabled);
+        fs_buf_printf(&out->content, "\n");
+        buf_append(&out->content, &p->plans);
+        since_line(out, since);
+        if (!suspended && !direct)
+                out->mode = S_IFREG | 0444;
+        r = fs_buf_error(&p->groups);
+        if (r >= 0)
+                r = fs_buf_error(&p->disabled);
+        return r < 0 ? r : fs_buf_error(&p->plans);
+}
+
+/*
+ * One seat's record: its three listings are read together (one round trip on a server), in
+ * the caller's read session, where the seat just read says its product and user exist.
  */
 static int seat_record(struct model *m, const struct fs_node *node, struct fs_file *out,
                        const struct model_holder *seat, bool suspended)
 {
-        struct fs_buf disabled = { 0 }, plans = { 0 };
-        struct lines_ctx group_lines = { &out->content, "group", NULL, 0 };
-        struct lines_ctx disabled_names = { &disabled, NULL, ",", 0 };
-        struct lines_ctx plan_lines = { &plans, "plan", NULL, 0 };
+        struct seat_parts parts;
         const struct model_list_request listings[] = {
                 { suspended ? MODEL_LIST_SUSPENDED_PATHS : MODEL_LIST_PATH_GROUPS, node->sku,
-                  node->upn, add_line, &group_lines, .parents_known = true },
-                { MODEL_LIST_DIRECT_DISABLED, node->sku, node->upn, add_line, &disabled_names,
-                  .parents_known = true },
-                { MODEL_LIST_EFFECTIVE_PLANS, node->sku, node->upn, add_line, &plan_lines,
+                  node->upn, add_line, &parts.group_lines, .parents_known = true },
+                { MODEL_LIST_DIRECT_DISABLED, node->sku, node->upn, add_line,
+                  &parts.disabled_names, .parents_known = true },
+                { MODEL_LIST_EFFECTIVE_PLANS, node->sku, node->upn, add_line, &parts.plan_lines,
                   .parents_known = true },
         };
         int r;
 
-        fs_buf_printf(&out->content, "user=%s\nproduct=%s\nstate=%s\ndirect=%s\n", node->upn,
-                      node->sku, suspended ? "suspended" : "active", seat->direct ? "yes" : "no");
+        parts_start(&parts);
         r = model_list_each(m, listings, sizeof(listings) / sizeof(listings[0]));
-        if (r >= 0) {
-                fs_buf_printf(&out->content, "disabled_plans=%.*s\n", (int)disabled.len,
-                              disabled.data ? disabled.data : "");
-                fs_buf_printf(&out->content, "%.*s", (int)plans.len, plans.data ? plans.data : "");
-                r = fs_buf_error(&disabled);
-                if (r >= 0)
-                        r = fs_buf_error(&plans);
-        }
-        fs_buf_free(&disabled);
-        fs_buf_free(&plans);
-        if (r < 0)
-                return r;
-        since_line(out, seat->since);
-        return 0;
+        if (r >= 0)
+                r = seat_format(out, node->upn, node->sku, suspended, seat->direct, seat->since,
+                                &parts);
+        parts_free(&parts);
+        return r;
 }
 
 static int holder_render(struct model *m, const struct fs_node *node, struct fs_file *out)
@@ -174,11 +212,77 @@ static int holder_render(struct model *m, const struct fs_node *node, struct fs_
         int r;
 
         r = model_holder_get(m, node->sku, node->upn, &holder);
+        return r < 0 ? r : seat_record(m, node, out, &holder, false);
+}
+
+/* Every holder of a product, from model_holder_records's rows: one holder's at a time. */
+struct holders_ctx {
+        const char *sku;
+        mode_t mode;
+        fs_rendered_fn fn;
+        void *ctx;
+        char upn[MODEL_NAME_MAX + 1];   /* the holder being gathered; "" before the first */
+        bool direct;
+        time_t since;
+        struct seat_parts parts;
+};
+
+/* Renders the holder gathered so far and hands it on. */
+static int holder_done(struct holders_ctx *h)
+{
+        struct fs_file file = { .mode = h->mode };
+        int r;
+
+        if (!h->upn[0])
+                return 0;
+        r = seat_format(&file, h->upn, h->sku, false, h->direct, h->since, &h->parts);
         if (r >= 0)
-                r = seat_record(m, node, out, &holder, false);
-        /* 0444 tells people and find(1) that rm cannot remove an inherited-only license. */
-        if (r >= 0 && !holder.direct)
-                out->mode = S_IFREG | 0444;
+                r = fs_buf_error(&file.content);
+        if (r >= 0)
+                r = h->fn(h->ctx, h->upn, &file);
+        fs_buf_free(&file.content);
+        parts_free(&h->parts);
+        parts_start(&h->parts);
+        h->upn[0] = '\0';
+        return r;
+}
+
+static int holder_row(void *opaque, const struct model_record_row *row)
+{
+        struct holders_ctx *h = opaque;
+        int r;
+
+        switch (row->part) {
+        case MODEL_RECORD_SEAT:
+                r = holder_done(h);
+                snprintf(h->upn, sizeof(h->upn), "%s", row->upn);
+                h->direct = row->direct;
+                h->since = row->since;
+                return r;
+        case MODEL_RECORD_GROUP:
+                return add_line(&h->parts.group_lines, row->name);
+        case MODEL_RECORD_DISABLED:
+                return add_line(&h->parts.disabled_names, row->name);
+        case MODEL_RECORD_PLAN:
+                return add_line(&h->parts.plan_lines, row->name);
+        }
+        return 0;
+}
+
+/* The holders of a product at once (one statement); a user's licenses, one by one. */
+static int holder_render_all(struct model *m, const struct fs_node *dir, mode_t mode,
+                             fs_rendered_fn fn, void *ctx)
+{
+        struct holders_ctx h = { .sku = dir->sku, .mode = mode, .fn = fn, .ctx = ctx };
+        int r;
+
+        if (dir->kind != FS_PRODUCT_USERS)
+                return 0;
+        parts_start(&h.parts);
+        r = model_holder_records(m, dir->sku, holder_row, &h);
+        if (r >= 0)
+                r = holder_done(&h);
+        parts_free(&h.parts);
         return r;
 }
 
@@ -237,6 +341,7 @@ static int holder_undo(struct model *m, const struct fs_node *node, const char *
 
 const struct fs_kind_ops fs_holder_ops = {
         .render = holder_render,
+        .render_all = holder_render_all,
         .write = holder_options,
         .save = holder_save,
         .forget = holder_forget,

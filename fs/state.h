@@ -30,6 +30,7 @@ struct fs {
         struct fs_invalidator *invalidator;     /* from fs_start to fs_stop */
         pthread_mutex_t handles_lock;
         struct fs_handle handles;               /* the open handles: a ring, this its head */
+        unsigned long generation;               /* fs_generation's; atomic */
 };
 
 /*
@@ -58,5 +59,10 @@ struct fs_invalidator *fs_invalidator_stop(struct fs_invalidator *inv);
  * that made it returns): a request that sees the count unchanged changed nothing.
  */
 unsigned long fs_commits(void);
+/*
+ * Moves on before the kernel is told to forget what a change touched, this process's or
+ * another's: attributes read while it stays the same are no staler than the kernel's own.
+ */
+unsigned long fs_generation(struct fs *fs);
 /* Makes the kernel forget the attributes of the nodes of `list`. */
 void fs_invalidate_attributes(struct fs *fs, const struct fs_stale *list, size_t count);

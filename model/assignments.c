@@ -178,6 +178,61 @@ int model_holder_get(struct model *m, const char *sku, const char *upn, struct m
         return READ_TX(m, seat_get(m, sku, upn, SEAT_HELD, ret));
 }
 
+/*
+ * Every holder of the product (s: its seat, u: the user), once per part of its record. The name
+ * column of the seat's part is a name column too (ignored), so that the parts sort by name
+ * alike on every backend.
+ */
+#define HOLDERS_SQL(part, name, more)                                                          \
+        "SELECT u.upn, " #part ", " name ", s.direct, s.since FROM products p JOIN seats s ON " \
+        "s.product_id = p.id AND s.active = 1 JOIN users u ON u.id = s.user_id " more         \
+        " WHERE p.sku = $1"
+
+static int holder_records(struct model *m, const char *sku, model_record_fn fn, void *ctx)
+{
+        struct model_record_row row;
+        struct sql_stmt *s;
+        int64_t product;
+        int r;
+
+        r = sql_int(m, &product, "SELECT id FROM products WHERE sku = $1", "t", sku);
+        if (r == -ENOENT)
+                return refuse(-ENOENT, "no such product: %s", sku);
+        if (r >= 0)
+                r = sql_prepare(m, &s, HOLDERS_SQL(0, "u.upn", "") " UNION ALL "
+                                HOLDERS_SQL(1, "g.name", "JOIN members mb ON mb.user_id = u.id "
+                                            "JOIN group_licenses gl ON gl.group_id = mb.group_id "
+                                            "AND gl.product_id = p.id JOIN security_groups g ON "
+                                            "g.id = mb.group_id") " UNION ALL "
+                                HOLDERS_SQL(2, "pl.name", "JOIN direct_disabled_plans d ON "
+                                            "d.product_id = p.id AND d.user_id = u.id JOIN "
+                                            "plans pl ON pl.id = d.plan_id") " UNION ALL "
+                                HOLDERS_SQL(3, "pl.name", "JOIN plans pl ON pl.product_id = "
+                                            "p.id") " AND " PLAN_ENABLED_SQL
+                                " ORDER BY 1, 2, 3", "t", sku);
+        while (r >= 0 && (r = sql_step(s)) > 0) {
+                row.upn = column_string(s, 0);
+                row.part = (enum model_record_part)column_int64(s, 1);
+                row.name = column_string(s, 2);
+                row.direct = column_int64(s, 3) != 0;
+                row.since = (time_t)column_int64(s, 4);
+                if (!row.upn || !row.name)
+                        r = refuse(-ENOMEM, "out of memory");
+                else
+                        r = fn(ctx, &row);
+                if (r != 0) {
+                        sql_reset(s);
+                        break;
+                }
+        }
+        return r;
+}
+
+int model_holder_records(struct model *m, const char *sku, model_record_fn fn, void *ctx)
+{
+        return READ_TX(m, holder_records(m, sku, fn, ctx));
+}
+
 static int waiter_get(struct model *m, const char *sku, const char *upn,
                       struct model_waiter *ret)
 {

@@ -105,6 +105,24 @@ int tx_end(struct model *m, int r);
         int tx_r_ = tx_begin((m), (write));                                     \
         tx_r_ < 0 ? tx_r_ : tx_end((m), (work));                                \
 })
+/*
+ * Whether plan pl of product p is enabled for user u: by a path that does not disable it (the
+ * direct one, a licensed group's, or a deleted user's kept group path). The effective plans
+ * (listings.c) and every holder's record (assignments.c) ask it alike.
+ */
+#define PLAN_ENABLED_SQL                                                                        \
+        "(EXISTS (SELECT 1 FROM seats s WHERE s.product_id = p.id AND s.user_id = u.id "         \
+        " AND s.direct = 1 AND NOT EXISTS (SELECT 1 FROM direct_disabled_plans d "              \
+        " WHERE d.product_id = p.id AND d.user_id = u.id AND d.plan_id = pl.id))"               \
+        " OR EXISTS (SELECT 1 FROM members mb JOIN group_licenses gl "                         \
+        " ON gl.group_id = mb.group_id AND gl.product_id = p.id WHERE mb.user_id = u.id "       \
+        " AND NOT EXISTS (SELECT 1 FROM group_disabled_plans gd WHERE gd.group_id = "           \
+        " gl.group_id AND gd.product_id = p.id AND gd.plan_id = pl.id))"                       \
+        " OR EXISTS (SELECT 1 FROM suspended_paths sp WHERE sp.user_id = u.id "                \
+        " AND sp.product_id = p.id AND NOT EXISTS (SELECT 1 FROM group_disabled_plans gd "     \
+        " JOIN security_groups g ON g.id = gd.group_id WHERE g.name = sp.group_name "          \
+        " AND gd.product_id = p.id AND gd.plan_id = pl.id)))"
+
 #define WRITE_TX(m, work) IN_TRANSACTION(m, true, work)
 #define READ_TX(m, work) IN_TRANSACTION(m, false, work)
 

@@ -149,19 +149,7 @@ static const struct listing listings[] = {
                 "SELECT 1 FROM products p, users u WHERE p.sku = $1 AND u.upn = $2",
                 "SELECT pl.name FROM products p JOIN users u ON u.upn = $2 "
                 "JOIN plans pl ON pl.product_id = p.id "
-                "WHERE p.sku = $1 AND u.upn = $2 AND ("
-                " EXISTS (SELECT 1 FROM seats s WHERE s.product_id = p.id AND s.user_id = u.id "
-                "  AND s.direct = 1 AND NOT EXISTS (SELECT 1 FROM direct_disabled_plans d "
-                "  WHERE d.product_id = p.id AND d.user_id = u.id AND d.plan_id = pl.id))"
-                " OR EXISTS (SELECT 1 FROM members mb JOIN group_licenses gl "
-                "  ON gl.group_id = mb.group_id AND gl.product_id = p.id WHERE mb.user_id = u.id "
-                "  AND NOT EXISTS (SELECT 1 FROM group_disabled_plans gd WHERE gd.group_id = "
-                "  gl.group_id AND gd.product_id = p.id AND gd.plan_id = pl.id))"
-                " OR EXISTS (SELECT 1 FROM suspended_paths sp WHERE sp.user_id = u.id "
-                "  AND sp.product_id = p.id AND NOT EXISTS (SELECT 1 FROM group_disabled_plans gd "
-                "  JOIN security_groups g ON g.id = gd.group_id WHERE g.name = sp.group_name "
-                "  AND gd.product_id = p.id AND gd.plan_id = pl.id))"
-                ") ORDER BY pl.name",
+                "WHERE p.sku = $1 AND u.upn = $2 AND " PLAN_ENABLED_SQL " ORDER BY pl.name",
                 "product or user" },
         [MODEL_LIST_PRODUCTS_BY_NAME] = {
                 NULL, "SELECT sku FROM products ORDER BY name, sku", NULL },

@@ -288,6 +288,33 @@ int model_direct_remove(struct model *m, const char *sku, const char *upn);
 /* The user's seat of the product. ENOENT unless the user holds one (waiting is not holding). */
 int model_holder_get(struct model *m, const char *sku, const char *upn, struct model_holder *ret);
 
+/* What a line of model_holder_records says of one holder. */
+enum model_record_part {
+        MODEL_RECORD_SEAT,              /* first of each holder's: direct, since */
+        MODEL_RECORD_GROUP,             /* a group it holds the product through */
+        MODEL_RECORD_DISABLED,          /* a plan its direct assignment disables */
+        MODEL_RECORD_PLAN,              /* a plan its paths leave enabled */
+};
+
+struct model_record_row {
+        const char *upn;
+        enum model_record_part part;
+        const char *name;               /* the group's or plan's (not the seat's) */
+        bool direct;                    /* the seat's */
+        time_t since;                   /* the seat's */
+};
+
+typedef int (*model_record_fn)(void *ctx, const struct model_record_row *row);
+
+/*
+ * The records of every holder of product `sku` at once, in one read: per holder (grouped, in
+ * no set order), its seat, then the names MODEL_LIST_PATH_GROUPS, MODEL_LIST_DIRECT_DISABLED and
+ * MODEL_LIST_EFFECTIVE_PLANS list for it, each part in their order. What a directory of
+ * holders shows costs one statement instead of several per holder. ENOENT: no such product; a
+ * non-zero return of fn ends it, returned.
+ */
+int model_holder_records(struct model *m, const char *sku, model_record_fn fn, void *ctx);
+
 struct model_group_license {
         int64_t members;                /* the group's members */
         int64_t errors;                 /* of them, those in error for it (any kind) */

@@ -127,6 +127,45 @@ sizes=$(python3 -c 'import os; print(os.lseek(3, 0, os.SEEK_END), len(os.pread(3
 exec 3<&-
 expect_eq "$opened $opened" "$sizes" "end and bytes read of a record opened before it grew"
 lf_size_ok "$P/users/u11@$D"
+
+# A product's holders are rendered all at once for a listing; a change made while it is read
+# must not reach the kernel as the sizes from before it. 2000 holders take several getdents
+# calls; the record that changes is the last listed, so the kernel has not seen it yet.
+note "a listing of many holders: each record's size and mode, also after a change mid-listing"
+Q=$M/products/MANY
+expect_ok mkdir "$Q" "$M/groups/QG"
+expect_ok putln "$Q/total" 3000
+expect_ok sh -c "printf 'A\nB\n' > '$Q/plans'"
+seq -f "h%04g@$D" 1 1999 >"$LF_TMP/holders"
+echo "zz@$D" >>"$LF_TMP/holders"
+(cd "$M/users" && xargs mkdir <"$LF_TMP/holders" && while read -r u; do
+    echo US >"$u/usage_location"; done <"$LF_TMP/holders")
+expect_ok sh -c "cd '$Q/users' && xargs touch <'$LF_TMP/holders'"
+expect_ok touch "$M/groups/QG/licenses/MANY" "$M/groups/QG/members/h0005@$D"
+expect_ok rm "$Q/users/h0005@$D"            # held through QG alone: 0444
+out=$(python3 - "$Q/users" "zz@$D" "h0005@$D" <<'PY'
+import os, sys
+d, late, inherited = sys.argv[1:]
+it = os.scandir(d)
+first = [next(it) for _ in range(100)]
+with open(os.path.join(d, late), 'w') as f:
+    f.write('disabled_plans=A\n')
+entries = first + list(it)
+st = os.lstat(os.path.join(d, late))
+with open(os.path.join(d, late)) as f:
+    print('late', st.st_size == len(f.read()))
+wrong = []
+for e in entries:
+    st = e.stat(follow_symlinks=False)
+    with open(e.path) as f:
+        if st.st_size != len(f.read()):
+            wrong.append(e.name)
+mode = oct(os.lstat(os.path.join(d, inherited)).st_mode & 0o777)
+print(len(entries), 'wrong sizes:', ' '.join(wrong[:3]) or 'none', 'inherited', mode)
+PY
+)
+expect_eq "late True
+2000 wrong sizes: none inherited 0o444" "$out" "sizes and modes a listing of 2000 holders gave"
 lf_unmount
 
 note "the kernel serves repeated stats from its cache (the daemon's request log, -d)"

@@ -296,6 +296,105 @@ START_TEST(test_listings_parents_known)
 }
 END_TEST
 
+/* model_holder_records's rows as text: "UPN direct=D since=S:" and " part=name" after it. */
+struct records_text {
+        char text[2048];
+        int stop_after;                 /* rows to take before returning 1; 0: all */
+        int rows;
+};
+
+static int record_row_text(void *ctx, const struct model_record_row *row)
+{
+        static const char *const parts[] = { "seat", "group", "disabled", "plan" };
+        struct records_text *t = ctx;
+        size_t len = strlen(t->text);
+
+        if (row->part == MODEL_RECORD_SEAT)
+                snprintf(t->text + len, sizeof(t->text) - len, "\n%s direct=%d since=%lld:",
+                         row->upn, row->direct, (long long)row->since);
+        else
+                snprintf(t->text + len, sizeof(t->text) - len, " %s=%s", parts[row->part],
+                         row->name);
+        return ++t->rows == t->stop_after;
+}
+
+/* The same text, read holder by holder with the getter and the listings a record shows. */
+static void records_alone(const char *sku, struct records_text *out)
+{
+        static const enum model_listing lists[] = { MODEL_LIST_PATH_GROUPS,
+                                                    MODEL_LIST_DIRECT_DISABLED,
+                                                    MODEL_LIST_EFFECTIVE_PLANS };
+        static const char *const parts[] = { "group", "disabled", "plan" };
+        struct joined holders = { "" }, names;
+        struct model_holder holder;
+        char *upn, *next, *name, *rest;
+        size_t len;
+
+        *out = (struct records_text){ "", 0, 0 };
+        ck_ok(model_list(m, MODEL_LIST_PRODUCT_HOLDERS, sku, NULL, join_name, &holders));
+        for (upn = holders.text; (next = strchr(upn, ',')); upn = next + 1) {
+                *next = '\0';
+                ck_ok(model_holder_get(m, sku, upn, &holder));
+                len = strlen(out->text);
+                snprintf(out->text + len, sizeof(out->text) - len, "\n%s direct=%d since=%lld:",
+                         upn, holder.direct, (long long)holder.since);
+                for (size_t k = 0; k < COUNT(lists); k++) {
+                        list_alone(&(struct model_list_request){ lists[k], sku, upn, NULL, NULL,
+                                                                  false }, &names);
+                        for (name = names.text; (rest = strchr(name, ',')); name = rest + 1) {
+                                *rest = '\0';
+                                len = strlen(out->text);
+                                snprintf(out->text + len, sizeof(out->text) - len, " %s=%s",
+                                         parts[k], name);
+                        }
+                }
+        }
+}
+
+/*
+ * Every holder's record read at once is what each holder's seat and listings give: the
+ * groups, the direct options, the plans its paths leave enabled (a group's options too).
+ */
+START_TEST(test_holder_records_as_each_holder_alone)
+{
+        static const char *const skus[] = { "P1", "P2", "p0", "é" };
+        struct records_text together, alone;
+
+        make_listing_tenant();
+        ck_ok(model_plans_set(m, "P1", (const char *const[]){ "A", "B", "C" }, 3));
+        ck_ok(model_plans_set(m, "P2", (const char *const[]){ "C" }, 1));
+        ck_ok(model_direct_disabled_set(m, "P1", "zoe@x.com", (const char *const[]){ "B" }, 1));
+        ck_ok(model_group_disabled_set(m, "P1", "G1", (const char *const[]){ "A", "C" }, 2));
+        for (size_t i = 0; i < COUNT(skus); i++) {
+                together = (struct records_text){ "", 0, 0 };
+                ck_ok(model_holder_records(m, skus[i], record_row_text, &together));
+                records_alone(skus[i], &alone);
+                ck_assert_str_eq(together.text, alone.text);
+        }
+        /* zoe: direct without B, and G1 without A and C; amy: G1 alone leaves B */
+        ck_assert_str_eq(alone.text, "");       /* é has no holders */
+        together = (struct records_text){ "", 0, 0 };
+        ck_ok(model_holder_records(m, "P1", record_row_text, &together));
+        ck_assert_msg(strstr(together.text, " group=G1 plan=B\nzoe@x.com direct=1 since=") &&
+                      strstr(together.text, ": group=G1 disabled=B plan=A plan=B plan=C"),
+                      "records of P1: %s", together.text);
+}
+END_TEST
+
+/* No such product is ENOENT; a callback's non-zero return ends the rows and is returned. */
+START_TEST(test_holder_records_refused_and_stopped)
+{
+        struct records_text t = { "", 2, 0 };
+
+        make_listing_tenant();
+        ck_refused(model_holder_records(m, "nope", record_row_text, &t), ENOENT);
+        ck_assert_int_eq(model_holder_records(m, "P1", record_row_text, &t), 1);
+        ck_assert_int_eq(t.rows, 2);
+        /* the model is usable after both */
+        ck_listing(m, MODEL_LIST_PRODUCT_HOLDERS, "P1", NULL, "amy@x.com", "zoe@x.com");
+}
+END_TEST
+
 START_TEST(test_empty_tenant_listings)
 {
         ck_listing(m, MODEL_LIST_PRODUCTS, NULL, NULL, NULL);
@@ -322,6 +421,8 @@ static Suite *listings_suite(void)
         tcase_add_test(tcase, test_listings_read_together);
         tcase_add_test(tcase, test_listings_read_together_refused);
         tcase_add_test(tcase, test_listings_parents_known);
+        tcase_add_test(tcase, test_holder_records_as_each_holder_alone);
+        tcase_add_test(tcase, test_holder_records_refused_and_stopped);
         suite_add_tcase(suite, tcase);
         return suite;
 }
