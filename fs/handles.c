@@ -31,6 +31,18 @@ void fs_handles_remove(struct fs *fs, struct fs_handle *h)
         h->prev = h->next = h;
 }
 
+int fs_handles_each(struct fs *fs, int (*fn)(struct fs_handle *h, void *ctx), void *ctx)
+{
+        struct fs_handle *h;
+        int r = 0;
+
+        pthread_mutex_lock(&fs->handles_lock);
+        for (h = fs->handles.next; h != &fs->handles && !r; h = h->next)
+                r = fn(h, ctx);
+        pthread_mutex_unlock(&fs->handles_lock);
+        return r;
+}
+
 void fs_handles_free_all(struct fs *fs)
 {
         /* The session has ended: no request runs, so no lock is taken. */

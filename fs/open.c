@@ -22,6 +22,7 @@ struct handle {
         uint64_t ino;                   /* held until release */
         struct fs_node node;            /* names: the inode table's */
         struct fs_file file;            /* rendered at open (no content when streamed) */
+        unsigned long generation;       /* fs_generation before it was */
         struct fs_buf written;          /* what this open file was given, from offset 0 */
         bool created;                   /* this open made its object */
         bool applied;                   /* a write of this handle changed the value */
@@ -63,6 +64,7 @@ static struct handle *handle_release(fuse_req_t req, struct handle *h)
 static int open_handle(fuse_req_t req, fuse_ino_t ino, const struct fs_node *node,
                        struct fuse_file_info *fi)
 {
+        unsigned long generation = fs_generation(fs_of(req));
         struct fs_file file = { 0 };
         struct handle *h;
         int r = 0;
@@ -80,6 +82,7 @@ static int open_handle(fuse_req_t req, fuse_ino_t ino, const struct fs_node *nod
         h->ino = ino;
         h->node = *node;
         h->file = file;
+        h->generation = generation;
         fs_handles_add(fs_of(req), &h->link, handle_free);
         fi->fh = (uintptr_t)h;
         fi->direct_io = 1;              /* generated content: sizes and data come from us */
@@ -100,6 +103,35 @@ int fs_open_attr(fuse_req_t req, struct fuse_file_info *fi, struct stat *ret)
         fs_file_stat(&h->file, ret);
         fs_req_show_owner(req, &h->node, ret);
         return 0;
+}
+
+struct fresh_ctx {
+        fuse_req_t req;
+        fuse_ino_t ino;
+        unsigned long generation;
+        struct stat *st;
+        bool *created;
+};
+
+static int fresh_handle(struct fs_handle *link, void *opaque)
+{
+        struct handle *h = (struct handle *)link;
+        struct fresh_ctx *f = opaque;
+
+        if (link->free != handle_free || h->ino != f->ino || h->generation != f->generation ||
+            fs_node_is_streamed(&h->node))
+                return 0;
+        fs_file_stat(&h->file, f->st);
+        fs_req_show_owner(f->req, &h->node, f->st);
+        *f->created = h->created;
+        return 1;
+}
+
+int fs_open_fresh_attr(fuse_req_t req, fuse_ino_t ino, struct stat *ret, bool *created)
+{
+        struct fresh_ctx f = { req, ino, fs_generation(fs_of(req)), ret, created };
+
+        return fs_handles_each(fs_of(req), fresh_handle, &f);
 }
 
 int fs_open_stat(fuse_req_t req, struct fuse_file_info *fi, struct stat *ret)

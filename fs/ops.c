@@ -269,6 +269,7 @@ static void lf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
                        struct fuse_file_info *fi)
 {
         unsigned long commits = fs_commits();
+        bool fresh = false, created = false;
         char path[FS_PATH_MAX];
         struct fs_node node;
         struct stat st;
@@ -279,10 +280,16 @@ static void lf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
                 node = *fs_open_node(fi);
         if (r >= 0 && fs_node_path(&node, path, sizeof(path)) < 0)
                 r = -ENAMETOOLONG;
-        /* Touching a holder assigns it: never for one whose object went meanwhile. */
+        /*
+         * Touching a holder assigns it: never for one whose object went meanwhile. An open file
+         * that rendered it with no change since tells as much (touch's set-times call comes
+         * without its handle, right after its create).
+         */
         if (r >= 0 && fi)
                 r = fs_open_attr(req, fi, &st);
         else if (r >= 0)
+                fresh = fs_open_fresh_attr(req, ino, &st, &created) > 0;
+        if (r >= 0 && !fi && !fresh)
                 r = fs_stale_if_gone(fs_req_stat(req, &node, &st));
         if (r >= 0 && (to_set & FUSE_SET_ATTR_MODE))
                 r = refuse_change(req, "chmod", path, "mode changes");
@@ -299,8 +306,9 @@ static void lf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
                 if (fi) {
                         r = fs_open_touch(req, path, fi);
                 } else {
+                        /* Made by an open file, with no change since: making it was the touch. */
                         r = fs_req_begin(req, "touch", path);
-                        if (r >= 0)
+                        if (r >= 0 && !(fresh && created))
                                 r = fs_node_touch(model_of(req), &node);
                         r = fs_req_report(req, "touch", path, r);
                 }

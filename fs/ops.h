@@ -70,6 +70,12 @@ int fs_open_attr(fuse_req_t req, struct fuse_file_info *fi, struct stat *ret);
  * file made its object (making it was the touch). 0 or -errno, reported.
  */
 int fs_open_touch(fuse_req_t req, const char *path, struct fuse_file_info *fi);
+/*
+ * open.c: the attributes an open file of inode `ino` rendered, while no change has been made
+ * since (fs_generation): 1, with whether that open made its object; 0 when there is none. A
+ * set-times call without a handle (touch's, right after its create) answers from them.
+ */
+int fs_open_fresh_attr(fuse_req_t req, fuse_ino_t ino, struct stat *ret, bool *created);
 /* open.c: the node an open file was opened at. */
 const struct fs_node *fs_open_node(struct fuse_file_info *fi);
 

@@ -41,6 +41,9 @@ void fs_handles_init(struct fs *fs);
 void fs_handles_add(struct fs *fs, struct fs_handle *h, fs_handle_free_fn *free_fn);
 void fs_handles_remove(struct fs *fs, struct fs_handle *h);
 void fs_handles_free_all(struct fs *fs);
+/* Calls fn for each open handle, newest first, under the list's lock, until fn returns non-zero
+ * (returned); fn must not call back into the list. */
+int fs_handles_each(struct fs *fs, int (*fn)(struct fs_handle *h, void *ctx), void *ctx);
 
 /* How long the kernel may keep an entry or attribute: a backstop, changes invalidate them. */
 #define FS_CACHE_SECONDS 1.0
