@@ -180,16 +180,17 @@ static int seat_format(struct fs_file *out, const char *upn, const char *sku, bo
 }
 
 /*
- * One seat's record: its three listings are read together (one round trip on a server), in
- * the caller's read session, where the seat just read says its product and user exist.
+ * A deleted user's suspended seat's record: its three listings are read together (one round
+ * trip on a server), in the caller's read session, where the seat just read says its product
+ * and user exist.
  */
-static int seat_record(struct model *m, const struct fs_node *node, struct fs_file *out,
-                       const struct model_holder *seat, bool suspended)
+static int suspended_record(struct model *m, const struct fs_node *node, struct fs_file *out,
+                            const struct model_holder *seat)
 {
         struct seat_parts parts;
         const struct model_list_request listings[] = {
-                { suspended ? MODEL_LIST_SUSPENDED_PATHS : MODEL_LIST_PATH_GROUPS, node->sku,
-                  node->upn, add_line, &parts.group_lines, .parents_known = true },
+                { MODEL_LIST_SUSPENDED_PATHS, node->sku, node->upn, add_line,
+                  &parts.group_lines, .parents_known = true },
                 { MODEL_LIST_DIRECT_DISABLED, node->sku, node->upn, add_line,
                   &parts.disabled_names, .parents_known = true },
                 { MODEL_LIST_EFFECTIVE_PLANS, node->sku, node->upn, add_line, &parts.plan_lines,
@@ -200,19 +201,10 @@ static int seat_record(struct model *m, const struct fs_node *node, struct fs_fi
         parts_start(&parts);
         r = model_list_each(m, listings, sizeof(listings) / sizeof(listings[0]));
         if (r >= 0)
-                r = seat_format(out, node->upn, node->sku, suspended, seat->direct, seat->since,
+                r = seat_format(out, node->upn, node->sku, true, seat->direct, seat->since,
                                 &parts);
         parts_free(&parts);
         return r;
-}
-
-static int holder_render(struct model *m, const struct fs_node *node, struct fs_file *out)
-{
-        struct model_holder holder;
-        int r;
-
-        r = model_holder_get(m, node->sku, node->upn, &holder);
-        return r < 0 ? r : seat_record(m, node, out, &holder, false);
 }
 
 /* Every holder of a product, from model_holder_records's rows: one holder's at a time. */
@@ -269,21 +261,45 @@ static int holder_row(void *opaque, const struct model_record_row *row)
         return 0;
 }
 
-/* The holders of a product at once (one statement); a user's licenses, one by one. */
-static int holder_render_all(struct model *m, const struct fs_node *dir, mode_t mode,
-                             fs_rendered_fn fn, void *ctx)
+/* One holder's record (one statement), as render gives it. */
+static int take_record(void *opaque, const char *name, const struct fs_file *file)
 {
-        struct holders_ctx h = { .sku = dir->sku, .mode = mode, .fn = fn, .ctx = ctx };
+        struct fs_file *out = opaque;
+
+        (void)name;
+        buf_append(&out->content, &file->content);
+        out->mode = file->mode;
+        out->mtime = file->mtime;
+        return fs_buf_error(&out->content);
+}
+
+/* Renders the records of product `sku`'s holders (upn NULL) or of one, in one statement. */
+static int holders_render(struct model *m, const char *sku, const char *upn, mode_t mode,
+                          fs_rendered_fn fn, void *ctx)
+{
+        struct holders_ctx h = { .sku = sku, .mode = mode, .fn = fn, .ctx = ctx };
         int r;
 
-        if (dir->kind != FS_PRODUCT_USERS)
-                return 0;
         parts_start(&h.parts);
-        r = model_holder_records(m, dir->sku, holder_row, &h);
+        r = upn ? model_holder_record(m, sku, upn, holder_row, &h)
+                : model_holder_records(m, sku, holder_row, &h);
         if (r >= 0)
                 r = holder_done(&h);
         parts_free(&h.parts);
         return r;
+}
+
+static int holder_render(struct model *m, const struct fs_node *node, struct fs_file *out)
+{
+        return holders_render(m, node->sku, node->upn, out->mode, take_record, out);
+}
+
+/* A product's holders at once; a user's licenses, one by one. */
+static int holder_render_all(struct model *m, const struct fs_node *dir, mode_t mode,
+                             fs_rendered_fn fn, void *ctx)
+{
+        return dir->kind == FS_PRODUCT_USERS ? holders_render(m, dir->sku, NULL, mode, fn, ctx)
+                                             : 0;
 }
 
 static int suspended_render(struct model *m, const struct fs_node *node, struct fs_file *out)
@@ -292,7 +308,7 @@ static int suspended_render(struct model *m, const struct fs_node *node, struct 
         int r;
 
         r = model_suspended_get(m, node->sku, node->upn, &seat);
-        return r < 0 ? r : seat_record(m, node, out, &seat, true);
+        return r < 0 ? r : suspended_record(m, node, out, &seat);
 }
 
 const struct fs_kind_ops fs_suspended_ops = {

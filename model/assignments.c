@@ -179,38 +179,44 @@ int model_holder_get(struct model *m, const char *sku, const char *upn, struct m
 }
 
 /*
- * Every holder of the product (s: its seat, u: the user), once per part of its record. The name
- * column of the seat's part is a name column too (ignored), so that the parts sort by name
- * alike on every backend.
+ * The holders of the product (s: the seat, u: the user; `who` narrows them), once per part of
+ * their records. The name column of the seat's part is a name column too (ignored), so that
+ * the parts sort by name alike on every backend.
  */
-#define HOLDERS_SQL(part, name, more)                                                          \
+#define HOLDERS_SQL(who, part, name, more)                                                     \
         "SELECT u.upn, " #part ", " name ", s.direct, s.since FROM products p JOIN seats s ON " \
         "s.product_id = p.id AND s.active = 1 JOIN users u ON u.id = s.user_id " more         \
-        " WHERE p.sku = $1"
+        " WHERE p.sku = $1" who
+#define RECORDS_SQL(who)                                                                       \
+        HOLDERS_SQL(who, 0, "u.upn", "") " UNION ALL "                                         \
+        HOLDERS_SQL(who, 1, "g.name", "JOIN members mb ON mb.user_id = u.id JOIN "            \
+                    "group_licenses gl ON gl.group_id = mb.group_id AND gl.product_id = p.id " \
+                    "JOIN security_groups g ON g.id = mb.group_id") " UNION ALL "              \
+        HOLDERS_SQL(who, 2, "pl.name", "JOIN direct_disabled_plans d ON d.product_id = p.id "  \
+                    "AND d.user_id = u.id JOIN plans pl ON pl.id = d.plan_id") " UNION ALL "  \
+        HOLDERS_SQL(who, 3, "pl.name", "JOIN plans pl ON pl.product_id = p.id") " AND "        \
+        PLAN_ENABLED_SQL " ORDER BY 1, 2, 3"
 
-static int holder_records(struct model *m, const char *sku, model_record_fn fn, void *ctx)
+/* The rows of records (upn NULL: every holder's), counted in *rows. */
+static int holder_records(struct model *m, const char *sku, const char *upn, model_record_fn fn,
+                          void *ctx, size_t *rows)
 {
         struct model_record_row row;
         struct sql_stmt *s;
         int64_t product;
         int r;
 
-        r = sql_int(m, &product, "SELECT id FROM products WHERE sku = $1", "t", sku);
-        if (r == -ENOENT)
-                return refuse(-ENOENT, "no such product: %s", sku);
-        if (r >= 0)
-                r = sql_prepare(m, &s, HOLDERS_SQL(0, "u.upn", "") " UNION ALL "
-                                HOLDERS_SQL(1, "g.name", "JOIN members mb ON mb.user_id = u.id "
-                                            "JOIN group_licenses gl ON gl.group_id = mb.group_id "
-                                            "AND gl.product_id = p.id JOIN security_groups g ON "
-                                            "g.id = mb.group_id") " UNION ALL "
-                                HOLDERS_SQL(2, "pl.name", "JOIN direct_disabled_plans d ON "
-                                            "d.product_id = p.id AND d.user_id = u.id JOIN "
-                                            "plans pl ON pl.id = d.plan_id") " UNION ALL "
-                                HOLDERS_SQL(3, "pl.name", "JOIN plans pl ON pl.product_id = "
-                                            "p.id") " AND " PLAN_ENABLED_SQL
-                                " ORDER BY 1, 2, 3", "t", sku);
+        if (upn) {
+                r = sql_prepare(m, &s, RECORDS_SQL(" AND u.upn = $2"), "tt", sku, upn);
+        } else {
+                r = sql_int(m, &product, "SELECT id FROM products WHERE sku = $1", "t", sku);
+                if (r == -ENOENT)
+                        return refuse(-ENOENT, "no such product: %s", sku);
+                if (r >= 0)
+                        r = sql_prepare(m, &s, RECORDS_SQL(""), "t", sku);
+        }
         while (r >= 0 && (r = sql_step(s)) > 0) {
+                (*rows)++;
                 row.upn = column_string(s, 0);
                 row.part = (enum model_record_part)column_int64(s, 1);
                 row.name = column_string(s, 2);
@@ -230,7 +236,24 @@ static int holder_records(struct model *m, const char *sku, model_record_fn fn, 
 
 int model_holder_records(struct model *m, const char *sku, model_record_fn fn, void *ctx)
 {
-        return READ_TX(m, holder_records(m, sku, fn, ctx));
+        size_t rows = 0;
+
+        return READ_TX(m, holder_records(m, sku, NULL, fn, ctx, &rows));
+}
+
+static int holder_record(struct model *m, const char *sku, const char *upn, model_record_fn fn,
+                         void *ctx)
+{
+        size_t rows = 0;
+        int r = holder_records(m, sku, upn, fn, ctx, &rows);
+
+        return r == 0 && !rows ? refuse(-ENOENT, "'%s' does not hold '%s'", upn, sku) : r;
+}
+
+int model_holder_record(struct model *m, const char *sku, const char *upn, model_record_fn fn,
+                        void *ctx)
+{
+        return READ_TX(m, holder_record(m, sku, upn, fn, ctx));
 }
 
 static int waiter_get(struct model *m, const char *sku, const char *upn,

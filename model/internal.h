@@ -105,6 +105,7 @@ int tx_end(struct model *m, int r);
         int tx_r_ = tx_begin((m), (write));                                     \
         tx_r_ < 0 ? tx_r_ : tx_end((m), (work));                                \
 })
+
 /*
  * Whether plan pl of product p is enabled for user u: by a path that does not disable it (the
  * direct one, a licensed group's, or a deleted user's kept group path). The effective plans

@@ -314,6 +314,9 @@ typedef int (*model_record_fn)(void *ctx, const struct model_record_row *row);
  * non-zero return of fn ends it, returned.
  */
 int model_holder_records(struct model *m, const char *sku, model_record_fn fn, void *ctx);
+/* The same for one holder, `upn`: ENOENT unless the user holds the product. */
+int model_holder_record(struct model *m, const char *sku, const char *upn, model_record_fn fn,
+                        void *ctx);
 
 struct model_group_license {
         int64_t members;                /* the group's members */

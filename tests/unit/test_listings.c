@@ -381,12 +381,24 @@ START_TEST(test_holder_records_as_each_holder_alone)
 }
 END_TEST
 
-/* No such product is ENOENT; a callback's non-zero return ends the rows and is returned. */
+/*
+ * One holder's record is its part of them all; a user who waits (or is missing) holds none:
+ * ENOENT. No such product is ENOENT; a callback's non-zero return ends the rows, returned.
+ */
 START_TEST(test_holder_records_refused_and_stopped)
 {
-        struct records_text t = { "", 2, 0 };
+        struct records_text t = { "", 2, 0 }, all = { "", 0, 0 }, one = { "", 0, 0 };
 
         make_listing_tenant();
+        ck_ok(model_plans_set(m, "P1", (const char *const[]){ "A", "B" }, 2));
+        ck_ok(model_direct_disabled_set(m, "P1", "zoe@x.com", (const char *const[]){ "B" }, 1));
+        ck_ok(model_holder_records(m, "P1", record_row_text, &all));
+        ck_ok(model_holder_record(m, "P1", "zoe@x.com", record_row_text, &one));
+        ck_assert_msg(strstr(one.text, "\nzoe@x.com ") == one.text && strstr(all.text, one.text),
+                      "zoe's record %s, all: %s", one.text, all.text);
+        ck_refused(model_holder_record(m, "P2", "amy@x.com", record_row_text, &one), ENOENT);
+        ck_refused(model_holder_record(m, "P1", "nobody@x.com", record_row_text, &one), ENOENT);
+        ck_refused(model_holder_record(m, "nope", "zoe@x.com", record_row_text, &one), ENOENT);
         ck_refused(model_holder_records(m, "nope", record_row_text, &t), ENOENT);
         ck_assert_int_eq(model_holder_records(m, "P1", record_row_text, &t), 1);
         ck_assert_int_eq(t.rows, 2);
