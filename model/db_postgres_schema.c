@@ -239,7 +239,8 @@ static const char schema_v5[] =
 /* Version 6: as SQLite's, fewer pages per commit. */
 static const char schema_v6[] =
         "DROP INDEX seats_queue;"
-        "CREATE INDEX seats_waiting ON seats (product_id, queue) WHERE active = 0;"
+        "CREATE INDEX seats_waiting ON seats (product_id, active, queue) WHERE active = 0;"
+        "CREATE INDEX seats_blocked ON seats (product_id, active) WHERE active = 3;"
         "DROP INDEX audit_by_start;";
 
 const char *const postgres_migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3,

@@ -176,14 +176,19 @@ static const char schema_v5[] =
         "PRAGMA writable_schema = OFF;";
 
 /*
- * Version 6: fewer pages per commit. Only waiters are looked up by their place in a product's
- * queue, so only they are in its index: a seat granted or given back writes no index page for
- * it. The audit log's lines are found by offset with a search over their ids (audit.c), since
- * offsets grow with ids: an index of offsets cost one more page on every audited change.
+ * Version 6: fewer pages per commit. A product's claims are looked up by state only for those
+ * without a seat: waiters by their place in the queue, held-back claims (rare) to count and
+ * list them. So only they are indexed by state, each state by itself (SQLite uses a partial
+ * index for a query that names its condition; the state is a column too, so that the planner
+ * prefers it to the primary key without statistics): a seat granted or given back writes no
+ * index page for it. The audit log's lines are found by offset with a search over their ids
+ * (audit.c), since offsets grow with ids: an index of offsets cost one more page on every
+ * audited change.
  */
 static const char schema_v6[] =
         "DROP INDEX seats_queue;"
-        "CREATE INDEX seats_waiting ON seats (product_id, queue) WHERE active = 0;"
+        "CREATE INDEX seats_waiting ON seats (product_id, active, queue) WHERE active = 0;"
+        "CREATE INDEX seats_blocked ON seats (product_id, active) WHERE active = 3;"
         "DROP INDEX audit_by_start;";
 
 /* migrations[v] brings a version-v database to version v + 1. */

@@ -83,10 +83,13 @@ static const struct listing listings[] = {
                 "JOIN seats s ON s.product_id = p.id AND s.user_id = u.id AND s.active = 0 "
                 "WHERE g.name = $1 AND u.upn = $2 ORDER BY p.sku",
                 "group or user" },
+        /* Each state by itself: each has its partial index (db_*_schema.c, version 6). */
         [MODEL_LIST_PRODUCT_ERRORS] = {
                 "SELECT 1 FROM products WHERE sku = $1",
-                "SELECT u.upn FROM products p JOIN seats s ON s.product_id = p.id AND s.active "
-                "IN (0, 3) JOIN users u ON u.id = s.user_id WHERE p.sku = $1 ORDER BY u.upn",
+                "SELECT u.upn FROM products p JOIN seats s ON s.product_id = p.id AND s.active = 0 "
+                "JOIN users u ON u.id = s.user_id WHERE p.sku = $1 UNION ALL "
+                "SELECT u.upn FROM products p JOIN seats s ON s.product_id = p.id AND s.active = 3 "
+                "JOIN users u ON u.id = s.user_id WHERE p.sku = $1 ORDER BY 1",
                 "product" },
         [MODEL_LIST_GROUP_ERRORS] = {
                 "SELECT 1 FROM security_groups WHERE name = $1",

@@ -82,10 +82,12 @@ if lf_sqlite; then
         fi
     done
 else
-    expect_eq "seats_waiting|(product_id, queue) WHERE (active = 0)" \
+    expect_eq "seats_blocked|(product_id, active) WHERE (active = 3)
+seats_waiting|(product_id, active, queue) WHERE (active = 0)" \
         "$(lf_sql tenant "SELECT indexname, substring(indexdef from '\(.*') FROM pg_indexes WHERE
             schemaname = current_schema() AND indexname IN ('seats_queue', 'seats_waiting',
-            'audit_by_start')")" "the indexes of the queue and the audit log"
+            'seats_blocked', 'audit_by_start') ORDER BY 1")" \
+        "the indexes of the queue and the audit log"
     expect_ok touch "$M/products/PAGES/users/adele@$D"
     expect_ok rm "$M/products/PAGES/users/adele@$D"
 fi
