@@ -282,23 +282,35 @@ static int stat_rendered(void *opaque, const char *name, const struct fs_file *f
         return all->fn(all->ctx, name, &st);
 }
 
+/* Whether the kind's files are named after objects and rendered all at once. */
+static bool renders_all(const struct fs_kind_info *info)
+{
+        return !info->name && info->ops && info->ops->render_all;
+}
+
 int fs_node_stat_all(struct model *m, const struct fs_node *dir, fs_stat_fn fn, void *ctx)
 {
         struct stat_all_ctx all = { fn, ctx };
-        int kind, r, end;
+        int kind, r = 0, end;
+        bool session = false;
 
         if (!is_dir(dir))
                 return -ENOTDIR;
-        r = model_read_begin(m);
-        if (r < 0)
-                return r;
+        /* Most directories have no such kind: they cost no read session. */
         for (kind = 0; r >= 0 && kind < FS_KIND_COUNT; kind++) {
                 const struct fs_kind_info *info = &fs_kinds[kind];
 
-                if (info->parent == dir->kind && !info->name && info->ops &&
-                    info->ops->render_all)
+                if (info->parent != dir->kind || !renders_all(info))
+                        continue;
+                if (!session) {
+                        r = model_read_begin(m);
+                        session = r >= 0;
+                }
+                if (r >= 0)
                         r = info->ops->render_all(m, dir, info->mode, stat_rendered, &all);
         }
+        if (!session)
+                return r;
         end = model_read_end(m);
         return r < 0 ? r : end;
 }
@@ -322,12 +334,18 @@ const char *fs_node_own_name(const struct fs_node *node)
 
 void fs_file_stat(const struct fs_file *file, struct stat *ret)
 {
-        memset(ret, 0, sizeof(*ret));
-        ret->st_mode = file->mode;
-        ret->st_nlink = 1;
-        ret->st_size = (off_t)file->content.len;
         /* Like procfs, content without a time of its own is as new as the moment it is read. */
-        ret->st_mtime = ret->st_ctime = file->mtime ? file->mtime : time(NULL);
+        fs_attr_stat(file->mode, (off_t)file->content.len, file->mtime ? file->mtime : time(NULL),
+                     ret);
+}
+
+void fs_attr_stat(mode_t mode, off_t size, time_t mtime, struct stat *ret)
+{
+        memset(ret, 0, sizeof(*ret));
+        ret->st_mode = mode;
+        ret->st_nlink = 1;
+        ret->st_size = size;
+        ret->st_mtime = ret->st_ctime = mtime;
 }
 
 bool fs_node_is_streamed(const struct fs_node *node)

@@ -94,6 +94,8 @@ bool fs_node_is_writable(const struct fs_node *node);
 int fs_node_stat(struct model *m, const struct fs_node *node, struct stat *ret);
 /* The attributes of a rendered file (st_size: its content's length). */
 void fs_file_stat(const struct fs_file *file, struct stat *ret);
+/* The attributes of a file with that mode, size and time, as fs_file_stat gives them. */
+void fs_attr_stat(mode_t mode, off_t size, time_t mtime, struct stat *ret);
 /* Renders a file's content (and mode and time) into ret, which the caller frees. */
 int fs_node_render(struct model *m, const struct fs_node *node, struct fs_file *ret);
 /*

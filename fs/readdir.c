@@ -12,10 +12,12 @@
 
 #include "ops.h"
 
-/* A listed file's attributes, rendered with the others. */
+/* A listed file's attributes, rendered with the others: what of them varies, compactly. */
 struct child_stat {
-        char *name;                     /* its field's (a UPN), not its escaped file name */
-        struct stat st;
+        size_t name;                    /* its field's (a UPN), in the handle's arena */
+        off_t size;
+        time_t mtime;
+        mode_t mode;
 };
 
 /* An open directory: its names as listed at opendir (or at a rewind), by offset. */
@@ -27,6 +29,8 @@ struct dir_handle {
         bool stats_read;                /* the first readdirplus rendered what it could */
         struct child_stat *stats;       /* by name */
         size_t stats_count, stats_size;
+        char *arena;                    /* their names, each ended by NUL */
+        size_t arena_len, arena_size;
         unsigned long generation;       /* fs_generation when they were rendered */
 };
 
@@ -41,13 +45,11 @@ static void names_free(struct dir_handle *d)
 
 static void stats_free(struct dir_handle *d)
 {
-        size_t i;
-
-        for (i = 0; i < d->stats_count; i++)
-                free(d->stats[i].name);
         free(d->stats);
+        free(d->arena);
         d->stats = NULL;
-        d->stats_count = d->stats_size = 0;
+        d->arena = NULL;
+        d->stats_count = d->stats_size = d->arena_len = d->arena_size = 0;
 }
 
 static struct dir_handle *dir_free(struct dir_handle *d)
@@ -60,27 +62,43 @@ static struct dir_handle *dir_free(struct dir_handle *d)
         return NULL;
 }
 
+/* Grows *buf (of *size elements of elem bytes) to hold `need`: 0 or -ENOMEM. */
+static int reserve(void **buf, size_t *size, size_t need, size_t elem)
+{
+        size_t grown = *size ? *size : 32;
+        void *p;
+
+        if (need <= *size)
+                return 0;
+        while (grown < need)
+                grown *= 2;
+        p = realloc(*buf, grown * elem);
+        if (!p)
+                return -ENOMEM;
+        *buf = p;
+        *size = grown;
+        return 0;
+}
+
 static int keep_stat(void *opaque, const char *name, const struct stat *st)
 {
         struct dir_handle *d = opaque;
+        size_t len = strlen(name) + 1;
 
-        if (d->stats_count == d->stats_size) {
-                size_t size = d->stats_size ? 2 * d->stats_size : 32;
-                struct child_stat *stats = realloc(d->stats, size * sizeof(*stats));
-
-                if (!stats)
-                        return -ENOMEM;
-                d->stats = stats;
-                d->stats_size = size;
-        }
-        d->stats[d->stats_count].name = strdup(name);
-        d->stats[d->stats_count].st = *st;
-        return d->stats[d->stats_count++].name ? 0 : -ENOMEM;
+        if (reserve((void **)&d->stats, &d->stats_size, d->stats_count + 1, sizeof(*d->stats)) ||
+            reserve((void **)&d->arena, &d->arena_size, d->arena_len + len, 1))
+                return -ENOMEM;
+        memcpy(d->arena + d->arena_len, name, len);
+        d->stats[d->stats_count++] = (struct child_stat){ d->arena_len, st->st_size, st->st_mtime,
+                                                          st->st_mode };
+        d->arena_len += len;
+        return 0;
 }
 
-static int by_name(const void *a, const void *b)
+static int by_name(const void *a, const void *b, void *arena)
 {
-        return strcmp(((const struct child_stat *)a)->name, ((const struct child_stat *)b)->name);
+        return strcmp((const char *)arena + ((const struct child_stat *)a)->name,
+                      (const char *)arena + ((const struct child_stat *)b)->name);
 }
 
 /* Renders, once per listing, the attributes the directory's kinds give all at once. */
@@ -91,23 +109,38 @@ static void read_stats(fuse_req_t req, struct dir_handle *d, const struct fs_nod
         d->stats_read = true;
         /* Taken first: a change while they are read makes them unused. */
         d->generation = fs_generation(fs_of(req));
-        if (fs_node_stat_all(model_of(req), dir, keep_stat, d) < 0)
+        /* As many as it lists, at most: one allocation, not a doubling of a large array. */
+        if (reserve((void **)&d->stats, &d->stats_size, d->count, sizeof(*d->stats)) < 0 ||
+            fs_node_stat_all(model_of(req), dir, keep_stat, d) < 0)
                 stats_free(d);          /* one by one, then */
         else if (d->stats_count)
-                qsort(d->stats, d->stats_count, sizeof(*d->stats), by_name);
+                qsort_r(d->stats, d->stats_count, sizeof(*d->stats), by_name, d->arena);
 }
 
 /* The attributes rendered with the others of the directory's child `node`, if still true. */
-static const struct stat *known_stat(fuse_req_t req, const struct dir_handle *d,
-                                     const struct fs_node *node)
+static bool known_stat(fuse_req_t req, const struct dir_handle *d, const struct fs_node *node,
+                       struct stat *ret)
 {
-        struct child_stat key = { .name = (char *)fs_node_own_name(node) };
-        const struct child_stat *found;
+        const char *name = fs_node_own_name(node);
+        size_t lo = 0, hi = d->stats_count, mid;
+        int cmp;
 
         if (!d->stats_count || d->generation != fs_generation(fs_of(req)))
-                return NULL;
-        found = bsearch(&key, d->stats, d->stats_count, sizeof(*d->stats), by_name);
-        return found ? &found->st : NULL;
+                return false;
+        while (lo < hi) {
+                mid = lo + (hi - lo) / 2;
+                cmp = strcmp(name, d->arena + d->stats[mid].name);
+                if (cmp == 0) {
+                        fs_attr_stat(d->stats[mid].mode, d->stats[mid].size,
+                                     d->stats[mid].mtime, ret);
+                        return true;
+                }
+                if (cmp < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        return false;
 }
 
 static void dir_free_link(struct fs *fs, struct fs_handle *link)
@@ -189,7 +222,6 @@ static int add_entry(fuse_req_t req, fuse_ino_t ino, const struct dir_handle *d,
         struct fuse_entry_param e = { .ino = 0 };
         struct fs_node node = *dir;
         char decoded[MODEL_NAME_MAX + 1];
-        const struct stat *known;
         size_t size;
         int r;
 
@@ -207,8 +239,7 @@ static int add_entry(fuse_req_t req, fuse_ino_t ino, const struct dir_handle *d,
         }
         if (!plus)
                 return (int)fuse_add_direntry(req, buf, room, name, &e.attr, next);
-        if (!is_dot(name) && (known = known_stat(req, d, &node))) {
-                e.attr = *known;
+        if (!is_dot(name) && known_stat(req, d, &node, &e.attr)) {
                 fs_req_show_owner(req, &node, &e.attr);
                 r = fs_req_ref_entry(req, &node, &e);
                 if (r < 0)
