@@ -149,7 +149,8 @@ static int listings_together(struct model *m, struct input *in)
                 const char *a, *b;
 
                 listing_names(l, PICK(in, products), PICK(in, groups), PICK(in, users), &a, &b);
-                requests[i] = (struct model_list_request){ l, a, b, join_name, &together[i] };
+                requests[i] = (struct model_list_request){ l, a, b, join_name, &together[i],
+                                                           false };
                 together[i].text[0] = '\0';
         }
         CALL("model_list_each(m, ... %zu listings)", count);
