@@ -84,8 +84,11 @@ static int keep_stat(void *opaque, const char *name, const struct stat *st)
 {
         struct dir_handle *d = opaque;
         size_t len = strlen(name) + 1;
+        /* At first as many as the directory lists: one allocation, not a doubling of a large
+         * array, and none for a directory whose kinds render one file at a time. */
+        size_t need = !d->stats_size && d->count > 1 ? d->count : d->stats_count + 1;
 
-        if (reserve((void **)&d->stats, &d->stats_size, d->stats_count + 1, sizeof(*d->stats)) ||
+        if (reserve((void **)&d->stats, &d->stats_size, need, sizeof(*d->stats)) ||
             reserve((void **)&d->arena, &d->arena_size, d->arena_len + len, 1))
                 return -ENOMEM;
         memcpy(d->arena + d->arena_len, name, len);
@@ -109,9 +112,7 @@ static void read_stats(fuse_req_t req, struct dir_handle *d, const struct fs_nod
         d->stats_read = true;
         /* Taken first: a change while they are read makes them unused. */
         d->generation = fs_generation(fs_of(req));
-        /* As many as it lists, at most: one allocation, not a doubling of a large array. */
-        if (reserve((void **)&d->stats, &d->stats_size, d->count, sizeof(*d->stats)) < 0 ||
-            fs_node_stat_all(model_of(req), dir, keep_stat, d) < 0)
+        if (fs_node_stat_all(model_of(req), dir, keep_stat, d) < 0)
                 stats_free(d);          /* one by one, then */
         else if (d->stats_count)
                 qsort_r(d->stats, d->stats_count, sizeof(*d->stats), by_name, d->arena);
