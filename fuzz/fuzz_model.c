@@ -5,7 +5,8 @@
  * of names, a few of them invalid and some plans named by the service-plan rules, applied to a
  * small starting tenant. Any call may be refused with an errno, but none may crash, a refused
  * call must leave the tenant as it was (its snapshot), the tenant invariants must hold after
- * every step, and listings read together must give what each gives alone.
+ * every step, listings read together must give what each gives alone, and holders' records
+ * read together what each record and its listings give alone.
  *
  * With FUZZ_TRACE=1 in the environment, running the binary on one input prints the sequence as
  * C for a Check test in tests/unit/ (the fixture's `m` and clock_at(), the helpers' make_* and
@@ -171,6 +172,138 @@ static int listings_together(struct model *m, struct input *in)
         return r;
 }
 
+/* --- holders' records read together --------------------------------------------------------- */
+
+/* One holder's record as text: its seat, then each part's names in their order. */
+struct record_text {
+        char text[1024];
+};
+
+static void record_append(struct record_text *t, const struct model_record_row *row)
+{
+        size_t len = strlen(t->text);
+
+        if (row->part == MODEL_RECORD_SEAT)
+                snprintf(t->text + len, sizeof(t->text) - len, "seat %d %lld;", row->direct,
+                         (long long)row->since);
+        else
+                snprintf(t->text + len, sizeof(t->text) - len, "%d %s;", row->part, row->name);
+}
+
+/* The records of every holder at once, by the user's place in `users` (one more: unknown). */
+struct records_all {
+        struct record_text of[COUNT(users) + 1];
+        bool seen[COUNT(users) + 1];
+        bool again;                     /* a holder's rows came in two runs */
+        size_t last;
+};
+
+static size_t user_index(const char *upn)
+{
+        size_t i;
+
+        for (i = 0; i < COUNT(users); i++)
+                if (strcmp(users[i], upn) == 0)
+                        return i;
+        return COUNT(users);
+}
+
+static int record_all_row(void *ctx, const struct model_record_row *row)
+{
+        struct records_all *all = ctx;
+        size_t i = user_index(row->upn);
+
+        if (row->part == MODEL_RECORD_SEAT) {
+                all->again |= all->seen[i];
+                all->seen[i] = true;
+        } else if (i != all->last) {
+                all->again = true;
+        }
+        all->last = i;
+        record_append(&all->of[i], row);
+        return 0;
+}
+
+static int record_one_row(void *ctx, const struct model_record_row *row)
+{
+        record_append(ctx, row);
+        return 0;
+}
+
+/* A holder's record as its seat and its listings give it: what the records must say. */
+static int record_from_listings(struct model *m, const char *p, const char *u,
+                                struct record_text *ret)
+{
+        static const enum model_listing parts[] = { MODEL_LIST_PATH_GROUPS,
+                                                    MODEL_LIST_DIRECT_DISABLED,
+                                                    MODEL_LIST_EFFECTIVE_PLANS };
+        static const enum model_record_part part_of[] = { MODEL_RECORD_GROUP,
+                                                          MODEL_RECORD_DISABLED,
+                                                          MODEL_RECORD_PLAN };
+        struct model_holder h;
+        struct joined names;
+        size_t i;
+        int r;
+
+        r = model_holder_get(m, p, u, &h);
+        if (r < 0)
+                return r;
+        ret->text[0] = '\0';
+        record_append(ret, &(struct model_record_row){ .upn = u, .part = MODEL_RECORD_SEAT,
+                                                      .direct = h.direct, .since = h.since });
+        for (i = 0; i < COUNT(parts); i++) {
+                char *name, *rest;
+
+                names.text[0] = '\0';
+                r = model_list(m, parts[i], p, u, join_name, &names);
+                if (r < 0)
+                        return r;
+                for (rest = names.text; (name = strsep(&rest, ",")) && *name;)
+                        record_append(ret, &(struct model_record_row){ .upn = u,
+                                                                      .part = part_of[i],
+                                                                      .name = name });
+        }
+        return 0;
+}
+
+/*
+ * Reads every holder's record of product `p` at once and fails unless each equals the holder's
+ * record read alone and what its seat and listings say, and every user holding `p` is there.
+ */
+static int records_together(struct model *m, const char *p)
+{
+        struct records_all all = { .last = COUNT(users) + 1 };
+        struct record_text alone, listed;
+        int r, r_one;
+        size_t i;
+
+        CALL("model_holder_records(m, \"%s\")", p);
+        r = model_holder_records(m, p, record_all_row, &all);
+        if (r < 0)
+                return r;
+        if (all.again)
+                fuzz_fail(call_text, "a holder's rows of %s were not together", p);
+        if (all.seen[COUNT(users)])
+                fuzz_fail(call_text, "a holder of %s outside the users", p);
+        for (i = 0; i < COUNT(users); i++) {
+                alone.text[0] = '\0';
+                r_one = model_holder_record(m, p, users[i], record_one_row, &alone);
+                if (r_one != (all.seen[i] ? 0 : -ENOENT))
+                        fuzz_fail(call_text, "the record of %s alone: %d, together: %s", users[i],
+                                  r_one, all.seen[i] ? "there" : "not there");
+                if (r_one < 0)
+                        continue;
+                if (strcmp(alone.text, all.of[i].text) != 0)
+                        fuzz_fail(call_text, "the record of %s together [%s], alone [%s]",
+                                  users[i], all.of[i].text, alone.text);
+                if (record_from_listings(m, p, users[i], &listed) < 0 ||
+                    strcmp(listed.text, alone.text) != 0)
+                        fuzz_fail(call_text, "the record of %s [%s], its listings [%s]", users[i],
+                                  alone.text, listed.text);
+        }
+        return 0;
+}
+
 /* --- the starting tenant --------------------------------------------------------------------- */
 
 static void setup(struct model *m)
@@ -231,7 +364,8 @@ enum op {
         OP_GROUP_LICENSE_REMOVE, OP_USER_DELETE, OP_USER_RESTORE, OP_USER_PURGE, OP_PLANS_SET,
         OP_DIRECT_DISABLED, OP_GROUP_DISABLED, OP_TIME_PASSES, OP_BATCH_BEGIN, OP_BATCH_END,
         OP_DIRECT_IMPORT, OP_DIRECTORY_CLEAR, OP_LISTINGS_TOGETHER, OP_SUBSCRIPTION_CREATE,
-        OP_SUBSCRIPTION_DELETE, OP_SUBSCRIPTION_SEATS, OP_SUBSCRIPTION_ENDS, OP_COUNT
+        OP_SUBSCRIPTION_DELETE, OP_SUBSCRIPTION_SEATS, OP_SUBSCRIPTION_ENDS, OP_RECORDS_TOGETHER,
+        OP_COUNT
 };
 
 static bool in_batch;
@@ -422,6 +556,8 @@ static int step(struct model *m, struct input *in)
                 return model_directory_clear(m);
         case OP_LISTINGS_TOGETHER:
                 return listings_together(m, in);
+        case OP_RECORDS_TOGETHER:
+                return records_together(m, PICK(in, products));
         default:
                 abort();
         }
