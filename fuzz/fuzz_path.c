@@ -43,23 +43,26 @@ static void normalize(const char *path, char *out)
 static bool same_node(const struct fs_node *a, const struct fs_node *b)
 {
         return a->kind == b->kind && strcmp(a->sku, b->sku) == 0 &&
-               strcmp(a->upn, b->upn) == 0 && strcmp(a->group, b->group) == 0;
+               strcmp(a->upn, b->upn) == 0 && strcmp(a->group, b->group) == 0 &&
+               strcmp(a->subscription, b->subscription) == 0;
 }
 
-/* Each name of a node that the path does not give is "". */
+/* Each name of a node that the path does not give is "", and each it gives is not. */
 static void check_unused_fields(const struct fs_node *node, const char *path)
 {
-        bool used[4] = { false };
+        bool used[FIELD_SUBSCRIPTION + 1] = { false };
 
         for (enum fs_kind k = node->kind; k != FS_ROOT; k = fs_kinds[k].parent)
                 if (!fs_kinds[k].name)
                         used[fs_kinds[k].field] = true;
-        if ((!used[FIELD_SKU] && node->sku[0]) || (!used[FIELD_UPN] && node->upn[0]) ||
-            (!used[FIELD_GROUP] && node->group[0]))
-                fail("a name the path does not give is set", path);
-        if ((used[FIELD_SKU] && !node->sku[0]) || (used[FIELD_UPN] && !node->upn[0]) ||
-            (used[FIELD_GROUP] && !node->group[0]))
-                fail("a name the path gives is empty", path);
+        for (int f = FIELD_SKU; f <= FIELD_SUBSCRIPTION; f++) {
+                const char *name = fs_node_name(node, (enum fs_field)f);
+
+                if (!used[f] && name[0])
+                        fail("a name the path does not give is set", path);
+                if (used[f] && !name[0])
+                        fail("a name the path gives is empty", path);
+        }
 }
 
 static void check_path(const char *path)
