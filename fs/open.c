@@ -86,6 +86,8 @@ static int open_handle(fuse_req_t req, fuse_ino_t ino, const struct fs_node *nod
         fs_handles_add(fs_of(req), &h->link, handle_free);
         fi->fh = (uintptr_t)h;
         fi->direct_io = 1;              /* generated content: sizes and data come from us */
+        /* Only a value applied at close needs close(2) to ask us; the rest spare the request. */
+        fi->noflush = !fs_node_applies_at_close(node);
         return 0;
 }
 
