@@ -13,11 +13,9 @@ int direct_path_drop(struct model *m, int64_t product, int64_t user)
 {
         int r;
 
-        r = seat_set_direct(m, product, user, false);
-        if (r >= 0)
-                r = sql_write(m, "DELETE FROM direct_disabled_plans WHERE product_id = $1 AND "
-                              "user_id = $2", "ii", product, user);
-        return r < 0 ? r : seat_release_if_unwanted(m, product, user);
+        r = sql_write(m, "DELETE FROM direct_disabled_plans WHERE product_id = $1 AND "
+                      "user_id = $2", "ii", product, user);
+        return r < 0 ? r : seat_drop_direct(m, product, user);
 }
 
 int direct_assign(struct model *m, const char *sku, const char *upn, bool check_rules,
@@ -27,7 +25,7 @@ int direct_assign(struct model *m, const char *sku, const char *upn, bool check_
         struct path_ids ids = { 0 };
         int64_t free_seats = 0;
         bool located = false, claimed = false, held = false, blocked = false, ruled = false;
-        bool unsettled = false;
+        bool unsettled = false, direct = false;
         struct sql_stmt *s;
         int r;
 
@@ -38,7 +36,7 @@ int direct_assign(struct model *m, const char *sku, const char *upn, bool check_
          */
         r = sql_prepare(m, &s, "SELECT p.id, u.id, u.usage_location <> '', s.active, "
                         "p.total - p.assigned, " PRODUCT_RULED_SQL("p.id") ", "
-                        USER_UNSETTLED_SQL("u.id") " FROM products p "
+                        USER_UNSETTLED_SQL("u.id") ", s.direct FROM products p "
                         "JOIN users u ON u.upn = $2 AND u.deleted IS NULL LEFT JOIN seats s ON "
                         "s.product_id = p.id AND s.user_id = u.id WHERE p.sku = $1", "tt", sku,
                         upn);
@@ -54,6 +52,7 @@ int direct_assign(struct model *m, const char *sku, const char *upn, bool check_
                 free_seats = column_int64(s, 4);
                 ruled = column_int64(s, 5) != 0;
                 unsettled = column_int64(s, 6) != 0;
+                direct = held && column_int64(s, 7) != 0;
                 sql_reset(s);
         } else if (r == 0) {
                 r = path_resolve(m, sku, NULL, upn, &ids);
@@ -62,6 +61,12 @@ int direct_assign(struct model *m, const char *sku, const char *upn, bool check_
         }
         if (r < 0)
                 return r;
+        /* Held directly already (touch of an existing file): nothing to write, no audit line. */
+        if (direct) {
+                if (ret)
+                        *ret = ids;
+                return 0;
+        }
         if (!located)
                 return refuse(-EINVAL, "License assignment cannot be done for user with invalid "
                               "usage location. ('%s' has none)", upn);
@@ -95,28 +100,8 @@ int direct_assign(struct model *m, const char *sku, const char *upn, bool check_
         return r;
 }
 
-/* 1 when the user holds the product directly already, 0 when not, or -errno. */
-static int holds_directly(struct model *m, const char *sku, const char *upn)
-{
-        int64_t direct;
-        int r;
-
-        r = sql_int(m, &direct, "SELECT s.direct FROM seats s JOIN products p ON p.id = "
-                    "s.product_id JOIN users u ON u.id = s.user_id WHERE p.sku = $1 AND u.upn = $2 "
-                    "AND u.deleted IS NULL AND s.active = 1", "tt", sku, upn);
-        return r == -ENOENT ? 0 : r < 0 ? r : (int)direct;
-}
-
 int model_direct_assign(struct model *m, const char *sku, const char *upn)
 {
-        /*
-         * touch sends a set-times call after every create: the common case changes nothing,
-         * and a read transaction says so without taking the database's write lock.
-         */
-        int r = READ_TX(m, holds_directly(m, sku, upn));
-
-        if (r != 0)
-                return r < 0 ? r : 0;
         return WRITE_TX(m, direct_assign(m, sku, upn, true, NULL));
 }
 

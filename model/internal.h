@@ -258,6 +258,11 @@ int seat_want_restored(struct model *m, int64_t product, int64_t user);
 /* Drops the user's claim when neither a direct path nor a licensed group is left. */
 int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user);
 /*
+ * Ends the user's direct path to the product: the claim stays, no longer direct, while a
+ * licensed group gives it, and is dropped otherwise (its seat to the longest-waiting user).
+ */
+int seat_drop_direct(struct model *m, int64_t product, int64_t user);
+/*
  * Re-derives the claims after paths through `group` came (a license or membership added: each
  * gets a claim, audited with the group's name) or went (removed: each claim nothing else gives
  * ends). One of product and user is 0: product 0 stands for each product licensed to the group

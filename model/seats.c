@@ -260,21 +260,26 @@ static int vacate(struct model *m, int64_t product)
                                         counts.assigned > counts.total);
 }
 
-int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user)
+/*
+ * Drops the user's claim when nothing is left to give it; `direct_going`: the direct path ends
+ * with this call, so only a licensed group keeps the claim (then no longer direct). One query
+ * decides, and a claim that goes is deleted without first being marked as not direct.
+ */
+static int release_unless_kept(struct model *m, int64_t product, int64_t user, bool direct_going)
 {
         int64_t active, waiting;
         bool ruled, over;
         struct sql_stmt *s;
         int r;
 
-        /* The claim, whether a licensed group keeps it, who waits, and the rules: one query. */
-        r = sql_prepare(m, &s, "SELECT s.active, s.direct <> 0 OR EXISTS (SELECT 1 FROM "
-                        "members mb JOIN group_licenses gl ON gl.group_id = mb.group_id WHERE "
-                        "mb.user_id = $2 AND gl.product_id = $1), p.waiting, "
+        /* The claim, whether a path keeps it, who waits, and the rules: one query. */
+        r = sql_prepare(m, &s, "SELECT s.active, (s.direct <> 0 AND $3 = 0) OR EXISTS (SELECT 1 "
+                        "FROM members mb JOIN group_licenses gl ON gl.group_id = mb.group_id "
+                        "WHERE mb.user_id = $2 AND gl.product_id = $1), p.waiting, "
                         PRODUCT_RULED_SQL("$1") " AND " USER_UNSETTLED_SQL("$2") ", "
                         "p.assigned > p.total FROM seats s JOIN products p ON p.id = "
-                        "s.product_id WHERE s.product_id = $1 AND s.user_id = $2", "ii", product,
-                        user);
+                        "s.product_id WHERE s.product_id = $1 AND s.user_id = $2", "iii", product,
+                        user, (int64_t)direct_going);
         if (r < 0)
                 return r;
         r = sql_step(s);
@@ -285,7 +290,8 @@ int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user)
         if (column_int64(s, 1)) {
                 sql_reset(s);
                 /* the direct path or a licensed group keeps it, perhaps with other plans */
-                return ruled ? seat_settle_user_later(m, user) : 0;
+                r = direct_going ? seat_set_direct(m, product, user, false) : 0;
+                return r < 0 || !ruled ? r : seat_settle_user_later(m, user);
         }
         waiting = column_int64(s, 2);
         over = column_int64(s, 4) != 0;
@@ -298,6 +304,16 @@ int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user)
         if (r < 0 || active == SEAT_BLOCKED)
                 return r < 0 ? r : 0;
         return active ? seat_vacated(m, product, waiting, over) : counts_add(m, product, 0, -1);
+}
+
+int seat_release_if_unwanted(struct model *m, int64_t product, int64_t user)
+{
+        return release_unless_kept(m, product, user, false);
+}
+
+int seat_drop_direct(struct model *m, int64_t product, int64_t user)
+{
+        return release_unless_kept(m, product, user, true);
 }
 
 /*
