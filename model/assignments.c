@@ -164,23 +164,27 @@ int model_holder_get(struct model *m, const char *sku, const char *upn, struct m
 }
 
 /*
- * The holders of the product (s: the seat, u: the user; `who` narrows them), once per part of
- * their records. The name column of the seat's part is a name column too (ignored), so that
- * the parts sort by name alike on every backend.
+ * The holders of the product (h; `who` narrows them), then once per part of their records.
+ * One holder's are gathered first (MATERIALIZED), so that each part starts from the one seat
+ * and one that is not there costs no part at all; every holder's are not (NOT MATERIALIZED),
+ * so that no copy of them all is made. The name column of the seat's part is a name column
+ * too (ignored), so that the parts sort by name alike on every backend.
  */
-#define HOLDERS_SQL(who, part, name, more)                                                     \
-        "SELECT u.upn, " #part ", " name ", s.direct, s.since FROM products p JOIN seats s ON " \
-        "s.product_id = p.id AND s.active = 1 JOIN users u ON u.id = s.user_id " more         \
-        " WHERE p.sku = $1" who
-#define RECORDS_SQL(who)                                                                       \
-        HOLDERS_SQL(who, 0, "u.upn", "") " UNION ALL "                                         \
-        HOLDERS_SQL(who, 1, "g.name", "JOIN members mb ON mb.user_id = u.id JOIN "            \
-                    "group_licenses gl ON gl.group_id = mb.group_id AND gl.product_id = p.id " \
-                    "JOIN security_groups g ON g.id = mb.group_id") " UNION ALL "              \
-        HOLDERS_SQL(who, 2, "pl.name", "JOIN direct_disabled_plans d ON d.product_id = p.id "  \
-                    "AND d.user_id = u.id JOIN plans pl ON pl.id = d.plan_id") " UNION ALL "  \
-        HOLDERS_SQL(who, 3, "pl.name", "JOIN plans pl ON pl.product_id = p.id") " AND "        \
-        PLAN_ENABLED_SQL " ORDER BY 1, 2, 3"
+#define RECORDS_SQL(gathered, who)                                                             \
+        "WITH h AS " gathered " (SELECT p.id AS pid, u.id AS uid, u.upn AS upn, s.direct AS "  \
+        "direct, s.since AS since FROM products p JOIN seats s ON s.product_id = p.id AND "    \
+        "s.active = 1 JOIN users u ON u.id = s.user_id WHERE p.sku = $1" who ") "             \
+        RECORD_PART(0, "h.upn", "") " UNION ALL "                                              \
+        RECORD_PART(1, "g.name", "JOIN members mb ON mb.user_id = h.uid JOIN group_licenses "  \
+                    "gl ON gl.group_id = mb.group_id AND gl.product_id = h.pid JOIN "          \
+                    "security_groups g ON g.id = mb.group_id") " UNION ALL "                   \
+        RECORD_PART(2, "pl.name", "JOIN direct_disabled_plans d ON d.product_id = h.pid AND "  \
+                    "d.user_id = h.uid JOIN plans pl ON pl.id = d.plan_id") " UNION ALL "     \
+        RECORD_PART(3, "pl.name", "JOIN products p ON p.id = h.pid JOIN users u ON u.id = "    \
+                    "h.uid JOIN plans pl ON pl.product_id = p.id WHERE " PLAN_ENABLED_SQL)    \
+        " ORDER BY 1, 2, 3"
+#define RECORD_PART(part, name, more)                                                          \
+        "SELECT h.upn, " #part ", " name ", h.direct, h.since FROM h " more
 
 /* The rows of records (upn NULL: every holder's), counted in *rows. */
 static int holder_records(struct model *m, const char *sku, const char *upn, model_record_fn fn,
@@ -192,13 +196,14 @@ static int holder_records(struct model *m, const char *sku, const char *upn, mod
         int r;
 
         if (upn) {
-                r = sql_prepare(m, &s, RECORDS_SQL(" AND u.upn = $2"), "tt", sku, upn);
+                r = sql_prepare(m, &s, RECORDS_SQL("MATERIALIZED", " AND u.upn = $2"), "tt", sku,
+                                upn);
         } else {
                 r = sql_int(m, &product, "SELECT id FROM products WHERE sku = $1", "t", sku);
                 if (r == -ENOENT)
                         return refuse(-ENOENT, "no such product: %s", sku);
                 if (r >= 0)
-                        r = sql_prepare(m, &s, RECORDS_SQL(""), "t", sku);
+                        r = sql_prepare(m, &s, RECORDS_SQL("NOT MATERIALIZED", ""), "t", sku);
         }
         while (r >= 0 && (r = sql_step(s)) > 0) {
                 (*rows)++;
