@@ -1,7 +1,8 @@
 /*
  * The inode table's walks over many nodes: a removed directory takes the nodes below it along
  * (the nodes of kinds below its kind that carry its name), a renamed one moves them to the
- * kinds of its new place, and a change of a user makes every node naming that user stale.
+ * kinds of its new place, a change of a user makes every node naming that user stale, and a
+ * change of a user's claim to a product the nodes that show it.
  * A user's nodes are found from its name's list; a product's or group's from the whole hash,
  * which only a removal does.
  */
@@ -127,6 +128,37 @@ void fs_stale_free(struct fs_stale *list, size_t count)
 {
         (void)count;
         free(list);
+}
+
+/* Whether a change of a claim to product `sku` (its interned name, or NULL) shows at `node`. */
+static bool shows_claim(const struct fs_inode *node, const struct fs_name *sku)
+{
+        int i;
+
+        if (!(fs_kinds[node->kind].stale_on & STALE_ON_SEAT))
+                return false;
+        for (i = 0; i < 2; i++)
+                if (node->names[i] && node->names[i]->field == FIELD_SKU && node->names[i] != sku)
+                        return false;
+        return true;
+}
+
+int fs_inodes_collect_claim(struct fs_inodes *t, const char *upn, const char *sku,
+                            struct fs_stale **ret, size_t *ret_count)
+{
+        struct stale_list list = { 0 };
+        struct fs_name *user, *product;
+        struct fs_inode *node;
+        int r = 0;
+
+        pthread_mutex_lock(&t->lock);
+        user = fs_inode_name_find(t, FIELD_UPN, upn);
+        product = fs_inode_name_find(t, FIELD_SKU, sku);
+        for (node = user ? user->nodes : NULL; node && r >= 0; node = node->user_next)
+                if (shows_claim(node, product))
+                        r = stale_add(t, node, &list);
+        pthread_mutex_unlock(&t->lock);
+        return stale_done(&list, r, ret, ret_count);
 }
 
 int fs_inodes_collect(struct fs_inodes *t, const char *upn, struct fs_stale **ret,

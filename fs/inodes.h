@@ -65,6 +65,12 @@ int fs_inodes_move(struct fs_inodes *t, const struct fs_node *from, const struct
  */
 int fs_inodes_collect(struct fs_inodes *t, const char *upn, struct fs_stale **ret,
                       size_t *ret_count);
+/*
+ * The same for a change of user `upn`'s claim to product `sku`: the nodes naming the user of
+ * kinds marked STALE_ON_SEAT that name no other product. 0 or -ENOMEM.
+ */
+int fs_inodes_collect_claim(struct fs_inodes *t, const char *upn, const char *sku,
+                            struct fs_stale **ret, size_t *ret_count);
 void fs_stale_free(struct fs_stale *list, size_t count);
 /* How many nodes the table holds (the root included), and how many names. */
 size_t fs_inodes_count(struct fs_inodes *t);

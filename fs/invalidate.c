@@ -5,7 +5,8 @@
  *
  * After each committed change the model says what it touched (model_watch), and the kernel
  * forgets the attributes of every node it holds of those objects: a user's nodes come from
- * the inode table's index of that user, the others from the kinds the table of kinds marks
+ * the inode table's index of that user (of a change of one of its claims, only the nodes that
+ * show that claim: STALE_ON_SEAT), the others from the kinds the table of kinds marks
  * stale on that change, at the change's names (notify_inval_inode takes no
  * lock a request may hold, so it is safe from the request itself). Entries are never
  * invalidated from here: that locks the entry's directory, which an in-flight request may
@@ -65,6 +66,20 @@ static void forget_collected(struct fs_invalidator *inv, const char *upn)
         fs_stale_free(list, count);
 }
 
+/* Every node the kernel holds that shows user `upn`'s claim to product `sku`. */
+static void forget_claim(struct fs_invalidator *inv, const char *upn, const char *sku)
+{
+        struct fs_stale *list;
+        size_t count;
+
+        if (fs_inodes_collect_claim(inv->fs->inodes, upn, sku, &list, &count) < 0) {
+                forget_collected(inv, upn);     /* out of memory: forget more, not less */
+                return;
+        }
+        fs_invalidate_attributes(inv->fs, list, count);
+        fs_stale_free(list, count);
+}
+
 /* The nodes of every kind the table marks stale on `what`, at the names of `node`. */
 static void forget_kinds(struct fs_invalidator *inv, unsigned int what, struct fs_node node)
 {
@@ -107,6 +122,9 @@ static void forget_changes(void *ctx, const struct model_change *changes, size_t
                 switch (c->kind) {
                 case MODEL_CHANGE_USER:
                         forget_collected(inv, c->a);
+                        break;
+                case MODEL_CHANGE_SEAT:
+                        forget_claim(inv, c->a, c->b);
                         break;
                 case MODEL_CHANGE_PRODUCT:
                         node.sku = c->a;

@@ -61,6 +61,12 @@ enum fs_stale_on {
         STALE_ON_PRODUCT = 2,           /* its product's counts */
         STALE_ON_GROUP = 4,             /* its group's deletion */
         STALE_ON_GROUP_LICENSE = 8,     /* its group license coming or going */
+        /*
+         * a change of its user's claim to a product (MODEL_CHANGE_SEAT): of that product,
+         * when it names one; the user's own files and directories, and its memberships, show
+         * nothing of a claim
+         */
+        STALE_ON_SEAT = 16,
 };
 
 struct fs_kind_info {

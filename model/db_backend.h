@@ -22,7 +22,7 @@
 #include "db.h"
 
 /* The schema version every backend's migrations reach. */
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 
 /*
  * The service-plan rules licensefs ships (Microsoft's documented ones), written by version 4's

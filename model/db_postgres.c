@@ -1040,7 +1040,7 @@ static int payload_parse(const char *payload, struct model_change **list, size_t
                 const char *b = a ? memchr(a + 1, '\t', len - (size_t)(a + 1 - line)) : NULL;
                 long kind = strtol(line, NULL, 10);
 
-                if (!b || kind < MODEL_CHANGE_USER || kind > MODEL_CHANGE_ALL)
+                if (!b || kind < MODEL_CHANGE_USER || kind > MODEL_CHANGE_SEAT)
                         r = change_add(list, count, MODEL_CHANGE_ALL, "", 0, "", 0);
                 else
                         r = change_add(list, count, (enum model_change_kind)kind, a + 1,

@@ -243,8 +243,27 @@ static const char schema_v6[] =
         "CREATE INDEX seats_blocked ON seats (product_id, active) WHERE active = 3;"
         "DROP INDEX audit_by_start;";
 
+/*
+ * Version 7: as SQLite's capture, a seat's change (its claim, direct path and options, a
+ * deleted user's kept paths) is reported as the user's claim to that one product (6), no
+ * longer as the whole user (1), so that a cache forgets that product's files only.
+ */
+static const char schema_v7[] =
+        FUNCTION("licensefs_seat_row", "DECLARE uref BIGINT; pref BIGINT; ",
+                 "IF TG_OP = 'DELETE' THEN uref := OLD.user_id; pref := OLD.product_id; "
+                 "ELSE uref := NEW.user_id; pref := NEW.product_id; END IF; "
+                 NOTE "SELECT 6, u.upn, p.sku FROM users u, products p WHERE u.id = uref AND "
+                 "p.id = pref" DONE)
+        "DROP TRIGGER licensefs_user_row_seats ON seats;"
+        "DROP TRIGGER licensefs_user_row_suspended_paths ON suspended_paths;"
+        "DROP TRIGGER licensefs_user_row_direct_disabled_plans ON direct_disabled_plans;"
+        ON("INSERT OR UPDATE OR DELETE", "seats", "licensefs_seat_row")
+        ON("INSERT OR DELETE", "suspended_paths", "licensefs_seat_row")
+        ON("INSERT OR DELETE", "direct_disabled_plans", "licensefs_seat_row");
+
 const char *const postgres_migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3,
-                                                          schema_v4, schema_v5, schema_v6 };
+                                                          schema_v4, schema_v5, schema_v6,
+                                                          schema_v7 };
 
 /*
  * Made with each connection (and again after a reconnect): the capture's table and the rule

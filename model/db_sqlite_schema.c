@@ -191,9 +191,17 @@ static const char schema_v6[] =
         "CREATE INDEX seats_blocked ON seats (product_id, active) WHERE active = 3;"
         "DROP INDEX audit_by_start;";
 
+/*
+ * Version 7: nothing in the file. A seat's change is reported as the user's claim to that one
+ * product (MODEL_CHANGE_SEAT), which this backend's capture, made by each connection, does
+ * from this version on; PostgreSQL's capture is in its schema, and changed with it.
+ */
+static const char schema_v7[] = "";
+
 /* migrations[v] brings a version-v database to version v + 1. */
 const char *const sqlite_migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3,
-                                                        schema_v4, schema_v5, schema_v6 };
+                                                        schema_v4, schema_v5, schema_v6,
+                                                        schema_v7 };
 
 /* A product's plan names while model_plans_set replaces them. */
 const char sqlite_scratch_sql[] = "CREATE TEMP TABLE wanted_plans (name TEXT PRIMARY KEY)";
@@ -204,6 +212,8 @@ const char sqlite_scratch_sql[] = "CREATE TEMP TABLE wanted_plans (name TEXT PRI
  * reports nothing and no code path that writes can forget to report.
  */
 #define USER_OF(id) "SELECT 1, upn, '' FROM main.users WHERE id = " id
+#define SEAT_OF(row) "SELECT 6, u.upn, p.sku FROM main.users u, main.products p WHERE u.id = " \
+        row ".user_id AND p.id = " row ".product_id"
 #define MEMBERS_OF(id) "SELECT 1, u.upn, '' FROM main.members mb JOIN main.users u ON " \
         "u.id = mb.user_id WHERE mb.group_id = " id
 #define ON(event, table, name, body) \
@@ -214,18 +224,18 @@ const char sqlite_scratch_sql[] = "CREATE TEMP TABLE wanted_plans (name TEXT PRI
 const char sqlite_capture_sql[] =
         "CREATE TEMP TABLE changes (kind INTEGER NOT NULL, a TEXT NOT NULL, b TEXT NOT NULL,"
         "  UNIQUE (kind, a, b));"
-        /* a user's seats, paths, options, memberships, record: everything named after them */
-        ON("INSERT", "seats", "ch_seat_new", NOTE USER_OF("NEW.user_id"))
-        ON("UPDATE", "seats", "ch_seat_set", NOTE USER_OF("NEW.user_id"))
-        ON("DELETE", "seats", "ch_seat_gone", NOTE USER_OF("OLD.user_id"))
+        /* a user's claim to a product: its seat or wait, direct path, options, kept paths */
+        ON("INSERT", "seats", "ch_seat_new", NOTE SEAT_OF("NEW"))
+        ON("UPDATE", "seats", "ch_seat_set", NOTE SEAT_OF("NEW"))
+        ON("DELETE", "seats", "ch_seat_gone", NOTE SEAT_OF("OLD"))
         ON("INSERT", "members", "ch_member_new", NOTE USER_OF("NEW.user_id"))
         ON("DELETE", "members", "ch_member_gone", NOTE USER_OF("OLD.user_id"))
         ON("INSERT", "inactive_members", "ch_inactive_new", NOTE USER_OF("NEW.user_id"))
         ON("DELETE", "inactive_members", "ch_inactive_gone", NOTE USER_OF("OLD.user_id"))
-        ON("INSERT", "suspended_paths", "ch_suspended_new", NOTE USER_OF("NEW.user_id"))
-        ON("DELETE", "suspended_paths", "ch_suspended_gone", NOTE USER_OF("OLD.user_id"))
-        ON("INSERT", "direct_disabled_plans", "ch_ddp_new", NOTE USER_OF("NEW.user_id"))
-        ON("DELETE", "direct_disabled_plans", "ch_ddp_gone", NOTE USER_OF("OLD.user_id"))
+        ON("INSERT", "suspended_paths", "ch_suspended_new", NOTE SEAT_OF("NEW"))
+        ON("DELETE", "suspended_paths", "ch_suspended_gone", NOTE SEAT_OF("OLD"))
+        ON("INSERT", "direct_disabled_plans", "ch_ddp_new", NOTE SEAT_OF("NEW"))
+        ON("DELETE", "direct_disabled_plans", "ch_ddp_gone", NOTE SEAT_OF("OLD"))
         ON("UPDATE", "users", "ch_user_set", NOTE "VALUES (1, OLD.upn, ''), (1, NEW.upn, '')")
         ON("DELETE", "users", "ch_user_gone", NOTE "VALUES (1, OLD.upn, '')")
         ON("INSERT", "users", "ch_user_new", NOTE "VALUES (1, NEW.upn, '')")

@@ -85,11 +85,13 @@ int model_read_end(struct model *m);
  * Watching committed changes, for a cache of what the model shows (licensefs's kernel caches).
  * After model_watch, every committed write transaction of this model (whichever thread ran
  * it) calls fn once, after the model is unlocked, with what it touched (possibly nothing):
- *   MODEL_CHANGE_USER a: a user (UPN) whose record, seats, paths, options or memberships changed
+ *   MODEL_CHANGE_USER a: a user (UPN) whose record, paths through groups or memberships changed
  *   MODEL_CHANGE_PRODUCT a: a product (SKU) whose counts changed
  *   MODEL_CHANGE_GROUP a: a group that was deleted
  *   MODEL_CHANGE_GROUP_LICENSE a, b: group a's license of product b came or went
  *   MODEL_CHANGE_ALL: something every record may show (a product renamed, deleted, its plans)
+ *   MODEL_CHANGE_SEAT a, b: user a's claim to product b (its seat or wait, its direct path and
+ *     options, a deleted user's kept paths) changed, and nothing else of the user
  * The tenant's own files, the audit log and the summary change with nearly every change and
  * are not reported. Names and the list are valid during the call only. Changes committed by
  * other connections are not seen here: model_others_wait hears them. 0 or -errno.
@@ -100,6 +102,7 @@ enum model_change_kind {
         MODEL_CHANGE_GROUP,
         MODEL_CHANGE_GROUP_LICENSE,
         MODEL_CHANGE_ALL,
+        MODEL_CHANGE_SEAT,
 };
 
 struct model_change {

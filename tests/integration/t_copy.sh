@@ -141,7 +141,7 @@ cp -- "$DATA/v1-demo.db" "$LF_TMP/old.db"
 copy_ok "$LF_TMP/old.db" "$LF_TMP/new.db"
 "$LICENSEFS" export "$LF_TMP/new.db" >"$LF_TMP/new.json"
 expect_eq "" "$(cmp -- "$LF_TMP/old.json" "$LF_TMP/new.json" 2>&1)" "exports of old and new"
-expect_eq 6 "$(sqlite3 "$LF_TMP/new.db" 'PRAGMA user_version')" "the copy's schema version"
+expect_eq 7 "$(sqlite3 "$LF_TMP/new.db" 'PRAGMA user_version')" "the copy's schema version"
 
 note "copies of a mounted tenant while a writer changes it"
 lf_mount --db "$A"

@@ -15,12 +15,12 @@ if lf_sqlite; then
     mv -- "$V1" "$DB"
 else
     expect_ok "$LICENSEFS" copy "$V1" "$DB"
-    expect_eq 6 "$(sqlite3 "$V1" 'PRAGMA user_version')" "the file copied from, upgraded"
+    expect_eq 7 "$(sqlite3 "$V1" 'PRAGMA user_version')" "the file copied from, upgraded"
 fi
 
 lf_mount
 if lf_sqlite; then
-    expect_eq 6 "$(sqlite3 "$DB" 'PRAGMA user_version')" "schema version after the upgrade"
+    expect_eq 7 "$(sqlite3 "$DB" 'PRAGMA user_version')" "schema version after the upgrade"
     expect_eq 600 "$(stat -c %a "$DB")" "mode of the upgraded database"
     # seats that lapse may leave more assigned than total: the table's rule says so now
     expect_match 'CHECK \(0 <= assigned\),.*CHECK \(waiting = 0 OR assigned >= total\)' \
@@ -98,7 +98,7 @@ note "a second mount finds the upgraded database as it left it"
 lf_mount
 expect_ls "$M/deleted_users" "lee@$D"
 if lf_sqlite; then
-    expect_eq 6 "$(sqlite3 "$DB" 'PRAGMA user_version')" "schema version stays"
+    expect_eq 7 "$(sqlite3 "$DB" 'PRAGMA user_version')" "schema version stays"
 fi
 lf_unmount
 lf_finish

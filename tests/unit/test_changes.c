@@ -69,14 +69,35 @@ static void tenant(void)
         forget_seen();
 }
 
-START_TEST(test_direct_assignment_reports_user_and_counts)
+/* A claim's change is the user's claim to that product, not the whole user. */
+START_TEST(test_direct_assignment_reports_claim_and_counts)
 {
+        const char *plans[] = { "PLAN_A" };
+
         tenant();
+        ck_ok(model_product_create(m, "Q"));
+        ck_ok(model_product_set_total(m, "Q", 5));
+        ck_ok(model_plans_set(m, "P", plans, 1));
+        forget_seen();
         ck_ok(model_direct_assign(m, "P", "u3@d.example"));
         ck_assert_int_eq(calls, 1);
-        ck_seen(MODEL_CHANGE_USER, "u3@d.example", "");
+        ck_seen(MODEL_CHANGE_SEAT, "u3@d.example", "P");
         ck_seen(MODEL_CHANGE_PRODUCT, "P", "");
-        ck_assert(!was_seen(MODEL_CHANGE_USER, "u1@d.example", ""));
+        ck_assert(!was_seen(MODEL_CHANGE_USER, "u3@d.example", ""));
+        ck_assert(!was_seen(MODEL_CHANGE_SEAT, "u3@d.example", "Q"));
+        ck_assert(!was_seen(MODEL_CHANGE_SEAT, "u1@d.example", "P"));
+        forget_seen();
+        ck_ok(model_direct_disabled_set(m, "P", "u3@d.example", plans, 1));
+        ck_seen(MODEL_CHANGE_SEAT, "u3@d.example", "P");
+        ck_assert(!was_seen(MODEL_CHANGE_USER, "u3@d.example", ""));
+        forget_seen();
+        ck_ok(model_direct_remove(m, "P", "u3@d.example"));
+        ck_seen(MODEL_CHANGE_SEAT, "u3@d.example", "P");
+        ck_seen(MODEL_CHANGE_PRODUCT, "P", "");
+        /* the user's own record is the user as a whole */
+        forget_seen();
+        ck_ok(model_user_set_usage_location(m, "u3@d.example", "DE"));
+        ck_seen(MODEL_CHANGE_USER, "u3@d.example", "");
 }
 END_TEST
 
@@ -145,7 +166,7 @@ START_TEST(test_batch_reports_once_at_commit)
         ck_assert_int_eq(calls, 0);
         ck_ok(model_batch_end(m, true));
         ck_assert_int_eq(calls, 1);
-        ck_seen(MODEL_CHANGE_USER, "u3@d.example", "");
+        ck_seen(MODEL_CHANGE_SEAT, "u3@d.example", "P");
         forget_seen();
         ck_ok(model_batch_begin(m));
         ck_ok(model_direct_remove(m, "P", "u3@d.example"));
@@ -153,7 +174,7 @@ START_TEST(test_batch_reports_once_at_commit)
         ck_assert_int_eq(calls, 0);
         /* and what the rollback undid is not reported by the next change either */
         ck_ok(model_direct_assign(m, "P", "u1@d.example"));
-        ck_assert(!was_seen(MODEL_CHANGE_USER, "u3@d.example", ""));
+        ck_assert(!was_seen(MODEL_CHANGE_SEAT, "u3@d.example", "P"));
 }
 END_TEST
 
@@ -201,7 +222,7 @@ static Suite *changes_suite(void)
         Suite *suite = suite_create("changes");
         TCase *tcase = model_tcase("changes");
 
-        tcase_add_test(tcase, test_direct_assignment_reports_user_and_counts);
+        tcase_add_test(tcase, test_direct_assignment_reports_claim_and_counts);
         tcase_add_test(tcase, test_group_license_reports_every_member);
         tcase_add_test(tcase, test_memberships_and_deletions);
         tcase_add_test(tcase, test_catalog_wide_changes_report_all);

@@ -514,6 +514,15 @@ static bool heard_user(const struct heard *h, const char *upn)
         return false;
 }
 
+static bool heard_claim(const struct heard *h, const char *upn, const char *sku)
+{
+        for (size_t i = 0; i < h->count; i++)
+                if (h->list[i].kind == MODEL_CHANGE_SEAT && strcmp(h->list[i].a, upn) == 0 &&
+                    strcmp(h->list[i].b, sku) == 0)
+                        return true;
+        return false;
+}
+
 static bool heard_all(const struct heard *h)
 {
         return h->count == 1 && h->list[0].kind == MODEL_CHANGE_ALL;
@@ -539,6 +548,18 @@ START_TEST(test_watch_hears_others_commits)
         h = wait_for(w, 5000);
         ck_assert_int_eq(h.r, 1);
         ck_assert(heard_user(&h, "ann@contoso.com"));
+        heard_free(&h);
+        /* A claim's change is heard as the user's claim to that product. */
+        ck_ok(model_product_create(other, "P"));
+        ck_ok(model_product_set_total(other, "P", 5));
+        ck_ok(model_user_set_usage_location(other, "ann@contoso.com", "US"));
+        while ((h = wait_for(w, 300)).r > 0)
+                heard_free(&h);
+        ck_ok(model_direct_assign(other, "P", "ann@contoso.com"));
+        h = wait_for(w, 5000);
+        ck_assert_int_eq(h.r, 1);
+        ck_assert(heard_claim(&h, "ann@contoso.com", "P"));
+        ck_assert(!heard_user(&h, "ann@contoso.com"));
         heard_free(&h);
         /* The watch's own model's commits are not. */
         ck_ok(model_user_create(m, "bob@contoso.com"));
