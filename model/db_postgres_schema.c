@@ -246,7 +246,9 @@ static const char schema_v6[] =
 /*
  * Version 7: as SQLite's capture, a seat's change (its claim, direct path and options, a
  * deleted user's kept paths) is reported as the user's claim to that one product (6), no
- * longer as the whole user (1), so that a cache forgets that product's files only.
+ * longer as the whole user (1), so that a cache forgets that product's files only; and a
+ * change of the tenant's name or usage location is reported (5), so that a cache need not
+ * forget the tenant's files on every change.
  */
 static const char schema_v7[] =
         FUNCTION("licensefs_seat_row", "DECLARE uref BIGINT; pref BIGINT; ",
@@ -259,7 +261,9 @@ static const char schema_v7[] =
         "DROP TRIGGER licensefs_user_row_direct_disabled_plans ON direct_disabled_plans;"
         ON("INSERT OR UPDATE OR DELETE", "seats", "licensefs_seat_row")
         ON("INSERT OR DELETE", "suspended_paths", "licensefs_seat_row")
-        ON("INSERT OR DELETE", "direct_disabled_plans", "licensefs_seat_row");
+        ON("INSERT OR DELETE", "direct_disabled_plans", "licensefs_seat_row")
+        "CREATE TRIGGER licensefs_all_tenant_set AFTER UPDATE OF name, usage_location "
+        "ON tenant FOR EACH ROW EXECUTE FUNCTION licensefs_all();";
 
 const char *const postgres_migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3,
                                                           schema_v4, schema_v5, schema_v6,

@@ -193,8 +193,9 @@ static const char schema_v6[] =
 
 /*
  * Version 7: nothing in the file. A seat's change is reported as the user's claim to that one
- * product (MODEL_CHANGE_SEAT), which this backend's capture, made by each connection, does
- * from this version on; PostgreSQL's capture is in its schema, and changed with it.
+ * product (MODEL_CHANGE_SEAT), and a change of the tenant's name or usage location at all,
+ * which this backend's capture, made by each connection, does from this version on;
+ * PostgreSQL's capture is in its schema, and changed with it.
  */
 static const char schema_v7[] = "";
 
@@ -239,6 +240,9 @@ const char sqlite_capture_sql[] =
         ON("UPDATE", "users", "ch_user_set", NOTE "VALUES (1, OLD.upn, ''), (1, NEW.upn, '')")
         ON("DELETE", "users", "ch_user_gone", NOTE "VALUES (1, OLD.upn, '')")
         ON("INSERT", "users", "ch_user_new", NOTE "VALUES (1, NEW.upn, '')")
+        /* the tenant's own files (rare: everything) */
+        ON("UPDATE OF name, usage_location", "tenant", "ch_tenant_set",
+           NOTE "VALUES (5, '', '')")
         /* a product's own files; a rename or plan change shows in every record of it */
         ON("UPDATE OF total, expiring_soon, assigned, waiting", "products", "ch_counts",
            NOTE "VALUES (2, NEW.sku, '')")

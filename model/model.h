@@ -92,9 +92,10 @@ int model_read_end(struct model *m);
  *   MODEL_CHANGE_ALL: something every record may show (a product renamed, deleted, its plans)
  *   MODEL_CHANGE_SEAT a, b: user a's claim to product b (its seat or wait, its direct path and
  *     options, a deleted user's kept paths) changed, and nothing else of the user
- * The tenant's own files, the audit log and the summary change with nearly every change and
- * are not reported. Names and the list are valid during the call only. Changes committed by
- * other connections are not seen here: model_others_wait hears them. 0 or -errno.
+ * A change of the tenant's own name or usage location is reported as MODEL_CHANGE_ALL; the
+ * audit log and the summary change with nearly every change and are not reported. Names and
+ * the list are valid during the call only. Changes committed by other connections are not
+ * seen here: model_others_wait hears them. 0 or -errno.
  */
 enum model_change_kind {
         MODEL_CHANGE_USER = 1,

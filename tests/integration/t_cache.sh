@@ -40,6 +40,18 @@ lf_size_ok "$M/summary"
 lf_size_ok "$M/audit"
 expect_file "$P/available" 7
 
+note "names: the tenant's and a product's, right after each change"
+stat_all "$M/tenant/name" "$M/tenant/usage_location" "$P/name" "$P/plans"
+expect_ok putln "$M/tenant/name" "Contoso Cached"
+lf_size_ok "$M/tenant/name"
+expect_ok putln "$M/tenant/usage_location" DE
+lf_size_ok "$M/tenant/usage_location"
+expect_ok putln "$P/name" "Product P, renamed"
+lf_size_ok "$P/name"
+expect_ok put "$P/plans" $'PLAN_A\nPLAN_B\n'
+lf_size_ok "$P/plans"
+expect_ok putln "$M/tenant/usage_location" US
+
 note "an inherited holder vanishes at once when its group loses the license"
 stat_all "$P/users/u1@$D" "$M/users/u1@$D/licenses/P" "$P/groups/G" "$G/licenses/P"
 expect_ok rm "$P/groups/G"

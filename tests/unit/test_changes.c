@@ -142,6 +142,17 @@ START_TEST(test_catalog_wide_changes_report_all)
         forget_seen();
         ck_ok(model_product_set_name(m, "P", "Product P"));
         ck_seen(MODEL_CHANGE_ALL, "", "");
+        /* the tenant's own files: rare, and so everything */
+        forget_seen();
+        ck_ok(model_tenant_set_name(m, "Contoso"));
+        ck_seen(MODEL_CHANGE_ALL, "", "");
+        forget_seen();
+        ck_ok(model_tenant_set_usage_location(m, "DE"));
+        ck_seen(MODEL_CHANGE_ALL, "", "");
+        /* but not a claim's change, though it moves the tenant's queue */
+        forget_seen();
+        ck_ok(model_direct_assign(m, "P", "u3@d.example"));
+        ck_assert(!was_seen(MODEL_CHANGE_ALL, "", ""));
 }
 END_TEST
 
