@@ -143,20 +143,32 @@ static bool shows_claim(const struct fs_inode *node, const struct fs_name *sku)
         return true;
 }
 
+/*
+ * The nodes naming user `upn` into `list`, the lock held: every one, or (claim) those that
+ * show its claim to product `sku`.
+ */
+static int collect_user(struct fs_inodes *t, const char *upn, bool claim, const char *sku,
+                        struct stale_list *list)
+{
+        struct fs_name *user = fs_inode_name_find(t, FIELD_UPN, upn);
+        struct fs_name *product = claim ? fs_inode_name_find(t, FIELD_SKU, sku) : NULL;
+        struct fs_inode *node;
+        int r = 0;
+
+        for (node = user ? user->nodes : NULL; node && r >= 0; node = node->user_next)
+                if (!claim || shows_claim(node, product))
+                        r = stale_add(t, node, list);
+        return r;
+}
+
 int fs_inodes_collect_claim(struct fs_inodes *t, const char *upn, const char *sku,
                             struct fs_stale **ret, size_t *ret_count)
 {
         struct stale_list list = { 0 };
-        struct fs_name *user, *product;
-        struct fs_inode *node;
-        int r = 0;
+        int r;
 
         pthread_mutex_lock(&t->lock);
-        user = fs_inode_name_find(t, FIELD_UPN, upn);
-        product = fs_inode_name_find(t, FIELD_SKU, sku);
-        for (node = user ? user->nodes : NULL; node && r >= 0; node = node->user_next)
-                if (shows_claim(node, product))
-                        r = stale_add(t, node, &list);
+        r = collect_user(t, upn, true, sku, &list);
         pthread_mutex_unlock(&t->lock);
         return stale_done(&list, r, ret, ret_count);
 }
@@ -171,10 +183,7 @@ int fs_inodes_collect(struct fs_inodes *t, const char *upn, struct fs_stale **re
 
         pthread_mutex_lock(&t->lock);
         if (upn) {
-                struct fs_name *user = fs_inode_name_find(t, FIELD_UPN, upn);
-
-                for (node = user ? user->nodes : NULL; node && r >= 0; node = node->user_next)
-                        r = stale_add(t, node, &list);
+                r = collect_user(t, upn, false, NULL, &list);
         } else {
                 for (i = 0; i < t->nodes_size; i++)
                         for (node = t->nodes[i]; node && r >= 0; node = node->hash_next)

@@ -230,13 +230,14 @@ int model_holder_records(struct model *m, const char *sku, model_record_fn fn, v
         return READ_TX(m, records_all(m, sku, fn, ctx));
 }
 
-/* One holder's rows, kept (names copied) to be put in order. */
+/* One holder's rows, kept (their names copied; the UPN is the caller's) to be put in order. */
 struct record_rows {
         struct model_record_row *rows;
         size_t count, size;
 };
 
-static int rows_keep(struct record_rows *kept, const struct model_record_row *row)
+static int rows_keep(struct record_rows *kept, const struct model_record_row *row,
+                     const char *upn)
 {
         struct model_record_row *grown, *copy;
 
@@ -251,20 +252,18 @@ static int rows_keep(struct record_rows *kept, const struct model_record_row *ro
         }
         copy = &kept->rows[kept->count];
         *copy = *row;
-        copy->upn = strdup(row->upn);
+        copy->upn = upn;
         copy->name = strdup(row->name);
         kept->count++;
-        return copy->upn && copy->name ? 0 : refuse(-ENOMEM, "out of memory");
+        return copy->name ? 0 : refuse(-ENOMEM, "out of memory");
 }
 
 static void rows_free(struct record_rows *kept)
 {
         size_t i;
 
-        for (i = 0; i < kept->count; i++) {
-                free((char *)kept->rows[i].upn);
+        for (i = 0; i < kept->count; i++)
                 free((char *)kept->rows[i].name);
-        }
         free(kept->rows);
 }
 
@@ -292,7 +291,7 @@ static int record_sorted(struct model *m, const char *sku, const char *upn, mode
         while (r >= 0 && (r = sql_step(s)) > 0) {
                 r = record_row(s, &row);
                 if (r >= 0)
-                        r = rows_keep(&kept, &row);
+                        r = rows_keep(&kept, &row, upn);
                 if (r < 0)
                         sql_reset(s);
         }
