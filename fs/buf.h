@@ -13,6 +13,8 @@ struct fs_buf {
         bool failed;
 };
 
+/* Appends len bytes of text (not NUL-ended): memory only, no format to read. */
+void fs_buf_append(struct fs_buf *buf, const char *text, size_t len);
 void fs_buf_printf(struct fs_buf *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* 0, or -ENOMEM when an append failed. */
 int fs_buf_error(const struct fs_buf *buf);

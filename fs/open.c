@@ -271,7 +271,7 @@ static int gather(struct handle *h, const char *data, size_t size, off_t offset)
                 return fs_refuse(-EINVAL, "a value is written from offset 0, in order");
         if (size > FS_VALUE_MAX - h->written.len)
                 return fs_refuse(-EINVAL, "a value is at most %d bytes", FS_VALUE_MAX);
-        fs_buf_printf(&h->written, "%.*s", (int)size, data);
+        fs_buf_append(&h->written, data, size);
         return fs_buf_error(&h->written);
 }
 

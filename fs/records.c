@@ -23,12 +23,15 @@ static int add_line(void *opaque, const char *name)
 {
         struct lines_ctx *lines = opaque;
 
-        if (lines->separator)
-                fs_buf_printf(lines->buf, "%s%s", lines->count ? lines->separator : "", name);
-        else if (lines->key)
-                fs_buf_printf(lines->buf, "%s=%s\n", lines->key, name);
-        else
-                fs_buf_printf(lines->buf, "%s\n", name);
+        if (lines->separator && lines->count)
+                fs_buf_append(lines->buf, lines->separator, strlen(lines->separator));
+        if (lines->key && !lines->separator) {
+                fs_buf_append(lines->buf, lines->key, strlen(lines->key));
+                fs_buf_append(lines->buf, "=", 1);
+        }
+        fs_buf_append(lines->buf, name, strlen(name));
+        if (!lines->separator)
+                fs_buf_append(lines->buf, "\n", 1);
         lines->count++;
         return 0;
 }
@@ -150,7 +153,7 @@ static void parts_free(struct seat_parts *p)
 
 static void buf_append(struct fs_buf *to, const struct fs_buf *from)
 {
-        fs_buf_printf(to, "%.*s", (int)from->len, from->data ? from->data : "");
+        fs_buf_append(to, from->data ? from->data : "", from->len);
 }
 
 /*
@@ -166,9 +169,9 @@ static int seat_format(struct fs_file *out, const char *upn, const char *sku, bo
         fs_buf_printf(&out->content, "user=%s\nproduct=%s\nstate=%s\ndirect=%s\n", upn, sku,
                       suspended ? "suspended" : "active", direct ? "yes" : "no");
         buf_append(&out->content, &p->groups);
-        fs_buf_printf(&out->content, "disabled_plans=");
+        fs_buf_append(&out->content, "disabled_plans=", 15);
         buf_append(&out->content, &p->disabled);
-        fs_buf_printf(&out->content, "\n");
+        fs_buf_append(&out->content, "\n", 1);
         buf_append(&out->content, &p->plans);
         since_line(out, since);
         if (!suspended && !direct)

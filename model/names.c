@@ -215,12 +215,53 @@ int model_name_encode(const char *name, char *ret, size_t size)
         return 0;
 }
 
+/*
+ * Writes n (0..10^width) as width decimal digits at out. Records and listings show a time per
+ * line, so a time is formatted by hand: gmtime_r takes glibc's time zone lock and strftime
+ * interprets its format, several times the cost of the arithmetic.
+ */
+static void digits(char *out, int64_t n, int width)
+{
+        while (width-- > 0) {
+                out[width] = (char)('0' + n % 10);
+                n /= 10;
+        }
+}
+
 void model_time_format(time_t t, char ret[MODEL_TIME_MAX])
 {
+        /* The proleptic Gregorian date of a day count since 1970 (H. Hinnant's civil_from_days). */
+        int64_t days = t / 86400, secs = t % 86400, era, year;
+        unsigned doe, yoe, doy, mp, month, day;
         struct tm tm;
 
-        gmtime_r(&t, &tm);
-        strftime(ret, MODEL_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (secs < 0) {
+                secs += 86400;
+                days--;
+        }
+        days += 719468;
+        era = (days >= 0 ? days : days - 146096) / 146097;
+        doe = (unsigned)(days - era * 146097);
+        yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        mp = (5 * doy + 2) / 153;
+        day = doy - (153 * mp + 2) / 5 + 1;
+        month = mp < 10 ? mp + 3 : mp - 9;
+        year = (int64_t)yoe + era * 400 + (month <= 2);
+        if (year < 1000 || year > 9999) {
+                /* Years strftime writes with other than four digits: as it writes them. */
+                if (!gmtime_r(&t, &tm) ||
+                    !strftime(ret, MODEL_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm))
+                        snprintf(ret, MODEL_TIME_MAX, "%lld", (long long)t);
+                return;
+        }
+        memcpy(ret, "0000-00-00T00:00:00Z", 21);
+        digits(ret, year, 4);
+        digits(ret + 5, month, 2);
+        digits(ret + 8, day, 2);
+        digits(ret + 11, secs / 3600, 2);
+        digits(ret + 14, secs / 60 % 60, 2);
+        digits(ret + 17, secs % 60, 2);
 }
 
 /* What may follow a time's seconds: a fraction of them (dropped), then "Z" or nothing. */

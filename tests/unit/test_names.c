@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct name_case {
         const char *name;
@@ -514,6 +515,45 @@ START_TEST(test_time_format)
 }
 END_TEST
 
+/* What the C library writes for t, for the format to agree with. */
+static void libc_time(time_t t, char out[MODEL_TIME_MAX])
+{
+        struct tm tm;
+
+        ck_assert_ptr_nonnull(gmtime_r(&t, &tm));
+        ck_assert_uint_gt(strftime(out, MODEL_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm), 0);
+}
+
+/*
+ * A time reads as gmtime_r and strftime would write it, across the years a time can show
+ * (before 1970, leap centuries, the last second of 9999) and beyond them.
+ */
+START_TEST(test_time_format_calendar)
+{
+        static const time_t edges[] = {
+                -1, -86400, -86401, 68169599, 68169600, 951868799, 951868800,
+                4107542399, 4107542400,                         /* 2100 is no leap year */
+                -11670912000, -11670825600,                     /* 1600-02-29 */
+                -62135596800, -62135596801,                     /* 0001-01-01 and before */
+                253402300799, 253402300800,                     /* the last of 9999, then more */
+        };
+        char ours[MODEL_TIME_MAX], theirs[MODEL_TIME_MAX];
+        time_t t;
+        size_t i;
+
+        for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+                model_time_format(edges[i], ours);
+                libc_time(edges[i], theirs);
+                ck_assert_str_eq(ours, theirs);
+        }
+        for (t = -62167219200; t < 253402300800; t += 17 * 86400 + 3607) {
+                model_time_format(t, ours);
+                libc_time(t, theirs);
+                ck_assert_str_eq(ours, theirs);
+        }
+}
+END_TEST
+
 static Suite *names_suite(void)
 {
         Suite *suite = suite_create("names");
@@ -544,6 +584,7 @@ static Suite *names_suite(void)
         tcase = model_tcase("written forms");
         tcase_add_loop_test(tcase, test_name_encode, 0, COUNT(encodings));
         tcase_add_test(tcase, test_time_format);
+        tcase_add_test(tcase, test_time_format_calendar);
         suite_add_tcase(suite, tcase);
         return suite;
 }
