@@ -89,6 +89,7 @@ static int serve(struct fuse_session *se, const struct options *o)
         loop = fuse_loop_cfg_create();
         if (!loop)
                 return -ENOMEM;
+        fuse_loop_cfg_set_max_threads(loop, (unsigned int)o->max_threads);
         r = fuse_session_loop_mt(se, loop);
         fuse_loop_cfg_destroy(loop);
         return r;

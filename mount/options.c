@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +18,11 @@
 
 enum {
         KEY_HELP, KEY_VERSION, KEY_FOREGROUND, KEY_DEBUG, KEY_SINGLE, KEY_DEMO, KEY_AUDIT_LINES,
-        KEY_ALLOW_OTHER, KEY_DEFAULT_PERMISSIONS, KEY_ADMIN_GROUP
+        KEY_ALLOW_OTHER, KEY_DEFAULT_PERMISSIONS, KEY_ADMIN_GROUP, KEY_MAX_THREADS
 };
 
 #define AUDIT_LINES_MAX 2147483647
+#define MAX_THREADS_MAX 1024
 
 static const struct fuse_opt option_spec[] = {
         FUSE_OPT_KEY("-h", KEY_HELP),
@@ -32,6 +34,7 @@ static const struct fuse_opt option_spec[] = {
         FUSE_OPT_KEY("-s", KEY_SINGLE),
         FUSE_OPT_KEY("--demo", KEY_DEMO),
         FUSE_OPT_KEY("audit_lines=", KEY_AUDIT_LINES),
+        FUSE_OPT_KEY("max_threads=", KEY_MAX_THREADS),
         /*
          * Generic mount options that mount(8) hands on from fstab and libfuse 3.14 refuses.
          * They mean nothing here (licensefs reports its own times; FUSE has no i_version, no
@@ -89,6 +92,7 @@ void options_usage(FILE *out)
               "                       licenses too; implies allow_other\n"
               "  -o audit_lines=N     keep the newest N lines of the audit log\n"
               "                       (default 1000000)\n"
+              "  -o max_threads=N     serve requests on at most N threads (default 3)\n"
               "  --demo               fill an empty tenant with the demo tenant first\n"
               "  -h, --help           show this help and exit\n"
               "  -V, --version        show the version and exit\n"
@@ -103,25 +107,31 @@ void options_usage(FILE *out)
               out);
 }
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
 {
+        va_list ap;
+
         fputs("licensefs: ", stderr);
-        fprintf(stderr, fmt, arg);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
         fputs(" (try licensefs --help)\n", stderr);
         return -1;
 }
 
-/* N of audit_lines=N: decimal digits, 1 to AUDIT_LINES_MAX. */
-static int parse_audit_lines(const char *arg, struct options *o)
+/* The N of `name=N`, a number from 1 to max: 0, or a usage error. */
+static int parse_count(const char *arg, long long max, long long *ret)
 {
         const char *value = strchr(arg, '=') + 1;
         size_t digits = strspn(value, "0123456789");
         long long n;
 
         if (digits == 0 || value[digits] != '\0' || digits > 10 ||
-            (n = strtoll(value, NULL, 10)) < 1 || n > AUDIT_LINES_MAX)
-                return usage_error("'%s': N must be a number from 1 to 2147483647", arg);
-        o->audit_lines = n;
+            (n = strtoll(value, NULL, 10)) < 1 || n > max)
+                return usage_error("'%s': N must be a number from 1 to %lld", arg, max);
+        *ret = n;
         return 0;
 }
 
@@ -210,7 +220,9 @@ static int process(void *data, const char *arg, int key, struct fuse_args *outar
                 o->demo = true;
                 return 0;
         case KEY_AUDIT_LINES:
-                return parse_audit_lines(arg, o);
+                return parse_count(arg, AUDIT_LINES_MAX, &o->audit_lines);
+        case KEY_MAX_THREADS:
+                return parse_count(arg, MAX_THREADS_MAX, &o->max_threads);
         case KEY_ALLOW_OTHER:           /* both go on to FUSE once, after parsing */
                 o->allow_other = true;
                 return 0;
@@ -236,7 +248,8 @@ static int process(void *data, const char *arg, int key, struct fuse_args *outar
 
 int options_parse(int argc, char **argv, struct options *ret)
 {
-        struct options o = { .fuse_args = FUSE_ARGS_INIT(argc, argv) };
+        struct options o = { .max_threads = OPTIONS_MAX_THREADS,
+                             .fuse_args = FUSE_ARGS_INIT(argc, argv) };
 
         /* fuse_opt_parse would print its own message for this one. */
         if (argc > 1 && strcmp(argv[argc - 1], "-o") == 0) {

@@ -16,6 +16,9 @@ expect_refusal "unknown FUSE option (daemon mode)" 2 -o no_such_fuse_option "$DB
 expect_refusal "audit_lines=0" 2 -f -o audit_lines=0 "$DB" "$M"
 expect_refusal "audit_lines not a number" 2 -f -o allow_other,audit_lines=1k "$DB" "$M"
 expect_refusal "audit_lines too large" 2 -o audit_lines=2147483648 "$DB" "$M"
+expect_refusal "max_threads=0" 2 -f -o max_threads=0 "$DB" "$M"
+expect_refusal "max_threads not a number" 2 -f -o max_threads=two "$DB" "$M"
+expect_refusal "max_threads too large" 2 -o max_threads=1025 "$DB" "$M"
 
 note "a database URI that carries a password is a usage error, for the mount and every verb"
 # argv is readable by every user, and a mount's is kept in /proc/mounts and fstab.
@@ -283,6 +286,29 @@ lf_unmount
 lf_mount -o allow_other
 expect_file "$M/products/PERSIST/total" 7
 lf_unmount
+
+note "-o max_threads=N caps the threads serving requests; the default is 3"
+# The daemon's threads after eight readers at once: libfuse keeps every thread it started, so
+# this is the most that served at once, plus the daemon's own.
+threads_after_readers() {
+    seq 1 400 | xargs -P 8 -n 10 sh -c 'for i; do cat "$0" >/dev/null; done' \
+        "$M/products/PERSIST/total"
+    find "/proc/$LF_PID/task" -mindepth 1 -maxdepth 1 | wc -l
+}
+lf_mount -o max_threads=1
+one=$(threads_after_readers)
+lf_unmount
+lf_mount
+default=$(threads_after_readers)
+expect_file "$M/products/PERSIST/total" 7
+lf_unmount
+lf_mount -o max_threads=6
+six=$(threads_after_readers)
+lf_unmount
+if [ "$default" -le $((one + 2)) ]; then pass; else
+    fail "default: $default threads after eight readers, more than 3 serving ($one with one)"; fi
+if [ "$six" -ge $((one + 3)) ] && [ "$six" -le $((one + 5)) ]; then pass; else
+    fail "max_threads=6: $six threads after eight readers ($one with one): not 4 to 6 serving"; fi
 
 note "a daemon ended while files and directories are open frees their handles (their releases never come)"
 lf_mount
