@@ -24,17 +24,29 @@
 
 /* --- the connection and its errors ------------------------------------------------------------ */
 
+#define MIDWAY_MAX 16
+
 struct db_conn {
         sqlite3 *db;
         bool in_memory;
         sqlite3_stmt *brackets[DB_ROLLBACK_TO + 1];     /* prepared on first use */
         sqlite3_stmt *data_version;                     /* polled often: kept prepared */
+        /*
+         * The statements that gave a row since the last reset_all, which may have been left
+         * midway: resetting these is cheaper than walking every prepared statement at the
+         * end of each transaction. More than MIDWAY_MAX: the walk after all (midway_all).
+         */
+        struct sqlite_stmt *midway[MIDWAY_MAX];
+        size_t midway_count;
+        bool midway_all;
 };
 
 /* A statement; `base` first, so a struct sql_stmt * is one of these. */
 struct sqlite_stmt {
         struct sql_stmt base;
+        struct db_conn *conn;
         sqlite3_stmt *stmt;
+        bool midway;                    /* in conn->midway */
         int params;
         int value_of[];                 /* parameter i + 1 takes value number value_of[i] */
 };
@@ -255,6 +267,7 @@ static int sqlite_prepare(struct db_conn *c, const char *sql, struct sql_stmt **
                 st->value_of[i] = r;
         }
         st->base.backend = &db_sqlite;
+        st->conn = c;
         st->stmt = stmt;
         st->params = params;
         *ret = &st->base;
@@ -267,8 +280,15 @@ fail:
 
 static void sqlite_finalize(struct sql_stmt *s)
 {
+        struct db_conn *c;
+        size_t i;
+
         if (!s)
                 return;
+        c = of(s)->conn;
+        for (i = 0; of(s)->midway && i < c->midway_count; i++)
+                if (c->midway[i] == of(s))
+                        c->midway[i] = c->midway[--c->midway_count];
         sqlite3_finalize(of(s)->stmt);
         free(of(s));
 }
@@ -296,11 +316,20 @@ static int sqlite_bind(struct sql_stmt *s, const struct sql_value *values, int c
 
 static int sqlite_step(struct sql_stmt *s)
 {
-        sqlite3_stmt *stmt = of(s)->stmt;
-        int rc = sqlite3_step(stmt);
+        struct sqlite_stmt *st = of(s);
+        struct db_conn *c = st->conn;
+        int rc = sqlite3_step(st->stmt);
+        sqlite3_stmt *stmt = st->stmt;
 
-        if (rc == SQLITE_ROW)
+        if (rc == SQLITE_ROW) {
+                if (!st->midway && c->midway_count < MIDWAY_MAX) {
+                        st->midway = true;
+                        c->midway[c->midway_count++] = st;
+                } else if (!st->midway) {
+                        c->midway_all = true;
+                }
                 return 1;
+        }
         sqlite3_reset(stmt);
         if (rc == SQLITE_DONE)
                 return 0;
@@ -316,10 +345,18 @@ static void sqlite_reset(struct sql_stmt *s)
 static void sqlite_reset_all(struct db_conn *c)
 {
         sqlite3_stmt *stmt = NULL;
+        size_t i;
 
-        while ((stmt = sqlite3_next_stmt(c->db, stmt)))
+        for (i = 0; i < c->midway_count; i++) {
+                if (sqlite3_stmt_busy(c->midway[i]->stmt))
+                        sqlite3_reset(c->midway[i]->stmt);
+                c->midway[i]->midway = false;
+        }
+        c->midway_count = 0;
+        while (c->midway_all && (stmt = sqlite3_next_stmt(c->db, stmt)))
                 if (sqlite3_stmt_busy(stmt))
                         sqlite3_reset(stmt);
+        c->midway_all = false;
 }
 
 static int64_t sqlite_column_int64(struct sql_stmt *s, int col)
