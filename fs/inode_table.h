@@ -47,6 +47,18 @@ struct fs_node_block {
         struct fs_inode nodes[NODES_PER_BLOCK];
 };
 
+/* A node's memo (inode_memo.c): its file's attributes as last rendered. */
+struct fs_memo_slot {
+        uint64_t ino;                   /* whose; 0: none */
+        int64_t mtime;
+        uint32_t size;
+        uint16_t mode;
+        uint16_t epoch;                 /* the table's memo_epoch when kept; another: none */
+};
+
+#define MEMO_SET_BITS 15                /* 32,768 sets */
+#define MEMO_WAYS 4                     /* of 4 slots of 24 bytes */
+
 struct fs_inodes {
         pthread_mutex_t lock;           /* guards everything below */
         struct fs_inode root;           /* in no hash: the kernel never looks it up */
@@ -57,6 +69,9 @@ struct fs_inodes {
         size_t nodes_size, count;       /* nodes_size: a power of two */
         struct fs_name **names;
         size_t names_size, names_count;
+        struct fs_memo_slot *memo;      /* made at the first memo kept */
+        uint64_t memo_seq;              /* counts the changes that made nodes stale; atomic */
+        uint16_t memo_epoch;            /* raised to drop every memo at once */
 };
 
 struct fs_inode *fs_inode_of(struct fs_inodes *t, uint64_t ino);
@@ -72,3 +87,16 @@ struct fs_inode *fs_inode_find_node(struct fs_inodes *t, const struct fs_node *n
 /* Puts a node in the hash under its key (0 or -ENOMEM), or takes it out. */
 int fs_inode_hash_add(struct fs_inodes *t, struct fs_inode *node);
 void fs_inode_hash_remove(struct fs_inodes *t, struct fs_inode *node);
+
+/*
+ * Memos (inode_memo.c). put keeps st's mode, size and mtime as the node's, unless a change made
+ * nodes stale since `seq` (memo_seq before the render began); get fills *ret with them
+ * (fs_attr_stat) and returns true, or false without one. A change that makes nodes stale
+ * calls fs_inode_memo_stale, and drops theirs; drop_all drops every node's.
+ */
+void fs_inode_memo_put(struct fs_inodes *t, struct fs_inode *node, const struct stat *st,
+                       uint64_t seq);
+bool fs_inode_memo_get(struct fs_inodes *t, struct fs_inode *node, struct stat *ret);
+void fs_inode_memo_drop(struct fs_inodes *t, struct fs_inode *node);
+void fs_inode_memo_stale(struct fs_inodes *t);
+void fs_inode_memo_drop_all(struct fs_inodes *t);

@@ -68,8 +68,8 @@ static int visit_below(struct fs_inodes *t, struct fs_inode *top, visit_fn visit
 
 static int remove_one(struct fs_inodes *t, struct fs_inode *node, void *ctx)
 {
-        (void)t;
         (void)ctx;
+        fs_inode_memo_drop(t, node);
         node->removed = true;
         return 0;
 }
@@ -79,11 +79,12 @@ void fs_inodes_unlink(struct fs_inodes *t, const struct fs_node *node)
         struct fs_inode *found;
 
         pthread_mutex_lock(&t->lock);
+        fs_inode_memo_stale(t);
         found = fs_inode_find_node(t, node);
         if (found && found != &t->root) {
                 if (S_ISDIR(fs_kinds[found->kind].mode))
                         visit_below(t, found, remove_one, NULL);
-                found->removed = true;
+                remove_one(t, found, NULL);
         }
         pthread_mutex_unlock(&t->lock);
 }
@@ -99,6 +100,7 @@ static int stale_add(struct fs_inodes *t, struct fs_inode *node, void *ctx)
 {
         struct stale_list *list = ctx;
 
+        fs_inode_memo_drop(t, node);    /* even when the list cannot grow */
         if (list->count == list->size) {
                 size_t grown = list->size ? 2 * list->size : 16;
                 struct fs_stale *bigger = realloc(list->items, grown * sizeof(*bigger));
@@ -168,6 +170,7 @@ int fs_inodes_collect_claim(struct fs_inodes *t, const char *upn, const char *sk
         int r;
 
         pthread_mutex_lock(&t->lock);
+        fs_inode_memo_stale(t);
         r = collect_user(t, upn, true, sku, &list);
         pthread_mutex_unlock(&t->lock);
         return stale_done(&list, r, ret, ret_count);
@@ -183,8 +186,10 @@ int fs_inodes_collect(struct fs_inodes *t, const char *upn, struct fs_stale **re
 
         pthread_mutex_lock(&t->lock);
         if (upn) {
+                fs_inode_memo_stale(t);
                 r = collect_user(t, upn, false, NULL, &list);
         } else {
+                fs_inode_memo_drop_all(t);      /* even when the list cannot grow */
                 for (i = 0; i < t->nodes_size; i++)
                         for (node = t->nodes[i]; node && r >= 0; node = node->hash_next)
                                 r = stale_add(t, node, &list);
@@ -253,6 +258,7 @@ int fs_inodes_move(struct fs_inodes *t, const struct fs_node *from, const struct
         int r = 0;
 
         pthread_mutex_lock(&t->lock);
+        fs_inode_memo_stale(t);
         found = fs_inode_find_node(t, from);
         /* Gathered first: moving rehashes nodes, which the walk over the hash must not see. */
         if (found && found != &t->root)

@@ -307,6 +307,7 @@ static void node_release(struct fs_inodes *t, struct fs_inode *node)
 
 static void node_free(struct fs_inodes *t, struct fs_inode *node)
 {
+        fs_inode_memo_drop(t, node);    /* its number may be the next node's */
         fs_inode_hash_remove(t, node);
         user_unlink(node);
         name_put(t, node->names[0], true);
@@ -348,6 +349,7 @@ struct fs_inodes *fs_inodes_free(struct fs_inodes *t)
         }
         free(t->nodes);
         free(t->names);
+        free(t->memo);
         pthread_mutex_destroy(&t->lock);
         free(t);
         return NULL;
@@ -380,26 +382,23 @@ int fs_inodes_node(struct fs_inodes *t, uint64_t ino, struct fs_node *ret)
         return r;
 }
 
-uint64_t fs_inodes_ref(struct fs_inodes *t, const struct fs_node *node)
+/* One more reference to `node`, made if new (its names interned); NULL when out of memory. */
+static struct fs_inode *ref_locked(struct fs_inodes *t, const struct fs_node *node)
 {
         struct fs_name *names[2];
         struct fs_inode *found;
-        uint64_t ino = 0;
 
-        pthread_mutex_lock(&t->lock);
-        if (node->kind == FS_ROOT) {
-                ino = FS_ROOT_INO;
-                goto out;
-        }
+        if (node->kind == FS_ROOT)
+                return &t->root;
         if (!key_of(t, node, true, names))
-                goto out;
+                return NULL;
         found = fs_inode_find(t, node->kind, names);
         if (!found) {
                 found = node_alloc(t);
                 if (!found) {
                         name_put(t, names[0], false);
                         name_put(t, names[1], false);
-                        goto out;
+                        return NULL;
                 }
                 found->kind = (uint8_t)node->kind;
                 found->names[0] = names[0];
@@ -408,7 +407,7 @@ uint64_t fs_inodes_ref(struct fs_inodes *t, const struct fs_node *node)
                         node_release(t, found);
                         name_put(t, names[0], false);
                         name_put(t, names[1], false);
-                        goto out;
+                        return NULL;
                 }
                 if (names[0])
                         names[0]->refs++;
@@ -421,10 +420,73 @@ uint64_t fs_inodes_ref(struct fs_inodes *t, const struct fs_node *node)
         }
         if (found->nlookup != NLOOKUP_KEPT)
                 found->nlookup++;
-        ino = fs_inode_number(t, found);
-out:
+        return found;
+}
+
+uint64_t fs_inodes_ref(struct fs_inodes *t, const struct fs_node *node)
+{
+        return fs_inodes_ref_kept(t, node, NULL, 0);
+}
+
+uint64_t fs_inodes_ref_kept(struct fs_inodes *t, const struct fs_node *node,
+                            const struct stat *st, uint64_t seq)
+{
+        struct fs_inode *found;
+        uint64_t ino = 0;
+
+        pthread_mutex_lock(&t->lock);
+        found = ref_locked(t, node);
+        if (found) {
+                ino = fs_inode_number(t, found);
+                if (st && found != &t->root)
+                        fs_inode_memo_put(t, found, st, seq);
+        }
         pthread_mutex_unlock(&t->lock);
         return ino;
+}
+
+uint64_t fs_inodes_ref_memo(struct fs_inodes *t, const struct fs_node *node, struct stat *ret)
+{
+        struct fs_inode *found;
+        uint64_t ino = 0;
+
+        pthread_mutex_lock(&t->lock);
+        found = fs_inode_find_node(t, node);
+        if (found && found != &t->root && fs_inode_memo_get(t, found, ret)) {
+                if (found->nlookup != NLOOKUP_KEPT)
+                        found->nlookup++;
+                ino = fs_inode_number(t, found);
+        }
+        pthread_mutex_unlock(&t->lock);
+        return ino;
+}
+
+uint64_t fs_inodes_seq(struct fs_inodes *t)
+{
+        /* No lock: a value older than the table's only keeps a memo from being kept. */
+        return __atomic_load_n(&t->memo_seq, __ATOMIC_ACQUIRE);
+}
+
+bool fs_inodes_memo(struct fs_inodes *t, uint64_t ino, struct stat *ret)
+{
+        struct fs_inode *node = fs_inode_of(t, ino);
+        bool found = false;
+
+        pthread_mutex_lock(&t->lock);
+        if (node != &t->root && !node->removed)
+                found = fs_inode_memo_get(t, node, ret);
+        pthread_mutex_unlock(&t->lock);
+        return found;
+}
+
+void fs_inodes_keep(struct fs_inodes *t, uint64_t ino, const struct stat *st, uint64_t seq)
+{
+        struct fs_inode *node = fs_inode_of(t, ino);
+
+        pthread_mutex_lock(&t->lock);
+        if (node != &t->root && !node->removed)
+                fs_inode_memo_put(t, node, st, seq);
+        pthread_mutex_unlock(&t->lock);
 }
 
 void fs_inodes_hold(struct fs_inodes *t, uint64_t ino)
@@ -448,6 +510,22 @@ void fs_inodes_forget(struct fs_inodes *t, uint64_t ino, uint64_t count)
                         node_free(t, node);
         }
         pthread_mutex_unlock(&t->lock);
+}
+
+uint64_t fs_inodes_stale(struct fs_inodes *t, const struct fs_node *node)
+{
+        struct fs_inode *found;
+        uint64_t ino = 0;
+
+        pthread_mutex_lock(&t->lock);
+        fs_inode_memo_stale(t);
+        found = fs_inode_find_node(t, node);
+        if (found) {
+                fs_inode_memo_drop(t, found);
+                ino = fs_inode_number(t, found);
+        }
+        pthread_mutex_unlock(&t->lock);
+        return ino;
 }
 
 uint64_t fs_inodes_find(struct fs_inodes *t, const struct fs_node *node)

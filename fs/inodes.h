@@ -40,12 +40,32 @@ int fs_inodes_node(struct fs_inodes *t, uint64_t ino, struct fs_node *ret);
  * number, or 0 when out of memory.
  */
 uint64_t fs_inodes_ref(struct fs_inodes *t, const struct fs_node *node);
+/*
+ * Memos: the attributes of a node's file as last rendered, kept until a change makes the node
+ * stale (the collections and fs_inodes_stale below, a removal, a move) or the node goes, for
+ * the kinds whose attributes only a change moves (fs_node_attr_lasting). Take the table's
+ * sequence (fs_inodes_seq) before the read session of the render begins: a memo rendered
+ * before a change the table has since been told of is not kept.
+ *
+ * fs_inodes_ref_kept is fs_inodes_ref, keeping st (NULL: nothing) as the node's memo.
+ * fs_inodes_ref_memo is fs_inodes_ref for a node that has a memo, filled into *ret; without
+ * one it takes no reference and returns 0. fs_inodes_memo and fs_inodes_keep do the same for a
+ * node the kernel holds.
+ */
+uint64_t fs_inodes_seq(struct fs_inodes *t);
+uint64_t fs_inodes_ref_kept(struct fs_inodes *t, const struct fs_node *node,
+                            const struct stat *st, uint64_t seq);
+uint64_t fs_inodes_ref_memo(struct fs_inodes *t, const struct fs_node *node, struct stat *ret);
+bool fs_inodes_memo(struct fs_inodes *t, uint64_t ino, struct stat *ret);
+void fs_inodes_keep(struct fs_inodes *t, uint64_t ino, const struct stat *st, uint64_t seq);
 /* One more reference to a node the kernel holds, for an open file; give it back with forget. */
 void fs_inodes_hold(struct fs_inodes *t, uint64_t ino);
 /* Takes back `count` references; the node goes when none is left. */
 void fs_inodes_forget(struct fs_inodes *t, uint64_t ino, uint64_t count);
 /* The number of `node`, or 0 when the kernel holds none there. */
 uint64_t fs_inodes_find(struct fs_inodes *t, const struct fs_node *node);
+/* fs_inodes_find for a node a change made stale: its memo is dropped. */
+uint64_t fs_inodes_stale(struct fs_inodes *t, const struct fs_node *node);
 /*
  * The node at `node` was removed, with the nodes below it: they answer -ENOENT from now on and
  * later lookups make new ones.

@@ -48,7 +48,7 @@ void fs_invalidate_attributes(struct fs *fs, const struct fs_stale *list, size_t
 /* The node the kernel holds at `node`, if any. */
 static void forget_node(struct fs_invalidator *inv, const struct fs_node *node)
 {
-        uint64_t ino = fs_inodes_find(inv->fs->inodes, node);
+        uint64_t ino = fs_inodes_stale(inv->fs->inodes, node);
 
         if (ino)
                 fuse_lowlevel_notify_inval_inode(inv->fs->se, ino, -1, 0);

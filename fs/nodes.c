@@ -355,6 +355,12 @@ bool fs_node_is_streamed(const struct fs_node *node)
         return ops_of(node)->size && ops_of(node)->read;
 }
 
+bool fs_node_attr_lasting(const struct fs_node *node)
+{
+        /* Those rendered all at once are the holders' records, found in large numbers. */
+        return renders_all(&fs_kinds[node->kind]);
+}
+
 int fs_node_read(struct model *m, const struct fs_node *node, char *buf, size_t size,
                  off_t offset)
 {

@@ -112,6 +112,11 @@ const char *fs_node_own_name(const struct fs_node *node);
  * the node is one, and `size` bytes of it from `offset` into buf (returns the count, 0 at the end).
  */
 bool fs_node_is_streamed(const struct fs_node *node);
+/*
+ * Whether the node's attributes move only with a committed change: files with a time of their
+ * own (a holder's record: its seat's), which the inode table's memos may serve again.
+ */
+bool fs_node_attr_lasting(const struct fs_node *node);
 int fs_node_read(struct model *m, const struct fs_node *node, char *buf, size_t size,
                  off_t offset);
 /* Calls fill for every entry of a directory (".", "..", fixed names, then escaped names). */

@@ -72,29 +72,56 @@ int fs_req_stat(fuse_req_t req, const struct fs_node *node, struct stat *st)
         return r;
 }
 
+static void entry_timeouts(struct fuse_entry_param *e)
+{
+        e->attr.st_ino = e->ino;
+        e->attr_timeout = e->entry_timeout = FS_CACHE_SECONDS;
+}
+
 int fs_req_ref_entry(fuse_req_t req, const struct fs_node *node, struct fuse_entry_param *e)
 {
         e->ino = fs_inodes_ref(fs_of(req)->inodes, node);
         if (!e->ino)
                 return -ENOMEM;
-        e->attr.st_ino = e->ino;
-        e->attr_timeout = e->entry_timeout = FS_CACHE_SECONDS;
+        entry_timeouts(e);
         return 0;
 }
 
-int fs_req_entry(fuse_req_t req, const struct fs_node *node, struct fuse_entry_param *e)
+int fs_req_keep_entry(fuse_req_t req, const struct fs_node *node, uint64_t seq,
+                      struct fuse_entry_param *e)
+{
+        const struct stat *kept = fs_node_attr_lasting(node) ? &e->attr : NULL;
+
+        e->ino = fs_inodes_ref_kept(fs_of(req)->inodes, node, kept, seq);
+        if (!e->ino)
+                return -ENOMEM;
+        fs_req_show_owner(req, node, &e->attr);
+        entry_timeouts(e);
+        return 0;
+}
+
+int fs_req_entry(fuse_req_t req, const struct fs_node *node, uint64_t seq,
+                 struct fuse_entry_param *e)
 {
         int r;
 
         memset(e, 0, sizeof(*e));
-        r = fs_req_stat(req, node, &e->attr);
-        return r < 0 ? r : fs_req_ref_entry(req, node, e);
+        if (fs_node_attr_lasting(node)) {
+                e->ino = fs_inodes_ref_memo(fs_of(req)->inodes, node, &e->attr);
+                if (e->ino) {
+                        fs_req_show_owner(req, node, &e->attr);
+                        entry_timeouts(e);
+                        return 0;
+                }
+        }
+        r = fs_node_stat(model_of(req), node, &e->attr);
+        return r < 0 ? r : fs_req_keep_entry(req, node, seq, e);
 }
 
 static void reply_entry(fuse_req_t req, const struct fs_node *node)
 {
         struct fuse_entry_param e;
-        int r = fs_req_entry(req, node, &e);
+        int r = fs_req_entry(req, node, fs_inodes_seq(fs_of(req)->inodes), &e);
 
         if (r < 0)
                 fuse_reply_err(req, -r);
@@ -244,6 +271,28 @@ static void reply_attr(fuse_req_t req, fuse_ino_t ino, struct stat *st, int r,
         fuse_reply_attr(req, st, fi ? 0 : FS_CACHE_SECONDS);
 }
 
+/* fs_req_stat of the node the kernel holds at `ino`, from its memo when it has one. */
+static int node_stat(fuse_req_t req, fuse_ino_t ino, const struct fs_node *node,
+                     struct stat *st)
+{
+        struct fs_inodes *inodes = fs_of(req)->inodes;
+        bool lasting = fs_node_attr_lasting(node);
+        uint64_t seq = fs_inodes_seq(inodes);
+        int r;
+
+        if (lasting && fs_inodes_memo(inodes, ino, st)) {
+                fs_req_show_owner(req, node, st);
+                return 0;
+        }
+        r = fs_node_stat(model_of(req), node, st);
+        if (r < 0)
+                return r;
+        if (lasting)
+                fs_inodes_keep(inodes, ino, st, seq);
+        fs_req_show_owner(req, node, st);
+        return 0;
+}
+
 static void lf_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
         struct fs_node node;
@@ -256,7 +305,7 @@ static void lf_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
         } else {
                 r = fs_req_node(req, ino, &node);
                 if (r >= 0)
-                        r = fs_stale_if_gone(fs_req_stat(req, &node, &st));
+                        r = fs_stale_if_gone(node_stat(req, ino, &node, &st));
         }
         reply_attr(req, ino, &st, r, fi);
 }

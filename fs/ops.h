@@ -48,8 +48,19 @@ int fs_req_stat(fuse_req_t req, const struct fs_node *node, struct stat *st);
  * Undo it with fs_inodes_forget when the entry does not reach the kernel.
  */
 int fs_req_ref_entry(fuse_req_t req, const struct fs_node *node, struct fuse_entry_param *e);
-/* fs_req_stat, then fs_req_ref_entry: 0 or -errno. */
-int fs_req_entry(fuse_req_t req, const struct fs_node *node, struct fuse_entry_param *e);
+/*
+ * The entry of `node` whose e->attr holds the attributes fs_node_stat gave, rendered after
+ * `seq` (fs_inodes_seq, taken before the render's read session began): counts the kernel's
+ * reference, keeps them as the node's memo, and shows the owner. 0 or -ENOMEM.
+ */
+int fs_req_keep_entry(fuse_req_t req, const struct fs_node *node, uint64_t seq,
+                      struct fuse_entry_param *e);
+/*
+ * The entry of an existing `node` (fs_req_keep_entry), from its memo when it has one, else
+ * rendered after `seq`: 0 or -errno.
+ */
+int fs_req_entry(fuse_req_t req, const struct fs_node *node, uint64_t seq,
+                 struct fuse_entry_param *e);
 /*
  * The prologue of a call that makes (`making`) or removes `name` in directory `parent`: the
  * child's path into path (for the audit and log; filled even on failure), fs_req_begin as

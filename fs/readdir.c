@@ -218,7 +218,7 @@ static bool is_dot(const char *name)
  */
 static int add_entry(fuse_req_t req, fuse_ino_t ino, const struct dir_handle *d,
                      const struct fs_node *dir, const char *name, off_t next, bool plus,
-                     char *buf, size_t room)
+                     uint64_t seq, char *buf, size_t room)
 {
         struct fuse_entry_param e = { .ino = 0 };
         struct fs_node node = *dir;
@@ -241,11 +241,10 @@ static int add_entry(fuse_req_t req, fuse_ino_t ino, const struct dir_handle *d,
         if (!plus)
                 return (int)fuse_add_direntry(req, buf, room, name, &e.attr, next);
         if (!is_dot(name) && known_stat(req, d, &node, &e.attr)) {
-                fs_req_show_owner(req, &node, &e.attr);
-                r = fs_req_ref_entry(req, &node, &e);
+                r = fs_req_keep_entry(req, &node, seq, &e);
                 if (r < 0)
                         return r;
-        } else if (!is_dot(name) && (r = fs_req_entry(req, &node, &e)) < 0) {
+        } else if (!is_dot(name) && (r = fs_req_entry(req, &node, seq, &e)) < 0) {
                 return r;
         }
         size = fuse_add_direntry_plus(req, buf, room, name, &e, next);
@@ -261,6 +260,7 @@ static void read_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
         struct fs_node dir;
         size_t used = 0, i;
         bool session, removed;
+        uint64_t seq;
         char *buf;
         int r;
 
@@ -289,14 +289,15 @@ static void read_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
                 return;
         }
         /* The entries of one reply are rendered in one read transaction, not one each. */
+        seq = fs_inodes_seq(fs_of(req)->inodes);
         session = plus && model_read_begin(model_of(req)) >= 0;
         if (plus && !removed)
                 read_stats(req, d, &dir);
         for (i = (size_t)offset; i < d->count; i++) {
                 if (removed && !is_dot(d->names[i]))
                         continue;
-                r = add_entry(req, ino, d, &dir, d->names[i], (off_t)i + 1, plus, buf + used,
-                              size - used);
+                r = add_entry(req, ino, d, &dir, d->names[i], (off_t)i + 1, plus, seq,
+                              buf + used, size - used);
                 if (r < 0)
                         continue;       /* gone since the listing */
                 if ((size_t)r > size - used)

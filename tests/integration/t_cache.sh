@@ -179,6 +179,32 @@ PY
 )
 expect_eq "late True
 1500 wrong sizes: none inherited 0o444" "$out" "sizes and modes a listing of 1500 holders gave"
+
+# The daemon keeps every holder record's attributes as last rendered, so that a lookup after the
+# kernel's second (an rm after a find) need not render the record again. Each check waits past
+# that second first, so that what stat shows comes from the daemon, not from the kernel.
+note "past the kernel's second, a record's size and mode follow each change of its paths"
+R=$M/products/R
+H=$R/users/u12@$D
+expect_ok mkdir "$R" "$M/groups/RG"
+expect_ok putln "$R/total" 5
+expect_ok touch "$H" "$M/groups/RG/licenses/R"
+ls -l "$R/users" "$M/users/u12@$D/licenses" >/dev/null     # renders every record, kept
+sleep 1.1
+lf_size_ok "$H"
+expect_ok touch "$M/groups/RG/members/u12@$D"   # the record now names RG
+sleep 1.1
+lf_size_ok "$H"
+expect_mode "$H" 644
+expect_ok rm "$M/users/u12@$D/licenses/R"       # held through RG alone
+sleep 1.1
+expect_mode "$H" 444
+lf_size_ok "$H"
+lf_size_ok "$M/users/u12@$D/licenses/R"
+expect_ok rm "$M/groups/RG/members/u12@$D"      # no path left
+sleep 1.1
+expect_absent "$H"
+expect_absent "$M/users/u12@$D/licenses/R"
 lf_unmount
 
 note "the kernel serves repeated stats from its cache (the daemon's request log, -d)"

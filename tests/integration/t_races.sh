@@ -283,6 +283,15 @@ expect_ok rm "$M2/products/X/users/$(upn 3)"
 expect_ok touch -c "$M/products/X/users/$(upn 3)"
 within_1s test ! -e "$M/products/X/users/$(upn 3)" && pass || fail "touch -c through a stale entry brought the holder back"
 expect_eq 1 "$(cat "$M/products/X/assigned")" "assigned after touch -c of a holder removed through B"
+# A keeps the attributes of the records its listing rendered; past A's kernel second, what B
+# changed in a record (its groups, its mode) shows through A.
+expect_ok touch "$M/products/X/users/$(upn 4)"
+ls -l "$M/products/X/users" >/dev/null
+expect_ok touch "$M2/groups/GX/members/$(upn 4)"
+expect_ok rm "$M2/products/X/users/$(upn 4)"      # held through GX alone: 0444
+sleep 1.1
+expect_mode "$M/products/X/users/$(upn 4)" 444
+lf_size_ok "$M/products/X/users/$(upn 4)"
 
 CSV=$LF_TMP/small.csv
 {

@@ -4,7 +4,9 @@
  * naming them, and go with the last node; a removed node answers ENOENT and takes the nodes
  * below its directory along, while a lookup of the same place makes a new one; a renamed
  * directory keeps its number and its nodes take the kinds of the new place; and the nodes of
- * a user are collected from the user's name alone.
+ * a user are collected from the user's name alone. A node's memo (its file's attributes as
+ * last rendered) is served until something makes the node stale, and one rendered before such
+ * a change is not kept.
  */
 #include "check_helpers.h"
 
@@ -292,6 +294,153 @@ START_TEST(test_many)
 }
 END_TEST
 
+/* --- memos: a file's attributes as last rendered ------------------------------------------- */
+
+/* Keeps a memo of `size` bytes for a new reference to `path`, rendered after `seq`. */
+static uint64_t ref_kept(const char *path, off_t size, uint64_t seq)
+{
+        struct fs_node node = at(path);
+        struct stat st;
+        uint64_t ino;
+
+        fs_attr_stat(S_IFREG | 0444, size, 1700000000, &st);
+        ino = fs_inodes_ref_kept(t, &node, &st, seq);
+        ck_assert_msg(ino != 0, "no number for %s", path);
+        return ino;
+}
+
+/* The size the memo of `path` holds, or -1 without one (a found memo takes a reference). */
+static off_t memo_size(const char *path)
+{
+        struct fs_node node = at(path);
+        struct stat st;
+        uint64_t ino = fs_inodes_ref_memo(t, &node, &st);
+
+        if (!ino)
+                return -1;
+        ck_assert_uint_eq(st.st_ino, ino);
+        ck_assert_uint_eq(st.st_mode, S_IFREG | 0444);
+        ck_assert_int_eq(st.st_mtime, 1700000000);
+        fs_inodes_forget(t, ino, 1);
+        return st.st_size;
+}
+
+/* A memo is served until its node goes: another node at the same number has none. */
+START_TEST(test_memo_kept)
+{
+        const char *holder = "/products/E3/users/a@b.c";
+        uint64_t ino = ref_kept(holder, 42, fs_inodes_seq(t));
+        struct stat st;
+
+        ck_assert_int_eq(memo_size(holder), 42);
+        ck_assert(fs_inodes_memo(t, ino, &st) && st.st_size == 42);
+        ck_assert_int_eq(memo_size("/products/E3/users/x@b.c"), -1);
+        fs_inodes_forget(t, ino, 1);
+        ck_assert_int_eq(memo_size(holder), -1);
+        ino = ref(holder);              /* very likely the same address, now without a memo */
+        ck_assert(!fs_inodes_memo(t, ino, &st));
+        fs_inodes_forget(t, ino, 1);
+}
+END_TEST
+
+/* A render that began before a change made nodes stale is not kept, wherever that change was. */
+START_TEST(test_memo_raced)
+{
+        struct fs_node other = at("/products/E5/total");
+        uint64_t seq = fs_inodes_seq(t), ino;
+
+        fs_inodes_find(t, &other);      /* a plain find is no change */
+        ino = ref_kept("/products/E3/users/a@b.c", 42, seq);
+        ck_assert_int_eq(memo_size("/products/E3/users/a@b.c"), 42);
+        fs_inodes_forget(t, ino, 1);
+
+        seq = fs_inodes_seq(t);
+        fs_inodes_stale(t, &other);     /* no node there: still a change */
+        ino = ref_kept("/products/E3/users/a@b.c", 42, seq);
+        ck_assert_int_eq(memo_size("/products/E3/users/a@b.c"), -1);
+        fs_inodes_keep(t, ino, &(struct stat){ .st_mode = S_IFREG | 0444, .st_size = 7,
+                                               .st_mtime = 1700000000 }, seq);
+        ck_assert_int_eq(memo_size("/products/E3/users/a@b.c"), -1);
+        fs_inodes_keep(t, ino, &(struct stat){ .st_mode = S_IFREG | 0444, .st_size = 7,
+                                               .st_mtime = 1700000000 }, fs_inodes_seq(t));
+        ck_assert_int_eq(memo_size("/products/E3/users/a@b.c"), 7);
+        fs_inodes_forget(t, ino, 1);
+}
+END_TEST
+
+/*
+ * What makes a node stale drops its memo and no other's: a change of the user's claim to that
+ * product, any change of the user, a removal, a move, a stale node found by key, and a change
+ * of everything.
+ */
+static const char *const staling[] = { "claim", "user", "unlink", "move", "stale", "all" };
+
+START_TEST(test_memo_dropped)
+{
+        const char *what = staling[_i];
+        uint64_t mine = ref_kept("/users/a@b.c/licenses/E3", 10, fs_inodes_seq(t));
+        uint64_t theirs = ref_kept("/users/x@b.c/licenses/E3", 20, fs_inodes_seq(t));
+        uint64_t other = ref_kept("/users/a@b.c/licenses/E5", 30, fs_inodes_seq(t));
+        struct fs_node node = at("/users/a@b.c/licenses/E3");
+        struct fs_node from = at("/users/a@b.c"), to = at("/deleted_users/a@b.c");
+        uint64_t dir = ref("/users/a@b.c");    /* the kernel holds a file's directories */
+        struct fs_stale *list = NULL;
+        size_t count = 0;
+        struct stat st;
+
+        if (strcmp(what, "claim") == 0)
+                ck_assert_int_eq(fs_inodes_collect_claim(t, "a@b.c", "E3", &list, &count), 0);
+        else if (strcmp(what, "user") == 0)
+                ck_assert_int_eq(fs_inodes_collect(t, "a@b.c", &list, &count), 0);
+        else if (strcmp(what, "unlink") == 0)
+                fs_inodes_unlink(t, &node);
+        else if (strcmp(what, "move") == 0)
+                ck_assert_int_eq(fs_inodes_move(t, &from, &to, &list, &count), 0);
+        else if (strcmp(what, "stale") == 0)
+                ck_assert_uint_eq(fs_inodes_stale(t, &node), mine);
+        else
+                ck_assert_int_eq(fs_inodes_collect(t, NULL, &list, &count), 0);
+        fs_stale_free(list, count);
+        ck_assert_msg(!fs_inodes_memo(t, mine, &st), "%s: the stale node's memo stayed", what);
+        ck_assert_int_eq(fs_inodes_memo(t, theirs, &st), strcmp(what, "all") != 0);
+        /* A claim to another product, or one file, leaves the user's others alone. */
+        ck_assert_int_eq(fs_inodes_memo(t, other, &st), strcmp(what, "claim") == 0 ||
+                         strcmp(what, "unlink") == 0 || strcmp(what, "stale") == 0);
+        fs_inodes_forget(t, dir, 1);
+        fs_inodes_forget(t, mine, 1);
+        fs_inodes_forget(t, theirs, 1);
+        fs_inodes_forget(t, other, 1);
+}
+END_TEST
+
+/*
+ * Many memos, several to a set of slots (some sets overflow): each node's is its own or none,
+ * never another node's, and nearly all are kept.
+ */
+START_TEST(test_memo_crowded)
+{
+        enum { N = 30000 };
+        static uint64_t inos[N];
+        char path[128];
+        struct stat st;
+        int i, kept = 0;
+
+        for (i = 0; i < N; i++) {
+                snprintf(path, sizeof(path), "/products/P/users/u%d@b.c", i);
+                inos[i] = ref_kept(path, i, fs_inodes_seq(t));
+        }
+        for (i = 0; i < N; i++) {
+                if (fs_inodes_memo(t, inos[i], &st)) {
+                        ck_assert_int_eq(st.st_size, i);
+                        kept++;
+                }
+        }
+        ck_assert_int_gt(kept, N * 9 / 10);
+        for (i = 0; i < N; i++)
+                fs_inodes_forget(t, inos[i], 1);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("fs_inodes");
@@ -306,6 +455,11 @@ int main(void)
         tcase_add_test(tc, test_move);
         tcase_add_test(tc, test_collect);
         tcase_add_test(tc, test_many);
+        tcase_add_test(tc, test_memo_kept);
+        tcase_add_test(tc, test_memo_raced);
+        tcase_add_loop_test(tc, test_memo_dropped, 0,
+                            (int)(sizeof(staling) / sizeof(staling[0])));
+        tcase_add_test(tc, test_memo_crowded);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }
