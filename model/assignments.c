@@ -110,18 +110,20 @@ static int direct_remove(struct model *m, const char *sku, const char *upn)
 {
         struct plan_rules_probe probe;
         struct path_ids ids = { 0 };
-        bool held = false, direct = false, ruled = false;
+        bool held = false, direct = false, ruled = false, options = false;
         struct sql_stmt *s;
         int r;
 
         /*
-         * The ids, the seat and whether a service-plan rule may apply in one query; when it
-         * finds nothing, path_resolve says why.
+         * The ids, the seat, whether the direct path has options and whether a service-plan
+         * rule may apply in one query; when it finds nothing, path_resolve says why.
          */
         r = sql_prepare(m, &s, "SELECT p.id, u.id, s.active, s.direct, "
-                        PRODUCT_RULED_SQL("p.id") " FROM products p JOIN users u ON u.upn = $2 "
-                        "AND u.deleted IS NULL LEFT JOIN seats s ON s.product_id = p.id AND "
-                        "s.user_id = u.id WHERE p.sku = $1", "tt", sku, upn);
+                        PRODUCT_RULED_SQL("p.id") ", EXISTS (SELECT 1 FROM direct_disabled_plans "
+                        "d WHERE d.product_id = p.id AND d.user_id = u.id) FROM products p JOIN "
+                        "users u ON u.upn = $2 AND u.deleted IS NULL LEFT JOIN seats s ON "
+                        "s.product_id = p.id AND s.user_id = u.id WHERE p.sku = $1", "tt", sku,
+                        upn);
         if (r >= 0)
                 r = sql_step(s);
         if (r > 0) {
@@ -130,6 +132,7 @@ static int direct_remove(struct model *m, const char *sku, const char *upn)
                 held = column_int64(s, 2) == SEAT_HELD;
                 direct = column_int64(s, 3) != 0;
                 ruled = column_int64(s, 4) != 0;
+                options = column_int64(s, 5) != 0;
                 sql_reset(s);
         } else if (r == 0) {
                 r = path_resolve(m, sku, NULL, upn, &ids);
@@ -148,7 +151,9 @@ static int direct_remove(struct model *m, const char *sku, const char *upn)
                 if (r < 0)
                         return r;
         }
-        r = direct_path_drop(m, ids.product, ids.user);
+        /* Most direct paths have no options: no statement to delete none. */
+        r = options ? direct_path_drop(m, ids.product, ids.user)
+                    : seat_drop_direct(m, ids.product, ids.user);
         if (ruled)
                 r = plan_rules_after(m, &probe, r);
         return r < 0 ? r : 0;

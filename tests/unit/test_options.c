@@ -74,6 +74,28 @@ START_TEST(test_restore_removes_added_direct_path)
 }
 END_TEST
 
+/* A direct path's options go with it: a new direct path starts with every plan enabled. */
+START_TEST(test_removed_direct_path_leaves_no_options)
+{
+        make_planned_product(2);
+        make_user("u@x.com", "US");
+        make_group("G", "u@x.com");
+        ck_ok(model_group_license_add(m, "P", "G"));
+        ck_ok(model_direct_assign(m, "P", "u@x.com"));
+        ck_ok(model_direct_disabled_set(m, "P", "u@x.com", LIST("C")));
+        ck_ok(model_direct_remove(m, "P", "u@x.com"));
+        ck_holder(m, "P", "u@x.com", false, 1, TEST_T0);
+        ck_ok(model_direct_assign(m, "P", "u@x.com"));
+        ck_listing(m, MODEL_LIST_DIRECT_DISABLED, "P", "u@x.com", NULL);
+        /* and without the group, the claim itself goes */
+        ck_ok(model_direct_disabled_set(m, "P", "u@x.com", LIST("C")));
+        ck_ok(model_group_license_remove(m, "P", "G"));
+        ck_ok(model_direct_remove(m, "P", "u@x.com"));
+        ck_ok(model_direct_assign(m, "P", "u@x.com"));
+        ck_listing(m, MODEL_LIST_DIRECT_DISABLED, "P", "u@x.com", NULL);
+}
+END_TEST
+
 START_TEST(test_restore_brings_back_removed_direct_path)
 {
         struct model_holder_options *saved;
@@ -136,6 +158,7 @@ static Suite *options_suite(void)
 
         tcase_add_test(tcase, test_restore_puts_back_replaced_options);
         tcase_add_test(tcase, test_restore_removes_added_direct_path);
+        tcase_add_test(tcase, test_removed_direct_path_leaves_no_options);
         tcase_add_test(tcase, test_restore_brings_back_removed_direct_path);
         tcase_add_test(tcase, test_save_needs_a_holder);
         tcase_add_test(tcase, test_restore_refusals);
