@@ -65,14 +65,21 @@ static int open_handle(fuse_req_t req, fuse_ino_t ino, const struct fs_node *nod
                        struct fuse_file_info *fi)
 {
         unsigned long generation = fs_generation(fs_of(req));
+        uint64_t seq = fs_inodes_seq(fs_of(req)->inodes);
         struct fs_file file = { 0 };
         struct handle *h;
+        struct stat st;
         int r = 0;
 
         if (!fs_node_is_streamed(node))
                 r = fs_node_render(model_of(req), node, &file);
         if (r < 0)
                 return r;
+        /* What was just rendered serves a later lookup too (an rm's, after a touch). */
+        if (fs_node_attr_lasting(node)) {
+                fs_file_stat(&file, &st);
+                fs_inodes_keep(fs_of(req)->inodes, ino, &st, seq);
+        }
         h = calloc(1, sizeof(*h));
         if (!h) {
                 fs_buf_free(&file.content);

@@ -190,11 +190,13 @@ expect_ok mkdir "$R" "$M/groups/RG"
 expect_ok putln "$R/total" 5
 expect_ok touch "$H" "$M/groups/RG/licenses/R"
 ls -l "$R/users" "$M/users/u12@$D/licenses" >/dev/null     # renders every record, kept
+expect_ok touch "$R/users/u11@$D"               # kept as its create rendered it
 sleep 1.1
 lf_size_ok "$H"
-expect_ok touch "$M/groups/RG/members/u12@$D"   # the record now names RG
+expect_ok touch "$M/groups/RG/members/u12@$D" "$M/groups/RG/members/u11@$D"  # records name RG
 sleep 1.1
 lf_size_ok "$H"
+lf_size_ok "$R/users/u11@$D"
 expect_mode "$H" 644
 expect_ok rm "$M/users/u12@$D/licenses/R"       # held through RG alone
 sleep 1.1
