@@ -170,29 +170,38 @@ int model_holder_get(struct model *m, const char *sku, const char *upn, struct m
 }
 
 /*
- * The holders of the product (h; `who` narrows them), then once per part of their records.
- * One holder's are gathered first (MATERIALIZED), so that each part starts from the one seat
- * and one that is not there costs no part at all; every holder's are not (NOT MATERIALIZED),
- * so that no copy of them all is made. The name column of the seat's part is a name column
- * too (ignored), so that the parts sort by name alike on every backend: every holder's rows
- * in SQL (`order`), one holder's few in C (record_sorted), which spares the statement a sort
- * per part.
+ * The parts of a holder's record after its seat, from product `pid` and user `uid` (columns
+ * or parameters): the groups that give it, the direct path's disabled plans, the enabled
+ * plans. Each row is the part and a name, between the columns `head` and `tail`, and `from`
+ * comes first among the tables; joins are in WHERE alone, so that it reads alike on every
+ * backend.
  */
-#define RECORDS_SQL(gathered, who, order)                                                      \
-        "WITH h AS " gathered " (SELECT p.id AS pid, u.id AS uid, u.upn AS upn, s.direct AS "  \
-        "direct, s.since AS since FROM products p JOIN seats s ON s.product_id = p.id AND "    \
-        "s.active = 1 JOIN users u ON u.id = s.user_id WHERE p.sku = $1" who ") "             \
-        RECORD_PART(0, "h.upn", "") " UNION ALL "                                              \
-        RECORD_PART(1, "g.name", "JOIN members mb ON mb.user_id = h.uid JOIN group_licenses "  \
-                    "gl ON gl.group_id = mb.group_id AND gl.product_id = h.pid JOIN "          \
-                    "security_groups g ON g.id = mb.group_id") " UNION ALL "                   \
-        RECORD_PART(2, "pl.name", "JOIN direct_disabled_plans d ON d.product_id = h.pid AND "  \
-                    "d.user_id = h.uid JOIN plans pl ON pl.id = d.plan_id") " UNION ALL "     \
-        RECORD_PART(3, "pl.name", "JOIN products p ON p.id = h.pid JOIN users u ON u.id = "    \
-                    "h.uid JOIN plans pl ON pl.product_id = p.id WHERE " PLAN_ENABLED_SQL)    \
-        order
-#define RECORD_PART(part, name, more)                                                          \
-        "SELECT h.upn, " #part ", " name ", h.direct, h.since FROM h " more
+#define RECORD_PART(part, name, head, tail, from, tables, where)                               \
+        "SELECT " head #part ", " name tail " FROM " from tables " WHERE " where
+#define RECORD_PARTS(head, tail, from, pid, uid)                                               \
+        RECORD_PART(1, "g.name", head, tail, from, "members mb, group_licenses gl, "           \
+                    "security_groups g", "mb.user_id = " uid " AND gl.group_id = mb.group_id " \
+                    "AND gl.product_id = " pid " AND g.id = mb.group_id") " UNION ALL "        \
+        RECORD_PART(2, "pl.name", head, tail, from, "direct_disabled_plans d, plans pl",       \
+                    "d.product_id = " pid " AND d.user_id = " uid " AND pl.id = d.plan_id")   \
+        " UNION ALL "                                                                          \
+        RECORD_PART(3, "pl.name", head, tail, from, "products p, users u, plans pl",           \
+                    "p.id = " pid " AND u.id = " uid " AND pl.product_id = p.id AND "          \
+                    PLAN_ENABLED_SQL)
+
+/*
+ * Every holder of product $1 (h, not materialized, so that no copy of them all is made), then
+ * once per part of their records: rows of (UPN, part, name, direct, since), in order. The name
+ * column of the seat's part is a name column too (ignored), so that the parts sort by name
+ * alike on every backend.
+ */
+#define RECORDS_SQL                                                                            \
+        "WITH h AS NOT MATERIALIZED (SELECT p.id AS pid, u.id AS uid, u.upn AS upn, s.direct " \
+        "AS direct, s.since AS since FROM products p JOIN seats s ON s.product_id = p.id AND "  \
+        "s.active = 1 JOIN users u ON u.id = s.user_id WHERE p.sku = $1) SELECT h.upn, 0, "     \
+        "h.upn, h.direct, h.since FROM h UNION ALL "                                           \
+        RECORD_PARTS("h.upn, ", ", h.direct, h.since", "h, ", "h.pid", "h.uid")               \
+        " ORDER BY 1, 2, 3"
 
 /* The current row of a records statement; its names are valid until the next step. */
 static int record_row(struct sql_stmt *s, struct model_record_row *ret)
@@ -216,8 +225,7 @@ static int records_all(struct model *m, const char *sku, model_record_fn fn, voi
         if (r == -ENOENT)
                 return refuse(-ENOENT, "no such product: %s", sku);
         if (r >= 0)
-                r = sql_prepare(m, &s, RECORDS_SQL("NOT MATERIALIZED", "", " ORDER BY 1, 2, 3"),
-                                "t", sku);
+                r = sql_prepare(m, &s, RECORDS_SQL, "t", sku);
         while (r >= 0 && (r = sql_step(s)) > 0) {
                 r = record_row(s, &row);
                 if (r >= 0)
@@ -282,28 +290,49 @@ static int row_order(const void *a, const void *b)
         return strcmp(x->name, y->name);
 }
 
+/*
+ * One holder's record: its seat, then its parts (kept, their names copied, to be put in order
+ * here, which spares the statement a sort per part). Two statements: the seat's and the
+ * parts' from its ids cost less than one that gathers the seat first, and a seat that is not
+ * there (a touch's lookup of a new holder) costs only the first.
+ */
 static int record_sorted(struct model *m, const char *sku, const char *upn, model_record_fn fn,
                          void *ctx)
 {
+        struct model_record_row seat = { .upn = upn, .part = MODEL_RECORD_SEAT, .name = upn };
         struct record_rows kept = { 0 };
         struct model_record_row row;
+        int64_t product = 0, user = 0;
         struct sql_stmt *s;
         size_t i;
         int r;
 
-        r = sql_prepare(m, &s, RECORDS_SQL("MATERIALIZED", " AND u.upn = $2", ""), "tt", sku,
-                        upn);
+        r = sql_prepare(m, &s, "SELECT p.id, u.id, s.direct, s.since FROM products p JOIN seats "
+                        "s ON s.product_id = p.id AND s.active = 1 JOIN users u ON u.id = "
+                        "s.user_id WHERE p.sku = $1 AND u.upn = $2", "tt", sku, upn);
+        if (r >= 0)
+                r = sql_step(s);
+        if (r == 0)
+                return refuse(-ENOENT, "'%s' does not hold '%s'", upn, sku);
+        if (r > 0) {
+                product = column_int64(s, 0);
+                user = column_int64(s, 1);
+                seat.direct = column_int64(s, 2) != 0;
+                seat.since = (time_t)column_int64(s, 3);
+                sql_reset(s);
+                r = sql_prepare(m, &s, RECORD_PARTS("", "", "", "$1", "$2"), "ii", product, user);
+        }
         while (r >= 0 && (r = sql_step(s)) > 0) {
-                r = record_row(s, &row);
-                if (r >= 0)
-                        r = rows_keep(&kept, &row, upn);
+                row = seat;
+                row.part = (enum model_record_part)column_int64(s, 0);
+                row.name = column_string(s, 1);
+                r = row.name ? rows_keep(&kept, &row, upn) : refuse(-ENOMEM, "out of memory");
                 if (r < 0)
                         sql_reset(s);
         }
-        if (r >= 0 && !kept.count)
-                r = refuse(-ENOENT, "'%s' does not hold '%s'", upn, sku);
         if (r >= 0)
                 qsort(kept.rows, kept.count, sizeof(*kept.rows), row_order);
+        r = r < 0 ? r : fn(ctx, &seat);
         for (i = 0; r == 0 && i < kept.count; i++)
                 r = fn(ctx, &kept.rows[i]);
         rows_free(&kept);
