@@ -190,7 +190,7 @@ void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         if (r >= 0 && (fi->flags & O_TRUNC))
                 r = fs_node_truncate(&node, 0);
         if (r >= 0)
-                r = fs_stale_if_gone(open_handle(req, ino, &node, fi));
+                r = fs_stale_if_gone(req, &node, open_handle(req, ino, &node, fi));
         if (writing)
                 r = fs_req_report(req, "open", path, r);
         if (r < 0)

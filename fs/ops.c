@@ -58,9 +58,12 @@ void fs_req_show_owner(fuse_req_t req, const struct fs_node *node, struct stat *
                 st->st_mode |= S_IWUSR | S_IWGRP;
 }
 
-int fs_stale_if_gone(int r)
+int fs_stale_if_gone(fuse_req_t req, const struct fs_node *node, int r)
 {
-        return r == -ENOENT ? -ESTALE : r;
+        if (r != -ENOENT)
+                return r;
+        fs_inodes_stale(fs_of(req)->inodes, node);
+        return -ESTALE;
 }
 
 int fs_req_stat(fuse_req_t req, const struct fs_node *node, struct stat *st)
@@ -305,7 +308,7 @@ static void lf_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
         } else {
                 r = fs_req_node(req, ino, &node);
                 if (r >= 0)
-                        r = fs_stale_if_gone(node_stat(req, ino, &node, &st));
+                        r = fs_stale_if_gone(req, &node, node_stat(req, ino, &node, &st));
         }
         reply_attr(req, ino, &st, r, fi);
 }
@@ -339,7 +342,7 @@ static void lf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
         else if (r >= 0)
                 fresh = fs_open_fresh_attr(req, ino, &st, &created) > 0;
         if (r >= 0 && !fi && !fresh)
-                r = fs_stale_if_gone(fs_req_stat(req, &node, &st));
+                r = fs_stale_if_gone(req, &node, fs_req_stat(req, &node, &st));
         if (r >= 0 && (to_set & FUSE_SET_ATTR_MODE))
                 r = refuse_change(req, "chmod", path, "mode changes");
         if (r >= 0 && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)))

@@ -36,9 +36,10 @@ int fs_req_report(fuse_req_t req, const char *op, const char *path, int r);
 /*
  * For a node the kernel holds (by number, not by a name it looks up): its object went since
  * the kernel cached it. ESTALE makes the kernel walk the path again, revalidating each name,
- * and find it gone or made anew; ENOENT would stick to the cached entry.
+ * and find it gone or made anew; ENOENT would stick to the cached entry. The node's memo goes
+ * too, so that the walk asks the model (another process's change may not be seen yet).
  */
-int fs_stale_if_gone(int r);
+int fs_stale_if_gone(fuse_req_t req, const struct fs_node *node, int r);
 /* The owner, group and modes every node shows (see -o admin_group). */
 void fs_req_show_owner(fuse_req_t req, const struct fs_node *node, struct stat *st);
 /* The attributes of an existing node, as shown: 0 or -errno (ENOENT when it does not exist). */

@@ -193,7 +193,7 @@ void fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         /* A removed directory is ENOENT; one whose object went meanwhile, ESTALE. */
         r = fs_req_node(req, ino, &node);
         if (r >= 0)
-                r = fs_stale_if_gone(list_dir(req, &node, &d));
+                r = fs_stale_if_gone(req, &node, list_dir(req, &node, &d));
         if (r < 0) {
                 fuse_reply_err(req, -r);
                 return;
