@@ -330,7 +330,7 @@ static int record_sorted(struct model *m, const char *sku, const char *upn, mode
                 if (r < 0)
                         sql_reset(s);
         }
-        if (r >= 0)
+        if (r >= 0 && kept.count)
                 qsort(kept.rows, kept.count, sizeof(*kept.rows), row_order);
         r = r < 0 ? r : fn(ctx, &seat);
         for (i = 0; r == 0 && i < kept.count; i++)
