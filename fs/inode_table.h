@@ -1,7 +1,8 @@
 /*
- * The inode table's own structures, shared by its two files: inodes.c (the hashes, lookups and
- * references) and inode_walks.c (removals, renames and the collection of stale nodes, which
- * walk many nodes at once). Every function here expects the table's lock held.
+ * The inode table's own structures, shared by its three files: inodes.c (the hashes, lookups
+ * and references), inode_walks.c (removals, renames and the collection of stale nodes, which
+ * walk many nodes at once) and inode_memo.c (the attributes of holder records as last
+ * rendered). Every function here expects the table's lock held.
  */
 #pragma once
 

@@ -5,7 +5,9 @@
  * names), and names by (kind of name, text). A UPN's name also lists the nodes naming it,
  * which is what a change of that user makes stale; the nodes of a product or group file are
  * few and found by key. A removed node stays in the hash, marked, until the kernel forgets it,
- * and lookups pass it by (inode_walks.c removes and moves). One mutex guards it all.
+ * and lookups pass it by (inode_walks.c removes and moves). Beside the nodes, in a bounded
+ * table of their own, are the memos of rendered attributes (inode_memo.c). One mutex guards
+ * it all.
  */
 #include <errno.h>
 #include <pthread.h>
