@@ -59,10 +59,6 @@ static int line_format(char *buf, size_t size, const struct line *l)
                         l->result, l->reason[0] ? "\t" : "", l->reason);
 }
 
-/*
- * Appends text to out (size bytes, n used) with control bytes as \xNN. Stops before an escape
- * that does not fit; returns the new n.
- */
 /* n, less a UTF-8 sequence that text[0..n) ends inside of (a text cut short to fit). */
 static size_t utf8_whole(const char *text, size_t n)
 {
@@ -80,21 +76,28 @@ static size_t utf8_whole(const char *text, size_t n)
         return lead >= 0xc0 && tail < need ? i - 1 : n;
 }
 
+/*
+ * Appends text to out (size bytes, n used) with control bytes as \xNN. Stops before an escape
+ * that does not fit; returns the new n.
+ */
 static size_t escape(const char *text, char *out, size_t size, size_t n)
 {
+        static const char hex[] = "0123456789abcdef";
+
         for (; *text; text++) {
                 unsigned char c = (unsigned char)*text;
-                char piece[8];
-                size_t len;
+                bool control = c < 0x20 || c == 0x7f;
 
-                if (c < 0x20 || c == 0x7f)
-                        len = (size_t)snprintf(piece, sizeof(piece), "\\x%02x", c);
-                else
-                        len = (size_t)snprintf(piece, sizeof(piece), "%c", c);
-                if (n + len >= size)
+                if (n + (control ? 4 : 1) >= size)
                         break;
-                memcpy(out + n, piece, len);
-                n += len;
+                if (!control) {
+                        out[n++] = (char)c;
+                        continue;
+                }
+                out[n++] = '\\';
+                out[n++] = 'x';
+                out[n++] = hex[c >> 4];
+                out[n++] = hex[c & 0xf];
         }
         /* A line is UTF-8 (a server refuses anything else), even when the text was cut. */
         n = utf8_whole(out, n);
