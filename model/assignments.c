@@ -189,6 +189,11 @@ int model_holder_get(struct model *m, const char *sku, const char *upn, struct m
                     "p.id = " pid " AND u.id = " uid " AND pl.product_id = p.id AND "          \
                     PLAN_ENABLED_SQL)
 
+/* The held seats of product $1, with their products (p) and users (u). */
+#define HELD_SEATS_SQL                                                                         \
+        "FROM products p JOIN seats s ON s.product_id = p.id AND s.active = 1 JOIN users u ON " \
+        "u.id = s.user_id WHERE p.sku = $1"
+
 /*
  * Every holder of product $1 (h, not materialized, so that no copy of them all is made), then
  * once per part of their records: rows of (UPN, part, name, direct, since), in order. The name
@@ -197,9 +202,8 @@ int model_holder_get(struct model *m, const char *sku, const char *upn, struct m
  */
 #define RECORDS_SQL                                                                            \
         "WITH h AS NOT MATERIALIZED (SELECT p.id AS pid, u.id AS uid, u.upn AS upn, s.direct " \
-        "AS direct, s.since AS since FROM products p JOIN seats s ON s.product_id = p.id AND "  \
-        "s.active = 1 JOIN users u ON u.id = s.user_id WHERE p.sku = $1) SELECT h.upn, 0, "     \
-        "h.upn, h.direct, h.since FROM h UNION ALL "                                           \
+        "AS direct, s.since AS since " HELD_SEATS_SQL ") SELECT h.upn, 0, h.upn, h.direct, "    \
+        "h.since FROM h UNION ALL "                                                            \
         RECORD_PARTS("h.upn, ", ", h.direct, h.since", "h, ", "h.pid", "h.uid")               \
         " ORDER BY 1, 2, 3"
 
@@ -307,9 +311,8 @@ static int record_sorted(struct model *m, const char *sku, const char *upn, mode
         size_t i;
         int r;
 
-        r = sql_prepare(m, &s, "SELECT p.id, u.id, s.direct, s.since FROM products p JOIN seats "
-                        "s ON s.product_id = p.id AND s.active = 1 JOIN users u ON u.id = "
-                        "s.user_id WHERE p.sku = $1 AND u.upn = $2", "tt", sku, upn);
+        r = sql_prepare(m, &s, "SELECT p.id, u.id, s.direct, s.since " HELD_SEATS_SQL
+                        " AND u.upn = $2", "tt", sku, upn);
         if (r >= 0)
                 r = sql_step(s);
         if (r == 0)
