@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "db_backend.h"
+#include "db_sqlite_wal.h"
 #include "internal.h"
 
 #define APPLICATION_ID 1279869766      /* "LICF" in the database header */
@@ -191,7 +192,8 @@ static int sqlite_open(const char *target, struct db_conn **ret)
         r = c->in_memory ? 0 : create_file_private(target);
         if (r < 0)
                 goto fail;
-        rc = sqlite3_open_v2(target, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+        rc = sqlite3_open_v2(target, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                             db_sqlite_vfs());
         if (rc != SQLITE_OK) {
                 r = sqlite_failure(c->db, rc, "opening the database");
                 goto fail;
