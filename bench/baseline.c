@@ -15,13 +15,21 @@
  * default (as licensefs), -s for one thread. Only getattr, readdir, read, create, unlink,
  * utimens, open and release are implemented.
  *
- *   baseline [-f] [-s] [-d] [-o OPT] --users=FILE [--sku=NAME] [--total=N] MOUNTPOINT
+ *   baseline [-f] [-s] [-d] [-o OPT] --users=FILE [--sku=NAME] [--total=N] [--sqlite=DB]
+ *            MOUNTPOINT
  *
  * FILE holds one UPN a line; only those users may be given a seat (else ENOENT), and at most
  * --total (default 1000000) at a time (else ENOSPC), as in licensefs.
+ *
+ * With --sqlite, each seat given or taken is also one SQLite transaction on DB: a row of a
+ * one-column table inserted or deleted, in WAL mode with synchronous=NORMAL, as licensefs keeps
+ * its tenant. That is the cheapest change that is durable and seen at once by other processes:
+ * the part of a change's cost that the storage itself sets on the machine measured, apart from
+ * what licensefs does around it.
  */
 #define FUSE_USE_VERSION 314
 #include <fuse.h>
+#include <sqlite3.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -60,6 +68,8 @@ static struct {
         struct timespec start;
         uid_t uid;
         gid_t gid;
+        sqlite3 *db;                    /* --sqlite: a seat's row, one transaction a change */
+        sqlite3_stmt *give, *take;
 } g = { .lock = PTHREAD_MUTEX_INITIALIZER, .total = 1000000 };
 
 static uint64_t hash_name(const char *s)
@@ -455,6 +465,19 @@ static int bl_read(const char *path, char *buf, size_t size, off_t off,
         return (int)size;
 }
 
+/* With --sqlite, commits the seat's row (give) or its removal: 0, or -EIO. */
+static int store(sqlite3_stmt *stmt, const char *upn)
+{
+        int rc;
+
+        if (!g.db)
+                return 0;
+        sqlite3_bind_text(stmt, 1, upn, -1, SQLITE_STATIC);
+        rc = sqlite3_step(stmt);
+        sqlite3_reset(stmt);
+        return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 static int bl_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
         const char *leaf;
@@ -472,8 +495,8 @@ static int bl_create(const char *path, mode_t mode, struct fuse_file_info *fi)
                 r = -ENOENT;
         else if ((long)g.holders.live >= g.total)
                 r = -ENOSPC;
-        else
-                r = dir_add(&g.holders, leaf, NULL);
+        else if ((r = store(g.give, leaf)) == 0 && (r = dir_add(&g.holders, leaf, NULL)) < 0)
+                store(g.take, leaf);    /* out of memory: the row goes too */
         pthread_mutex_unlock(&g.lock);
         return r;
 }
@@ -489,10 +512,8 @@ static int bl_unlink(const char *path)
                 return k == K_NONE ? -ENOENT : -EPERM;
         pthread_mutex_lock(&g.lock);
         e = dir_find(&g.holders, leaf);
-        if (e) {
+        if (e && (r = store(g.take, leaf)) == 0)
                 dir_remove(&g.holders, e);
-                r = 0;
-        }
         pthread_mutex_unlock(&g.lock);
         return r;
 }
@@ -540,12 +561,14 @@ struct options {
         char *users;
         char *sku;
         char *total;
+        char *sqlite;
 };
 
 static const struct fuse_opt option_spec[] = {
         { "--users=%s", offsetof(struct options, users), 0 },
         { "--sku=%s", offsetof(struct options, sku), 0 },
         { "--total=%s", offsetof(struct options, total), 0 },
+        { "--sqlite=%s", offsetof(struct options, sqlite), 0 },
         FUSE_OPT_END
 };
 
@@ -571,6 +594,26 @@ static int load_users(const char *file)
         return 0;
 }
 
+/* Opens (making it) the database of --sqlite, empty, as licensefs opens its own. 0 or -1. */
+static int store_open(const char *file)
+{
+        const char *setup = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                            "DROP TABLE IF EXISTS seats; "
+                            "CREATE TABLE seats (upn TEXT PRIMARY KEY) WITHOUT ROWID";
+
+        if (sqlite3_open_v2(file, &g.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                            SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+            sqlite3_exec(g.db, setup, NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(g.db, "INSERT INTO seats VALUES (?1)", -1, &g.give,
+                               NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(g.db, "DELETE FROM seats WHERE upn = ?1", -1, &g.take,
+                               NULL) != SQLITE_OK) {
+                fprintf(stderr, "baseline: %s: %s\n", file, sqlite3_errmsg(g.db));
+                return -1;
+        }
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -582,7 +625,7 @@ int main(int argc, char **argv)
                 return 2;
         if (!o.users) {
                 fprintf(stderr, "usage: baseline [-f] [-s] [-d] [-o OPT] --users=FILE "
-                        "[--sku=NAME] [--total=N] MOUNTPOINT\n");
+                        "[--sku=NAME] [--total=N] [--sqlite=DB] MOUNTPOINT\n");
                 return 2;
         }
         g.sku = o.sku ? o.sku : strdup("BENCH");
@@ -599,7 +642,12 @@ int main(int argc, char **argv)
         g.users.mtime = g.holders.mtime = g.start;
         if (!g.sku || strchr(g.sku, '/') || !*g.sku || load_users(o.users) < 0)
                 return 1;
+        if (o.sqlite && store_open(o.sqlite) < 0)
+                return 1;
         r = fuse_main(args.argc, args.argv, &ops, NULL);
         fuse_opt_free_args(&args);
+        sqlite3_finalize(g.give);
+        sqlite3_finalize(g.take);
+        sqlite3_close(g.db);
         return r;
 }
